@@ -1,0 +1,7 @@
+"""rai-audit: privacy, fairness and explainability audits for PyTorch models.
+
+``import audit`` stays light: subpackages (``audit.data``, ``audit.training``, ...) are imported
+when used, and nothing here imports streamlit or jinja2.
+"""
+
+__version__ = "0.1.0"

@@ -1,0 +1,164 @@
+"""The audit configuration (``audit.yaml``), validated with pydantic.
+
+Unknown keys are refused with a suggestion (``epocs`` -> ``epochs``); relative paths are read
+relative to the config file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from audit.errors import ConfigError, Problem, RaiAuditError, suggest
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DataConfig(_Strict):
+    """Which table to audit and what its columns mean."""
+
+    loader: Literal["adult", "csv"] = "adult"
+    path: Path | None = Field(None, description="adult: folder of the files (default: shipped copy)")
+    train_path: Path | None = Field(None, description="csv: training rows")
+    test_path: Path | None = Field(None, description="csv: test rows")
+    target: str = "income"
+    positive_label: str | None = None
+    sensitive_features: list[str] = Field(default_factory=lambda: ["sex", "race", "age"])
+    sensitive_bins: dict[str, list[float]] = Field(default_factory=dict)
+    numeric: list[str] | None = None
+    categorical: list[str] | None = None
+    drop_columns: list[str] = Field(default_factory=list)
+    use_sensitive_as_features: bool = True
+    validation_fraction: float = Field(0.1, gt=0.0, lt=0.5)
+
+
+class ModelConfig(_Strict):
+    """Which architecture to build (kinds registered in :mod:`audit.models`)."""
+
+    kind: str = "mlp"
+    hidden_sizes: list[int] = Field(default_factory=lambda: [128, 64])
+    dropout: float = Field(0.1, ge=0.0, lt=1.0)
+
+
+class TrainingConfig(_Strict):
+    """Arguments of :func:`audit.training.fit`."""
+
+    epochs: int = Field(10, gt=0)
+    batch_size: int = Field(256, gt=0)
+    optimizer: Literal["adam", "adamw", "sgd"] = "adam"
+    learning_rate: float = Field(1e-3, gt=0.0)
+    weight_decay: float = Field(0.0, ge=0.0)
+    device: str = "auto"
+
+
+class AuditsConfig(_Strict):
+    """Which audits to run."""
+
+    quality: bool = True
+
+
+class CardConfig(_Strict):
+    """Model-card text shown in the report."""
+
+    intended_use: str = ""
+    out_of_scope_use: str = ""
+    limitations: str = ""
+    owners: str = ""
+    ethical_considerations: str = ""
+
+
+class AuditConfig(_Strict):
+    """A whole audit run. See ``sample_models/census_income/audit.yaml``."""
+
+    name: str = "audit"
+    seed: int = 0
+    data: DataConfig = Field(default_factory=DataConfig)
+    model: ModelConfig = Field(default_factory=ModelConfig)
+    training: TrainingConfig = Field(default_factory=TrainingConfig)
+    audits: AuditsConfig = Field(default_factory=AuditsConfig)
+    card: CardConfig = Field(default_factory=CardConfig)
+    output_dir: Path = Path("reports/out/audit")
+
+
+def _model_at(loc: tuple[Any, ...]) -> type[BaseModel]:
+    model: type[BaseModel] = AuditConfig
+    for part in loc[:-1]:
+        field = model.model_fields.get(str(part))
+        annotation = getattr(field, "annotation", None)
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            model = annotation
+        else:
+            break
+    return model
+
+
+def _problems(exc: ValidationError, source: str) -> list[Problem]:
+    problems = []
+    for err in exc.errors():
+        where = ".".join(map(str, err["loc"])) or "top level"
+        if err["type"] == "extra_forbidden":
+            key = str(err["loc"][-1])
+            known = list(_model_at(err["loc"]).model_fields)
+            problems.append(Problem(ConfigError, f"{source}: key {where!r}",
+                                    f"one of {known}", f"unknown key {key!r}",
+                                    "remove or rename the key." + suggest(key, known)))
+        else:
+            problems.append(Problem(ConfigError, f"{source}: key {where!r}",
+                                    err["msg"].replace("Input should be", "a value that is"),
+                                    repr(err.get("input"))[:80],
+                                    "correct the value in the config file"))
+    return problems
+
+
+def parse_config(data: dict[str, Any], *, source: str = "config",
+                 base_dir: Path | None = None) -> AuditConfig:
+    """Validate a config mapping; relative paths are resolved against ``base_dir``.
+
+    Raises
+    ------
+    ConfigError
+        Listing every problem (unknown keys with suggestions, wrong types, bad values).
+    """
+    if not isinstance(data, dict):
+        raise ConfigError(source, "a YAML mapping of keys (name, data, model, training, ...)",
+                          type(data).__name__, "start from sample_models/census_income/audit.yaml")
+    try:
+        config = AuditConfig.model_validate(data)
+    except ValidationError as exc:
+        raise RaiAuditError.from_problems(_problems(exc, source)) from None
+    if base_dir is None:
+        return config
+
+    def resolve(path: Path | None) -> Path | None:
+        return path if path is None or path.is_absolute() else (base_dir / path)
+
+    data_cfg = config.data.model_copy(update={
+        "path": resolve(config.data.path), "train_path": resolve(config.data.train_path),
+        "test_path": resolve(config.data.test_path)})
+    return config.model_copy(update={"data": data_cfg})
+
+
+def load_config(path: str | Path) -> AuditConfig:
+    """Read and validate a YAML config file.
+
+    Examples
+    --------
+    >>> cfg = load_config("sample_models/census_income/audit.yaml")  # doctest: +SKIP
+    >>> cfg.training.epochs  # doctest: +SKIP
+    10
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(str(path), "an existing YAML config file", "no such file",
+                          "check the path (example: sample_models/census_income/audit.yaml)")
+    try:
+        data = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as exc:
+        raise ConfigError(str(path), "valid YAML", f"a parse error: {exc}".splitlines()[0],
+                          "fix the YAML syntax at the line shown") from None
+    return parse_config(data, source=str(path), base_dir=path.parent)

@@ -1,0 +1,31 @@
+"""Batched inference helpers."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from audit.training._fit import forward_logits
+
+
+@torch.no_grad()
+def predict_proba(model: torch.nn.Module, X: np.ndarray | torch.Tensor, *,
+                  batch_size: int = 8192, device: str | torch.device | None = None) -> np.ndarray:
+    """Probability of the positive class (index 1) for each row of ``X``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> predict_proba(torch.nn.Linear(3, 2), torch.zeros(4, 3)).shape
+    (4,)
+    """
+    was_training = model.training
+    model.eval()
+    device = torch.device(device) if device is not None else next(model.parameters()).device
+    X = torch.as_tensor(X)
+    out = []
+    for start in range(0, len(X), batch_size):
+        logits = forward_logits(model, X[start:start + batch_size].to(device))
+        out.append(torch.softmax(logits.float(), dim=1)[:, 1].cpu())
+    model.train(was_training)
+    return torch.cat(out).numpy().astype(np.float64) if out else np.zeros(0)

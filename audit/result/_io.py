@@ -1,0 +1,81 @@
+"""Reading and writing ``result.json`` with clear errors for malformed or future files."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from pydantic import TypeAdapter, ValidationError
+
+from audit._io import atomic_write_text
+from audit.errors import ResultFormatError
+from audit.result._schema import SCHEMA_VERSION, AuditResult
+
+_ADAPTER = TypeAdapter(AuditResult)
+
+
+def result_to_json(result: AuditResult, *, indent: int | None = 1) -> str:
+    """Serialise ``result`` to a JSON string (exact round trip with :func:`result_from_json`)."""
+    return _ADAPTER.dump_json(result, indent=indent).decode("utf-8")
+
+
+def _check_version(version: object, source: str) -> None:
+    reader_major, reader_minor = map(int, SCHEMA_VERSION.split("."))
+    try:
+        major, minor = map(int, str(version).split("."))
+    except ValueError:
+        raise ResultFormatError(source, "a schema_version like '1.0'", repr(version),
+                                "regenerate the result with `rai-audit run`") from None
+    if major != reader_major or minor > reader_minor:
+        raise ResultFormatError(
+            source, f"schema version {reader_major}.x up to {SCHEMA_VERSION}",
+            f"schema version {version}",
+            "upgrade rai-audit to read this file" if (major, minor) > (reader_major, reader_minor)
+            else "regenerate the result with this version of rai-audit",
+        )
+
+
+def result_from_json(text: str | bytes, *, source: str = "result JSON") -> AuditResult:
+    """Parse and validate a result.
+
+    Raises
+    ------
+    ResultFormatError
+        When the text is not JSON, is truncated, misses fields, or has another schema version.
+    """
+    try:
+        raw = json.loads(text)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ResultFormatError(source, "a complete JSON document written by rai-audit",
+                                f"invalid JSON ({exc})",
+                                "the file may be truncated: rerun the audit to rewrite it") from None
+    if not isinstance(raw, dict) or "schema_version" not in raw:
+        raise ResultFormatError(source, "a JSON object with a 'schema_version' key",
+                                f"{type(raw).__name__} without schema_version",
+                                "pass a result.json written by `rai-audit run`")
+    _check_version(raw["schema_version"], source)
+    try:
+        return _ADAPTER.validate_python(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(map(str, first["loc"]))
+        raise ResultFormatError(
+            f"{source} at {where or 'top level'}", "a value matching the result schema",
+            f"{first['msg']} ({exc.error_count()} problem(s) in all)",
+            "regenerate the result with `rai-audit run`; do not edit result.json by hand",
+        ) from None
+
+
+def save_result(result: AuditResult, path: str | os.PathLike[str]) -> Path:
+    """Write ``result`` to ``path`` atomically."""
+    return atomic_write_text(path, result_to_json(result))
+
+
+def load_result(path: str | os.PathLike[str]) -> AuditResult:
+    """Read a ``result.json``; raises :class:`ResultFormatError` with a fix on bad files."""
+    path = Path(path)
+    if not path.is_file():
+        raise ResultFormatError(str(path), "an existing result.json file", "no such file",
+                                "run `rai-audit run CONFIG` first, or check the path")
+    return result_from_json(path.read_bytes(), source=str(path))

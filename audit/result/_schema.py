@@ -1,0 +1,159 @@
+"""The one result schema: everything a report, the dashboard or a policy gate reads.
+
+Frozen pydantic dataclasses: plain dataclasses to the code that builds them, validated when
+loaded, and round-tripping through JSON exactly (NaN and infinities are written as the strings
+"NaN" / "Infinity" so the file stays valid JSON).
+
+Versioning: ``MAJOR.MINOR``. A minor bump only adds optional fields, so a reader accepts any
+file of its own major version whose minor is not newer than its own.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import ConfigDict, Field
+from pydantic.dataclasses import dataclass
+
+SCHEMA_VERSION = "1.0"
+
+_CONFIG = ConfigDict(ser_json_inf_nan="strings", extra="forbid")
+
+
+def schema_dataclass(cls):
+    """Decorator for result types: frozen, strict about unknown keys, JSON-safe floats."""
+    return dataclass(frozen=True, config=_CONFIG)(cls)
+
+
+@schema_dataclass
+class Interval:
+    """A confidence interval ``[low, high]`` at ``level``, computed by ``method``."""
+
+    low: float
+    high: float
+    level: float = 0.95
+    method: str = ""
+
+
+@schema_dataclass
+class DataInfo:
+    """What the model was trained and audited on (the data half of the model card)."""
+
+    name: str
+    source: str
+    citation: str
+    license: str
+    target: str
+    positive_label: str
+    sensitive_features: tuple[str, ...]
+    features: tuple[str, ...]
+    n_encoded_features: int
+    n_train: int
+    n_validation: int
+    n_test: int
+    base_rate_train: float
+    base_rate_test: float
+
+
+@schema_dataclass
+class ModelInfo:
+    """The trained model: kind, size, architecture as text, where its weights were saved."""
+
+    kind: str
+    n_parameters: int
+    architecture: str
+    weights_path: str = ""
+
+
+@schema_dataclass
+class TrainingInfo:
+    """How the model was trained."""
+
+    epochs: int
+    epochs_completed: int
+    batch_size: int
+    optimizer: str
+    learning_rate: float
+    device: str
+    seconds: float
+    private: bool = False
+    stopped_early: bool = False
+    stop_reason: str = ""
+
+
+@schema_dataclass
+class ModelCardInfo:
+    """Free-text model-card fields supplied by the user in the config."""
+
+    intended_use: str = ""
+    out_of_scope_use: str = ""
+    limitations: str = ""
+    owners: str = ""
+    ethical_considerations: str = ""
+
+
+@schema_dataclass
+class RunMetadata:
+    """Who, what, when and with which versions."""
+
+    run_name: str
+    created_at: str
+    seed: int
+    rai_audit_version: str
+    library_versions: dict[str, str]
+    data: DataInfo
+    model: ModelInfo
+    training: TrainingInfo
+    card: ModelCardInfo = Field(default_factory=ModelCardInfo)
+    timings: dict[str, float] = Field(default_factory=dict)
+
+
+@schema_dataclass
+class EpochRecord:
+    """One epoch of the training history: scalar metrics plus structured details."""
+
+    epoch: int
+    metrics: dict[str, float]
+    details: dict[str, Any] = Field(default_factory=dict)
+
+
+@schema_dataclass
+class ConfusionCounts:
+    tn: int
+    fp: int
+    fn: int
+    tp: int
+
+
+@schema_dataclass
+class ModelQuality:
+    """Predictive quality on one split at a decision threshold."""
+
+    split: Literal["train", "validation", "test"]
+    n: int
+    threshold: float
+    accuracy: float
+    accuracy_interval: Interval
+    balanced_accuracy: float
+    precision: float
+    recall: float
+    f1: float
+    roc_auc: float
+    log_loss: float
+    positive_rate: float
+    base_rate: float
+    confusion: ConfusionCounts
+
+
+@schema_dataclass
+class AuditResult:
+    """Everything one audit run produced. Reports and dashboards only present this.
+
+    Sections of the concerns (privacy, fairness, explainability) are ``None`` when that audit
+    was not run.
+    """
+
+    metadata: RunMetadata
+    quality: ModelQuality | None = None
+    history: tuple[EpochRecord, ...] = ()
+    schema_version: str = SCHEMA_VERSION

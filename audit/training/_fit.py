@@ -1,0 +1,310 @@
+"""The one training loop used by every sample model and by users."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch.utils.data import DataLoader, Dataset
+from tqdm.auto import tqdm
+
+from audit.errors import ModelInputMismatchError, RaiAuditError
+from audit.result import EpochRecord
+from audit.training._callbacks import Callback, TrainerControl, make_state
+
+if TYPE_CHECKING:  # pragma: no cover
+    from audit.privacy import PrivacyConfig, PrivacySpend
+
+OptimizerName = Literal["adam", "adamw", "sgd"]
+
+
+@dataclass(frozen=True)
+class TrainingRun:
+    """What :func:`fit` returns.
+
+    Attributes
+    ----------
+    model : torch.nn.Module
+        The trained model (unwrapped from any privacy wrapper), in eval mode.
+    history : tuple of EpochRecord
+        One record per completed epoch: ``train/loss``, ``val/loss``, ``val/accuracy``,
+        ``epoch/seconds`` and whatever callbacks recorded.
+    seconds : float
+        Wall-clock training time.
+    epochs_completed : int
+    stopped_early : bool
+    stop_reason : str
+    privacy : PrivacySpend or None
+        The privacy spent when trained with DP-SGD.
+    """
+
+    model: torch.nn.Module
+    history: tuple[EpochRecord, ...]
+    seconds: float
+    epochs_completed: int
+    stopped_early: bool = False
+    stop_reason: str = ""
+    privacy: PrivacySpend | None = None
+
+
+def seed_everything(seed: int) -> torch.Generator:
+    """Seed python, numpy and torch; return a torch generator for data shuffling."""
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+    return torch.Generator().manual_seed(seed)
+
+
+def resolve_device(device: str | torch.device = "auto") -> torch.device:
+    """``"auto"`` picks CUDA when present, else the CPU."""
+    if str(device) == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(device)
+
+
+def forward_logits(model: torch.nn.Module, inputs: Any) -> torch.Tensor:
+    """Call ``model`` on a tensor or a dict of tensors (Hugging Face style); return logits."""
+    output = model(**inputs) if isinstance(inputs, dict) else model(inputs)
+    return getattr(output, "logits", output)
+
+
+def _to_device(value: Any, device: torch.device) -> Any:
+    if isinstance(value, dict):
+        return {k: v.to(device) for k, v in value.items()}
+    return value.to(device)
+
+
+def _unpack(batch: Sequence[Any]) -> tuple[Any, torch.Tensor, torch.Tensor | None]:
+    if len(batch) == 3:
+        return batch[0], batch[1], batch[2]
+    return batch[0], batch[1], None
+
+
+def weighted_cross_entropy(logits: torch.Tensor, labels: torch.Tensor,
+                           weights: torch.Tensor | None) -> torch.Tensor:
+    """Mean cross-entropy, each example scaled by its sample weight when given."""
+    losses = F.cross_entropy(logits, labels, reduction="none")
+    if weights is None:
+        return losses.mean()
+    return (losses * weights.to(losses.dtype)).mean()
+
+
+def check_model_input(model: torch.nn.Module, sample: Any, n_classes: int = 2) -> None:
+    """Run one example through ``model`` and check the output is ``(1, n_classes)`` logits.
+
+    Raises
+    ------
+    ModelInputMismatchError
+        When the model rejects the data's shape or returns another shape.
+    """
+    width = getattr(sample, "shape", ("dict",))[-1]
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            batch = ({k: v.unsqueeze(0) for k, v in sample.items()} if isinstance(sample, dict)
+                     else sample.unsqueeze(0))
+            logits = forward_logits(model, batch)
+    except RuntimeError as exc:
+        first_linear = next((m for m in model.modules() if isinstance(m, torch.nn.Linear)), None)
+        expects = f" (its first Linear layer takes {first_linear.in_features})" if first_linear else ""
+        raise ModelInputMismatchError(
+            "model input", f"a model that accepts rows of width {width}",
+            f"a model that fails on them{expects}: {str(exc).splitlines()[0]}",
+            f"build the model with input width {width} (dataset.n_features), or encode the data "
+            "with the preprocessing the model was trained with",
+        ) from None
+    finally:
+        model.train(was_training)
+    if logits.ndim != 2 or logits.shape[-1] != n_classes:
+        raise ModelInputMismatchError(
+            "model output", f"logits of shape (batch, {n_classes})",
+            f"shape {tuple(logits.shape)}",
+            f"end the model with a layer of {n_classes} outputs (one logit per class)",
+        )
+
+
+@torch.no_grad()
+def evaluate_loss_accuracy(model: torch.nn.Module, loader: DataLoader,
+                           device: torch.device) -> tuple[float, float]:
+    """Mean cross-entropy and accuracy of ``model`` over ``loader``."""
+    model.eval()
+    total_loss, correct, count = 0.0, 0, 0
+    for batch in loader:
+        inputs, labels, _ = _unpack(batch)
+        inputs, labels = _to_device(inputs, device), labels.to(device)
+        logits = forward_logits(model, inputs)
+        total_loss += float(F.cross_entropy(logits, labels, reduction="sum"))
+        correct += int((logits.argmax(dim=1) == labels).sum())
+        count += len(labels)
+    return total_loss / max(count, 1), correct / max(count, 1)
+
+
+def _make_optimizer(name: str, params, learning_rate: float, weight_decay: float):
+    factories = {
+        "adam": lambda: torch.optim.Adam(params, lr=learning_rate, weight_decay=weight_decay),
+        "adamw": lambda: torch.optim.AdamW(params, lr=learning_rate, weight_decay=weight_decay),
+        "sgd": lambda: torch.optim.SGD(params, lr=learning_rate, momentum=0.9,
+                                       weight_decay=weight_decay),
+    }
+    if name not in factories:
+        raise RaiAuditError("optimizer", f"one of {sorted(factories)}", repr(name),
+                            "choose a supported optimizer name")
+    return factories[name]()
+
+
+def _check_positive(name: str, value: float, kind: type = int) -> None:
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0 or (
+            kind is int and int(value) != value):
+        raise RaiAuditError(name, f"a positive {kind.__name__}", repr(value),
+                            f"pass {name} > 0")
+
+
+def fit(
+    model: torch.nn.Module,
+    train: Dataset,
+    *,
+    epochs: int = 10,
+    batch_size: int = 256,
+    optimizer: OptimizerName = "adam",
+    learning_rate: float = 1e-3,
+    weight_decay: float = 0.0,
+    seed: int = 0,
+    device: str | torch.device = "auto",
+    privacy: PrivacyConfig | None = None,
+    callbacks: Sequence[Callback] = (),
+    validation: Dataset | None = None,
+    progress: bool = True,
+) -> TrainingRun:
+    """Train a classifier with cross-entropy, optionally with DP-SGD, calling ``callbacks``.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        Maps a batch of inputs (a tensor, or a dict of tensors for Hugging Face models) to
+        ``(batch, n_classes)`` logits.
+    train : torch.utils.data.Dataset
+        Yields ``(inputs, label)`` or ``(inputs, label, sample_weight)``.
+    epochs, batch_size : int
+    optimizer : {"adam", "adamw", "sgd"}
+    learning_rate, weight_decay : float
+    seed : int
+        Seeds weight-independent randomness (shuffling, dropout, DP noise). Seed before
+        building the model too for fully reproducible weights (see :func:`seed_everything`).
+    device : str or torch.device
+        ``"auto"`` uses CUDA when present.
+    privacy : PrivacyConfig, optional
+        Train with DP-SGD through opacus (see :mod:`audit.privacy`).
+    callbacks : sequence of Callback
+    validation : Dataset, optional
+        Evaluated after each epoch (``val/loss``, ``val/accuracy``).
+    progress : bool
+        Show progress bars on epochs and steps; False is silent.
+
+    Returns
+    -------
+    TrainingRun
+
+    Examples
+    --------
+    >>> import torch
+    >>> from torch.utils.data import TensorDataset
+    >>> data = TensorDataset(torch.randn(64, 3), torch.randint(0, 2, (64,)))
+    >>> run = fit(torch.nn.Linear(3, 2), data, epochs=2, batch_size=16, progress=False)
+    >>> run.epochs_completed
+    2
+    """
+    _check_positive("epochs", epochs)
+    _check_positive("batch_size", batch_size)
+    _check_positive("learning_rate", learning_rate, float)
+    if len(train) == 0:
+        raise RaiAuditError("train", "a dataset with at least one example", "0 examples",
+                            "check the data loading and split")
+    generator = seed_everything(seed)
+    device = resolve_device(device)
+    check_model_input(model, train[0][0])
+    model.to(device)
+    loader = DataLoader(train, batch_size=batch_size, shuffle=True, generator=generator)
+    val_loader = (DataLoader(validation, batch_size=max(batch_size, 1024))
+                  if validation is not None else None)
+    opt = _make_optimizer(optimizer, model.parameters(), learning_rate, weight_decay)
+
+    engine = None
+    if privacy is not None:
+        from audit.privacy._engine import make_private_training
+
+        engine = make_private_training(model, opt, loader, privacy=privacy, epochs=epochs,
+                                       seed=seed)
+        model, opt, loader = engine.model, engine.optimizer, engine.loader
+
+    control = TrainerControl()
+    steps_per_epoch = len(loader)
+    state = lambda epoch, step, metrics: make_state(
+        epoch=epoch, epochs=epochs, step=step, steps_per_epoch=steps_per_epoch,
+        metrics=metrics, model=_unwrap(model), device=device)
+    history: list[EpochRecord] = []
+    step, started = 0, time.perf_counter()
+    for cb in callbacks:
+        cb.on_fit_start(state(0, 0, {}), control)
+    epoch_bar = tqdm(range(1, epochs + 1), desc="epochs", disable=not progress, leave=False)
+    for epoch in epoch_bar:
+        if control.should_stop:
+            break
+        epoch_started = time.perf_counter()
+        control._metrics, control._details = {}, {}
+        for cb in callbacks:
+            cb.on_epoch_start(state(epoch, step, {}), control)
+        model.train()
+        loss_sum, seen = 0.0, 0
+        for batch in tqdm(loader, desc=f"epoch {epoch}", disable=not progress, leave=False):
+            inputs, labels, weights = _unpack(batch)
+            if len(labels) == 0:  # Poisson sampling can draw an empty batch
+                continue
+            inputs, labels = _to_device(inputs, device), labels.to(device)
+            weights = weights.to(device) if weights is not None else None
+            opt.zero_grad(set_to_none=True)
+            loss = weighted_cross_entropy(forward_logits(model, inputs), labels, weights)
+            loss.backward()
+            opt.step()
+            step += 1
+            loss_sum += float(loss.detach()) * len(labels)
+            seen += len(labels)
+            if callbacks:
+                running = {"train/loss": loss_sum / seen}
+                for cb in callbacks:
+                    cb.on_step_end(state(epoch, step, running), control)
+            if control.should_stop:
+                break
+        metrics = {"train/loss": loss_sum / max(seen, 1)}
+        if val_loader is not None:
+            metrics["val/loss"], metrics["val/accuracy"] = evaluate_loss_accuracy(
+                _unwrap(model), val_loader, device)
+        if engine is not None:
+            metrics.update(engine.epsilon_metrics())
+        metrics["epoch/seconds"] = time.perf_counter() - epoch_started
+        for cb in callbacks:
+            cb.on_epoch_end(state(epoch, step, {**metrics, **control._metrics}), control)
+            model.train()
+        history.append(EpochRecord(epoch=epoch, metrics={**metrics, **control._metrics},
+                                   details=dict(control._details)))
+        epoch_bar.set_postfix(loss=f"{metrics['train/loss']:.4f}")
+    trained = _unwrap(model).eval()
+    for cb in callbacks:
+        cb.on_fit_end(state(len(history), step, history[-1].metrics if history else {}), control)
+    return TrainingRun(
+        model=trained, history=tuple(history), seconds=time.perf_counter() - started,
+        epochs_completed=len(history), stopped_early=control.should_stop,
+        stop_reason=control.stop_reason,
+        privacy=engine.spend() if engine is not None else None,
+    )
+
+
+def _unwrap(model: torch.nn.Module) -> torch.nn.Module:
+    """The user's module inside opacus's ``GradSampleModule`` (or the model itself)."""
+    return getattr(model, "_module", model)

@@ -1,0 +1,1 @@
+"""The Streamlit audit dashboard. Start it with ``rai-audit dashboard [PATH]``."""

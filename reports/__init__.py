@@ -1,0 +1,5 @@
+"""HTML reports: one self-contained, offline file rendered from an AuditResult."""
+
+from reports._render import json_for_script, render_report, write_report
+
+__all__ = ["json_for_script", "render_report", "write_report"]

@@ -1,0 +1,125 @@
+"""Render an :class:`~audit.result.AuditResult` to one self-contained HTML file.
+
+Jinja2 with autoescape on. The only fragments marked safe are the SVG charts made by
+:mod:`reports._charts` and the inlined CSS, both produced here; user strings in charts are
+escaped by matplotlib's SVG writer. Data embedded in ``<script>`` goes through
+:func:`json_for_script`, which escapes ``<``, ``>`` and ``&``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, is_dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from audit._io import atomic_write_text
+from audit.result import AuditResult
+from reports import _charts
+
+_HERE = Path(__file__).parent
+_ENV = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(_HERE / "templates"),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def json_for_script(value: Any) -> Markup:
+    """JSON safe to place inside ``<script>``: ``<``, ``>`` and ``&`` become unicode escapes."""
+    text = json.dumps(value, allow_nan=False, default=str)
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return Markup(text)
+
+
+def _fmt(value: Any, digits: int = 4) -> str:
+    if isinstance(value, float):
+        if value != value:
+            return "undefined"
+        return f"{value:.{digits}f}"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return str(value)
+
+
+_ENV.filters["fmt"] = _fmt
+_ENV.filters["pct"] = lambda v, d=1: "undefined" if v != v else f"{100 * v:.{d}f}%"
+
+
+def _flatten(prefix: str, value: Any, rows: list[tuple[str, str]]) -> None:
+    if is_dataclass(value):
+        value = asdict(value)
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _flatten(f"{prefix}.{key}" if prefix else str(key), item, rows)
+    elif isinstance(value, (list, tuple)) and value and isinstance(value[0], (dict,)) or (
+            isinstance(value, (list, tuple)) and value and is_dataclass(value[0])):
+        for i, item in enumerate(value):
+            _flatten(f"{prefix}[{i}]", item, rows)
+    else:
+        rows.append((prefix, _fmt(value) if not isinstance(value, (list, tuple)) else
+                     ", ".join(map(_fmt, value))))
+
+
+def appendix_rows(result: AuditResult) -> list[tuple[str, str]]:
+    """Every number and field of the result as (path, value) rows, for the appendix table."""
+    rows: list[tuple[str, str]] = []
+    data = asdict(result)
+    data["metadata"].pop("card", None)
+    data["metadata"]["model"].pop("architecture", None)
+    _flatten("", data, rows)
+    return rows
+
+
+def _history_charts(result: AuditResult) -> list[Markup]:
+    if not result.history:
+        return []
+    epochs = [r.epoch for r in result.history]
+    charts = []
+    losses = {k: [r.metrics.get(k, float("nan")) for r in result.history]
+              for k in ("train/loss", "val/loss") if k in result.history[0].metrics}
+    if losses:
+        charts.append(Markup(_charts.line_chart(epochs, losses, xlabel="epoch",
+                                                ylabel="cross-entropy loss", title="Loss")))
+    if "val/accuracy" in result.history[0].metrics:
+        charts.append(Markup(_charts.line_chart(
+            epochs, {"validation accuracy": [r.metrics["val/accuracy"] for r in result.history]},
+            xlabel="epoch", ylabel="accuracy", title="Validation accuracy")))
+    return charts
+
+
+def render_report(result: AuditResult) -> str:
+    """The report as one HTML string (no external resources).
+
+    Examples
+    --------
+    >>> html = render_report(result)  # doctest: +SKIP
+    >>> "<html" in html  # doctest: +SKIP
+    True
+    """
+    q = result.quality
+    confusion = None
+    if q is not None:
+        confusion = Markup(_charts.confusion_chart(
+            q.confusion.tn, q.confusion.fp, q.confusion.fn, q.confusion.tp,
+            positive=result.metadata.data.positive_label, negative="other"))
+    template = _ENV.get_template("report.html.j2")
+    return template.render(
+        r=result, m=result.metadata, q=q,
+        css=Markup((_HERE / "assets" / "report.css").read_text()),
+        confusion_chart=confusion,
+        history_charts=_history_charts(result),
+        appendix=appendix_rows(result),
+        embedded=json_for_script({"schema_version": result.schema_version,
+                                  "run_name": result.metadata.run_name}),
+    )
+
+
+def write_report(result: AuditResult, path: str | Path) -> Path:
+    """Render and write the report atomically to ``path``; returns the path."""
+    return atomic_write_text(path, render_report(result))
