@@ -13,6 +13,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from audit.errors import ConfigError, Problem, RaiAuditError, suggest
+from audit.explain._config import ExplainabilityAuditConfig
+from audit.fairness._config import FairnessAuditConfig
+from audit.privacy._config import PrivacyAuditConfig
 
 
 class _Strict(BaseModel):
@@ -60,6 +63,9 @@ class AuditsConfig(_Strict):
     """Which audits to run."""
 
     quality: bool = True
+    privacy: PrivacyAuditConfig = Field(default_factory=PrivacyAuditConfig)
+    fairness: FairnessAuditConfig = Field(default_factory=FairnessAuditConfig)
+    explainability: ExplainabilityAuditConfig = Field(default_factory=ExplainabilityAuditConfig)
 
 
 class CardConfig(_Strict):

@@ -90,6 +90,21 @@ def _data_info(ds: TabularDataset) -> DataInfo:
     )
 
 
+def _enabled_concerns(config: AuditConfig) -> list:
+    """``(audit module, its config)`` for each concern enabled in ``config.audits``."""
+    import importlib
+
+    pairs = [("audit.privacy._audit", config.audits.privacy),
+             ("audit.fairness._audit", config.audits.fairness),
+             ("audit.explain._audit", config.audits.explainability)]
+    return [(importlib.import_module(name), cfg) for name, cfg in pairs if cfg.enabled]
+
+
+def _privacy_config(config: AuditConfig):
+    """The DP-SGD settings for :func:`fit`, or None for non-private training."""
+    return None
+
+
 def run_audit(config: AuditConfig, *, output_dir: str | Path | None = None,
               progress: bool = True) -> AuditRun:
     """Run the audit described by ``config``: load, train, evaluate, save the model.
@@ -111,10 +126,14 @@ def run_audit(config: AuditConfig, *, output_dir: str | Path | None = None,
     model = build_model(config.model.kind, input_width=dataset.n_features,
                         hidden_sizes=config.model.hidden_sizes, dropout=config.model.dropout)
     tc = config.training
+    concerns = _enabled_concerns(config)
+    callbacks = [cb for module, section_config in concerns
+                 for cb in module.training_callbacks(dataset, section_config, config.seed)]
     training = fit(model, dataset.train.to_torch(), validation=dataset.validation.to_torch(),
                    epochs=tc.epochs, batch_size=tc.batch_size, optimizer=tc.optimizer,
                    learning_rate=tc.learning_rate, weight_decay=tc.weight_decay,
-                   seed=config.seed, device=tc.device, progress=progress)
+                   seed=config.seed, device=tc.device, privacy=_privacy_config(config),
+                   callbacks=callbacks, progress=progress)
     timings["training_seconds"] = training.seconds
     model_dir = save_model(training.model, out / "model", kind=config.model.kind,
                            extra={"preprocessing": dataset.preprocessor.to_dict()})
@@ -125,6 +144,12 @@ def run_audit(config: AuditConfig, *, output_dir: str | Path | None = None,
         scores = predict_proba(training.model, dataset.test.X)
         quality = model_quality(dataset.test.y, scores, split="test")
     timings["quality_seconds"] = time.perf_counter() - tick
+    sections = {}
+    for module, section_config in concerns:
+        tick = time.perf_counter()
+        name = module.__name__.split(".")[1].replace("explain", "explainability")
+        sections[name] = module.run_audit(dataset, training.model, section_config, config.seed)
+        timings[f"{name}_seconds"] = time.perf_counter() - tick
 
     device = str(next(training.model.parameters()).device)
     metadata = RunMetadata(
@@ -143,7 +168,8 @@ def run_audit(config: AuditConfig, *, output_dir: str | Path | None = None,
         card=ModelCardInfo(**config.card.model_dump()),
         timings=timings,
     )
-    result = AuditResult(metadata=metadata, quality=quality, history=training.history)
+    result = AuditResult(metadata=metadata, quality=quality, history=training.history,
+                         **sections)
     return AuditRun(result=result, dataset=dataset, training=training)
 
 

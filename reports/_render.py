@@ -18,7 +18,7 @@ from markupsafe import Markup
 
 from audit._io import atomic_write_text
 from audit.result import AuditResult
-from reports import _charts
+from reports import _charts, _explainability_view, _fairness_view, _privacy_view
 
 _HERE = Path(__file__).parent
 _ENV = jinja2.Environment(
@@ -109,7 +109,11 @@ def render_report(result: AuditResult) -> str:
             q.confusion.tn, q.confusion.fp, q.confusion.fn, q.confusion.tp,
             positive=result.metadata.data.positive_label, negative="other"))
     template = _ENV.get_template("report.html.j2")
+    sections: dict[str, Any] = {}
+    for view in (_privacy_view, _fairness_view, _explainability_view):
+        sections.update(view.context(result))
     return template.render(
+        **sections,
         r=result, m=result.metadata, q=q,
         css=Markup((_HERE / "assets" / "report.css").read_text()),
         confusion_chart=confusion,

@@ -1,13 +1,16 @@
 """The versioned result schema shared by audits, reports, the dashboard and policy gates."""
 
 from audit.result._io import load_result, result_from_json, result_to_json, save_result
+from audit.result._base import Interval, schema_dataclass
+from audit.result._explainability import ExplainabilitySection
+from audit.result._fairness import FairnessSection
+from audit.result._privacy import PrivacySection
 from audit.result._schema import (
     SCHEMA_VERSION,
     AuditResult,
     ConfusionCounts,
     DataInfo,
     EpochRecord,
-    Interval,
     ModelCardInfo,
     ModelInfo,
     ModelQuality,
@@ -21,14 +24,18 @@ __all__ = [
     "ConfusionCounts",
     "DataInfo",
     "EpochRecord",
+    "ExplainabilitySection",
+    "FairnessSection",
     "Interval",
     "ModelCardInfo",
     "ModelInfo",
     "ModelQuality",
+    "PrivacySection",
     "RunMetadata",
     "TrainingInfo",
     "load_result",
     "result_from_json",
     "result_to_json",
     "save_result",
+    "schema_dataclass",
 ]

@@ -12,28 +12,14 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import ConfigDict, Field
-from pydantic.dataclasses import dataclass
+from pydantic import Field
+
+from audit.result._base import Interval, schema_dataclass
+from audit.result._explainability import ExplainabilitySection
+from audit.result._fairness import FairnessSection
+from audit.result._privacy import PrivacySection
 
 SCHEMA_VERSION = "1.0"
-
-_CONFIG = ConfigDict(ser_json_inf_nan="strings", extra="forbid")
-
-
-def schema_dataclass(cls):
-    """Decorator for result types: frozen, strict about unknown keys, JSON-safe floats."""
-    return dataclass(frozen=True, config=_CONFIG)(cls)
-
-
-@schema_dataclass
-class Interval:
-    """A confidence interval ``[low, high]`` at ``level``, computed by ``method``."""
-
-    low: float
-    high: float
-    level: float = 0.95
-    method: str = ""
-
 
 @schema_dataclass
 class DataInfo:

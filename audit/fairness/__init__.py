@@ -1,0 +1,5 @@
+"""Fairness audit."""
+
+from audit.fairness._config import FairnessAuditConfig
+
+__all__ = ["FairnessAuditConfig"]

@@ -1,0 +1,5 @@
+"""Privacy audit."""
+
+from audit.privacy._config import PrivacyAuditConfig
+
+__all__ = ["PrivacyAuditConfig"]

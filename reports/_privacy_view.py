@@ -1,0 +1,12 @@
+"""What the report's privacy section needs from the result: charts and tables (no HTML here)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from audit.result import AuditResult
+
+
+def context(result: AuditResult) -> dict[str, Any]:
+    """Template variables for `templates/_privacy.html.j2` (charts as SVG Markup)."""
+    return {}
