@@ -4,7 +4,7 @@ from audit.result._io import load_result, result_from_json, result_to_json, save
 from audit.result._base import Interval, schema_dataclass
 from audit.result._explainability import ExplainabilitySection
 from audit.result._fairness import FairnessSection
-from audit.result._privacy import PrivacySection
+from audit.result._privacy import PrivacySection, PrivacySpend
 from audit.result._schema import (
     SCHEMA_VERSION,
     AuditResult,
@@ -31,6 +31,7 @@ __all__ = [
     "ModelInfo",
     "ModelQuality",
     "PrivacySection",
+    "PrivacySpend",
     "RunMetadata",
     "TrainingInfo",
     "load_result",

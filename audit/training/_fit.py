@@ -233,15 +233,27 @@ def fit(
     loader = DataLoader(train, batch_size=batch_size, shuffle=True, generator=generator)
     val_loader = (DataLoader(validation, batch_size=max(batch_size, 1024))
                   if validation is not None else None)
-    opt = _make_optimizer(optimizer, model.parameters(), learning_rate, weight_decay)
-
     engine = None
+    loss_fn = weighted_cross_entropy
     if privacy is not None:
-        from audit.privacy._engine import make_private_training
+        from audit.privacy._engine import make_private_training, prepare_model
 
+        model = prepare_model(model, privacy).to(device)
+    opt = _make_optimizer(optimizer, model.parameters(), learning_rate, weight_decay)
+    if privacy is not None:
         engine = make_private_training(model, opt, loader, privacy=privacy, epochs=epochs,
                                        seed=seed)
-        model, opt, loader = engine.model, engine.optimizer, engine.loader
+        model, opt, loader, loss_fn = engine.model, engine.optimizer, engine.loader, engine.loss_fn
+    try:
+        return _train_loop(model, opt, loader, val_loader, loss_fn, engine, callbacks,
+                           epochs=epochs, device=device, progress=progress)
+    finally:
+        if engine is not None:
+            engine.close()
+
+
+def _train_loop(model, opt, loader, val_loader, loss_fn, engine, callbacks, *, epochs, device,
+                progress) -> TrainingRun:
 
     control = TrainerControl()
     steps_per_epoch = len(loader)
@@ -269,7 +281,7 @@ def fit(
             inputs, labels = _to_device(inputs, device), labels.to(device)
             weights = weights.to(device) if weights is not None else None
             opt.zero_grad(set_to_none=True)
-            loss = weighted_cross_entropy(forward_logits(model, inputs), labels, weights)
+            loss = loss_fn(forward_logits(model, inputs), labels, weights)
             loss.backward()
             opt.step()
             step += 1
