@@ -67,15 +67,17 @@ class BookKeeper:
         output.register_hook(lambda grad, module=module: self._save_grad(module, grad))
 
     def _save_grad(self, module: nn.Module, grad: torch.Tensor) -> None:
-        grad = grad.detach()
-        if self.loss_reduction == "mean":
-            grad = grad * grad.shape[0]  # per-example gradients of the per-example losses
-        self._grads[module] = grad
+        self._grads[module] = grad.detach()
 
-    def clipped_sums(self, max_grad_norm: float) -> dict[nn.Parameter, torch.Tensor]:
-        """Sum over the batch of per-example gradients clipped to ``max_grad_norm`` (flat)."""
+    def clipped_sums(self, max_grad_norm: float,
+                     scale: float = 1.0) -> dict[nn.Parameter, torch.Tensor]:
+        """Sum over the batch of per-example gradients clipped to ``max_grad_norm`` (flat),
+        multiplied by ``scale`` (folded into the clip factors: no extra pass)."""
         if not self._grads:
             return {}
+        batch = next(iter(self._grads.values())).shape[0]
+        # output gradients of a mean loss are per-example gradients / batch
+        per_example = float(batch) if self.loss_reduction == "mean" else 1.0
         sq_norms = None
         for layer in self.layers:
             a, g = self._inputs[layer], self._grads[layer]
@@ -84,11 +86,13 @@ class BookKeeper:
             if layer.bias is not None and layer.bias.requires_grad:
                 contribution = contribution + g_sq
             sq_norms = contribution if sq_norms is None else sq_norms + contribution
-        clip = (max_grad_norm / (sq_norms.sqrt() + 1e-6)).clamp(max=1.0)
+        norms = sq_norms.sqrt().mul_(per_example)
+        factor = (max_grad_norm / (norms + 1e-6)).clamp_(max=1.0).mul_(per_example * scale)
+        factor = factor.unsqueeze(1)
         sums: dict[nn.Parameter, torch.Tensor] = {}
         for layer in self.layers:
             a, g = self._inputs[layer], self._grads[layer]
-            scaled = g * clip.unsqueeze(1).to(g.dtype)
+            scaled = g * factor.to(g.dtype)
             if layer.weight.requires_grad:
                 sums[layer.weight] = scaled.t() @ a
             if layer.bias is not None and layer.bias.requires_grad:
@@ -131,13 +135,33 @@ class BookKeepingDPOptimizer(DPOptimizer):
             p.summed_grad = sums[p] if p in sums else torch.zeros_like(p)
 
     def pre_step(self, closure=None) -> bool:
-        """opacus's pre_step, minus its check for ``p.grad_sample`` (there is none here)."""
-        self.clip_and_accumulate()  # an empty batch gives zero sums: a noise-only step
-        if self._check_skip_next_step():
-            self._is_last_step_skipped = True
-            return False
-        self.add_noise()
-        self.scale_grad()
+        """opacus's clip -> noise -> scale -> accountant hook, in fewer kernel launches.
+
+        Outside secure mode the ``1 / expected_batch_size`` scaling is folded into the clip
+        factors and the Gaussian noise for all parameters is drawn in one call; the result is
+        the same distribution as opacus's ``add_noise`` + ``scale_grad``. In secure mode
+        opacus's own methods run unchanged.
+        """
+        if self.secure_mode or self._check_skip_next_step(pop_next=False):
+            self.clip_and_accumulate()
+            if self._check_skip_next_step():
+                self._is_last_step_skipped = True
+                return False
+            self.add_noise()
+            self.scale_grad()
+        else:
+            scale = 1.0 / self.expected_batch_size if self.loss_reduction == "mean" else 1.0
+            sums = self.bookkeeper.clipped_sums(self.max_grad_norm, scale)
+            std = self.noise_multiplier * self.max_grad_norm * scale
+            params = self.params
+            sizes = [p.numel() for p in params]
+            noise = None
+            if std > 0:
+                noise = torch.normal(0.0, std, (sum(sizes),), generator=self.generator,
+                                     device=params[0].device).split(sizes)
+            for i, p in enumerate(params):
+                grad = sums[p] if p in sums else torch.zeros_like(p)
+                p.grad = grad.add_(noise[i].view_as(p)) if noise is not None else grad
         if self.step_hook:
             self.step_hook(self)
         self._is_last_step_skipped = False

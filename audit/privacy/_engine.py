@@ -166,6 +166,8 @@ def make_private_training(model: torch.nn.Module, optimizer: torch.optim.Optimiz
     else:
         delta, rule = privacy.delta, "set in the config"
     check_delta(delta, n)
+    if privacy.secure_mode:
+        _require_csprng()
     sample_rate = 1.0 / len(loader)
     noise = (privacy.noise_multiplier if privacy.noise_multiplier is not None else
              noise_for_epsilon(privacy.target_epsilon, delta, sample_rate, epochs,
@@ -223,6 +225,16 @@ def make_private_training(model: torch.nn.Module, optimizer: torch.optim.Optimiz
         model=private_model, optimizer=dp_optimizer, loader=loader, loss_fn=loss_fn,
         engine=engine, config=privacy, delta=delta, delta_rule=rule, noise_multiplier=noise,
         sample_rate=sample_rate, epochs=epochs, grad_sample_mode=mode, _closers=closers)
+
+
+def _require_csprng() -> None:
+    import importlib.util
+
+    if importlib.util.find_spec("torchcsprng") is None:
+        raise UnsupportedModelError(
+            "privacy.secure_mode", "the torchcsprng package, which opacus's secure mode uses",
+            "it is not installed", "pip install torchcsprng (it must match your torch build), "
+            "or set secure_mode: false (noise from torch's generator, fine for audits)")
 
 
 def _remover(wrapped: Any) -> Callable[[], None]:

@@ -210,3 +210,37 @@ def test_model_with_batchnorm_is_fixed_and_trains():
               privacy=PrivacyConfig(noise_multiplier=1.0, delta=1e-4))
     assert not any(isinstance(m, torch.nn.BatchNorm1d) for m in run.model.modules())
     assert any(isinstance(m, torch.nn.GroupNorm) for m in run.model.modules())
+
+
+def test_secure_mode_without_torchcsprng_is_refused_with_fix():
+    pytest.importorskip("opacus")
+    import importlib.util
+
+    if importlib.util.find_spec("torchcsprng") is not None:
+        pytest.skip("torchcsprng is installed")
+    with pytest.raises(UnsupportedModelError, match="pip install torchcsprng"):
+        train(PrivacyConfig(noise_multiplier=1.0, delta=1e-4, secure_mode=True))
+
+
+def test_bookkeeping_noise_has_opacus_distribution():
+    """grad * B - clipped sum is the Gaussian noise: mean 0, std sigma * C."""
+    torch.manual_seed(0)
+    base = TabularMLP(6, (64, 32), dropout=0.0)
+    X, y = data(64).tensors
+    expected = per_example_reference(copy.deepcopy(base), X, y, max_grad_norm=0.5)
+    model = copy.deepcopy(base)
+    private = make_private_training(
+        model, torch.optim.SGD(model.parameters(), lr=0.0),
+        DataLoader(TensorDataset(X, y), batch_size=64), epochs=1,
+        privacy=PrivacyConfig(noise_multiplier=2.0, max_grad_norm=0.5, poisson_sampling=False,
+                              grad_sample_mode="bookkeeping", delta=1e-3))
+    try:
+        private.optimizer.zero_grad()
+        private.loss_fn(private.model(X), y, None).backward()
+        private.optimizer.step()
+        noise = torch.cat([(p.grad * 64 - e).flatten() for p, e in zip(model.parameters(), expected)])
+    finally:
+        private.close()
+    assert noise.numel() > 2000
+    assert float(noise.mean()) == pytest.approx(0.0, abs=0.05)
+    assert float(noise.std()) == pytest.approx(2.0 * 0.5, rel=0.05)
