@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from audit.errors import ConfigError, Problem, RaiAuditError, suggest
 from audit.explain._config import ExplainabilityAuditConfig
 from audit.fairness._config import FairnessAuditConfig
-from audit.privacy._config import PrivacyAuditConfig
+from audit.privacy._config import PrivacyAuditConfig, PrivacyConfig
 
 
 class _Strict(BaseModel):
@@ -57,6 +57,9 @@ class TrainingConfig(_Strict):
     learning_rate: float = Field(1e-3, gt=0.0)
     weight_decay: float = Field(0.0, ge=0.0)
     device: str = "auto"
+    privacy: PrivacyConfig | None = Field(
+        None, description="DP-SGD settings (noise_multiplier or target_epsilon, ...); "
+                          "absent: non-private training")
 
 
 class AuditsConfig(_Strict):

@@ -23,6 +23,7 @@ from audit.result import (
     DataInfo,
     ModelCardInfo,
     ModelInfo,
+    PrivacySection,
     RunMetadata,
     TrainingInfo,
 )
@@ -102,7 +103,28 @@ def _enabled_concerns(config: AuditConfig) -> list:
 
 def _privacy_config(config: AuditConfig):
     """The DP-SGD settings for :func:`fit`, or None for non-private training."""
-    return None
+    return config.training.privacy
+
+
+def _concern_kwargs(name: str, config: AuditConfig, dataset: TabularDataset,
+                    training: TrainingRun) -> dict:
+    """Extra arguments a concern's ``run_audit`` needs beyond (dataset, model, config, seed)."""
+    if name != "privacy":
+        return {}
+    tc = config.training
+
+    def build_model():
+        return _build(config, dataset)
+
+    return {"spend": training.privacy, "build_model": build_model, "privacy": tc.privacy,
+            "fit_kwargs": {"epochs": tc.epochs, "batch_size": tc.batch_size,
+                           "optimizer": tc.optimizer, "learning_rate": tc.learning_rate,
+                           "weight_decay": tc.weight_decay, "device": tc.device}}
+
+
+def _build(config: AuditConfig, dataset: TabularDataset):
+    return build_model(config.model.kind, input_width=dataset.n_features,
+                       hidden_sizes=config.model.hidden_sizes, dropout=config.model.dropout)
 
 
 def run_audit(config: AuditConfig, *, output_dir: str | Path | None = None,
@@ -123,8 +145,7 @@ def run_audit(config: AuditConfig, *, output_dir: str | Path | None = None,
     timings["data_seconds"] = time.perf_counter() - tick
 
     seed_everything(config.seed)
-    model = build_model(config.model.kind, input_width=dataset.n_features,
-                        hidden_sizes=config.model.hidden_sizes, dropout=config.model.dropout)
+    model = _build(config, dataset)
     tc = config.training
     concerns = _enabled_concerns(config)
     callbacks = [cb for module, section_config in concerns
@@ -148,8 +169,14 @@ def run_audit(config: AuditConfig, *, output_dir: str | Path | None = None,
     for module, section_config in concerns:
         tick = time.perf_counter()
         name = module.__name__.split(".")[1].replace("explain", "explainability")
-        sections[name] = module.run_audit(dataset, training.model, section_config, config.seed)
+        sections[name] = module.run_audit(dataset, training.model, section_config, config.seed,
+                                          **_concern_kwargs(name, config, dataset, training))
         timings[f"{name}_seconds"] = time.perf_counter() - tick
+    if training.privacy is not None and "privacy" not in sections:
+        from audit.privacy._audit import _notes
+
+        sections["privacy"] = PrivacySection(spend=training.privacy,
+                                             notes=_notes(training.privacy, None))
 
     device = str(next(training.model.parameters()).device)
     metadata = RunMetadata(
@@ -182,6 +209,24 @@ def headline(result: AuditResult) -> list[str]:
         lines.append(f"test accuracy {q.accuracy:.4f} (95% CI {q.accuracy_interval.low:.4f}-"
                      f"{q.accuracy_interval.high:.4f}), ROC AUC {q.roc_auc:.4f}, "
                      f"balanced accuracy {q.balanced_accuracy:.4f}")
+    spend = result.privacy.spend if result.privacy is not None else None
+    if spend is not None:
+        others = ", ".join(f"{k} {v:.3f}" for k, v in spend.epsilons.items() if k != spend.accountant)
+        lines.append(f"privacy: epsilon {spend.epsilon:.3f} at delta {spend.delta:g} "
+                     f"({spend.accountant}; {others}), noise {spend.noise_multiplier:.3f}, "
+                     f"clip {spend.max_grad_norm:g}, {spend.grad_sample_mode}")
+    elif result.privacy is not None:
+        lines.append("privacy: trained without DP (no formal guarantee)")
+    membership = result.privacy.membership if result.privacy is not None else None
+    if membership is not None:
+        for name, attack in membership.attacks.items():
+            lines.append(f"membership inference {name}: AUC {attack.auc:.3f} "
+                         f"[{attack.auc_interval.low:.3f}, {attack.auc_interval.high:.3f}], "
+                         f"TPR@1%FPR {attack.tpr_at_fpr['0.01']:.4f}")
+        if membership.empirical_epsilon is not None:
+            lines.append(f"empirical epsilon lower bound {membership.empirical_epsilon.epsilon_lower_bound:.3f} "
+                         f"({membership.empirical_epsilon_attack}, "
+                         f"{membership.confidence:.0%} confidence)")
     lines.append(f"training {result.metadata.training.seconds:.1f} s on "
                  f"{result.metadata.training.device}, {result.metadata.training.epochs_completed} epochs")
     return lines

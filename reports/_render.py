@@ -41,6 +41,8 @@ def _fmt(value: Any, digits: int = 4) -> str:
     if isinstance(value, float):
         if value != value:
             return "undefined"
+        if value in (float("inf"), float("-inf")):
+            return "∞" if value > 0 else "-∞"
         return f"{value:.{digits}f}"
     if isinstance(value, int) and not isinstance(value, bool):
         return f"{value:,}"
@@ -48,6 +50,7 @@ def _fmt(value: Any, digits: int = 4) -> str:
 
 
 _ENV.filters["fmt"] = _fmt
+_ENV.globals["inf"] = float("inf")
 _ENV.filters["pct"] = lambda v, d=1: "undefined" if v != v else f"{100 * v:.{d}f}%"
 
 

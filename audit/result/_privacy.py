@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field
-
-from audit.result._base import Interval, schema_dataclass  # noqa: F401
+from audit.result._base import Interval, schema_dataclass
 
 
 @schema_dataclass
@@ -34,6 +32,27 @@ class PrivacySpend:
 
 
 @schema_dataclass
+class UtilityPoint:
+    """One training run of the privacy-utility curve.
+
+    ``epsilon`` is ``inf`` for the non-private run. ``dp_difference`` is the demographic parity
+    difference over ``fairness_feature``; ``worst_group_accuracy`` names its group.
+    """
+
+    target_epsilon: float
+    epsilon: float
+    noise_multiplier: float
+    accuracy: float
+    attack_auc: float
+    attack_auc_interval: Interval
+    fairness_feature: str
+    dp_difference: float
+    worst_group: str
+    worst_group_accuracy: float
+    seconds: float
+
+
+@schema_dataclass
 class PrivacySection:
     """Results of the privacy audit.
 
@@ -41,15 +60,15 @@ class PrivacySection:
     ----------
     spend : PrivacySpend or None
         None when the model was trained without DP (no formal guarantee: epsilon is infinite).
-    attacks : dict
-        Membership-inference results by attack name (see :mod:`audit.privacy`).
-    utility_curve : tuple of dict
-        One point per training run at a privacy level: epsilon, accuracy, attack AUC, gap.
+    membership : MembershipAudit or None
+        Membership-inference attacks on the trained model (see :mod:`audit.privacy`).
+    utility_curve : tuple of UtilityPoint
+        One point per training run at a privacy level (non-private last).
     notes : tuple of str
         Plain-language statements for the report.
     """
 
     spend: PrivacySpend | None = None
-    attacks: dict[str, Any] = Field(default_factory=dict)
-    utility_curve: tuple[dict[str, Any], ...] = ()
+    membership: Any = None  # MembershipAudit; typed once its types move into audit.result
+    utility_curve: tuple[UtilityPoint, ...] = ()
     notes: tuple[str, ...] = ()

@@ -142,4 +142,7 @@ class AuditResult:
     metadata: RunMetadata
     quality: ModelQuality | None = None
     history: tuple[EpochRecord, ...] = ()
+    privacy: PrivacySection | None = None
+    fairness: FairnessSection | None = None
+    explainability: ExplainabilitySection | None = None
     schema_version: str = SCHEMA_VERSION
