@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import pytest
+import torch
 
 from audit.training import seed_everything
+
+# One intra-op thread: the models under test are small, so more threads only add contention
+# (measured about 12x slower with two threads on a busy 2-core machine), and one thread keeps
+# floating-point reductions in the same order everywhere.
+torch.set_num_threads(1)
 
 
 @pytest.fixture(autouse=True)

@@ -1,8 +1,31 @@
 """Privacy: DP-SGD training with opacus, accounting, and membership-inference audits."""
 
 from audit.privacy._accounting import default_delta, epsilon, epsilons, noise_for_epsilon
+from audit.privacy._attack_errors import (
+    AttackConfigError,
+    AuditWarning,
+    EmptyMembershipSetError,
+    InvalidDeltaError,
+    MembershipAuditError,
+    MembershipImbalanceWarning,
+    MembershipOverlapError,
+    MembershipWidthMismatchError,
+)
+from audit.privacy._attacks import (
+    MembershipSplit,
+    ReferenceTrainer,
+    lira_scores,
+    logit_confidence,
+    loss_scores,
+    make_reference_trainer,
+    membership_inference_audit,
+    per_example_logits,
+    split_membership,
+)
+from audit.privacy._audit import privacy_utility_curve
 from audit.privacy._bookkeeping import BookKeeper, BookKeepingDPOptimizer, bookkeeping_supported
 from audit.privacy._config import PrivacyAuditConfig, PrivacyConfig
+from audit.privacy._empirical import empirical_epsilon
 from audit.privacy._engine import (
     PrivateTraining,
     choose_grad_sample_mode,
@@ -10,25 +33,59 @@ from audit.privacy._engine import (
     prepare_model,
 )
 from audit.privacy._errors import DeltaError, UnreachableEpsilonError, UnsupportedModelError
-from audit.result._privacy import PrivacySection, PrivacySpend
+from audit.result._membership import (
+    AttackName,
+    AttackResult,
+    EmpiricalEpsilon,
+    GroupAttackResult,
+    MembershipAudit,
+    RocCurve,
+)
+from audit.result._privacy import PrivacySection, PrivacySpend, UtilityPoint
 
 __all__ = [
+    "AttackConfigError",
+    "AttackName",
+    "AttackResult",
+    "AuditWarning",
     "BookKeeper",
     "BookKeepingDPOptimizer",
     "DeltaError",
+    "EmpiricalEpsilon",
+    "EmptyMembershipSetError",
+    "GroupAttackResult",
+    "InvalidDeltaError",
+    "MembershipAudit",
+    "MembershipAuditError",
+    "MembershipImbalanceWarning",
+    "MembershipOverlapError",
+    "MembershipSplit",
+    "MembershipWidthMismatchError",
     "PrivacyAuditConfig",
     "PrivacyConfig",
     "PrivacySection",
     "PrivacySpend",
     "PrivateTraining",
+    "ReferenceTrainer",
+    "RocCurve",
     "UnreachableEpsilonError",
     "UnsupportedModelError",
+    "UtilityPoint",
     "bookkeeping_supported",
     "choose_grad_sample_mode",
     "default_delta",
+    "empirical_epsilon",
     "epsilon",
     "epsilons",
+    "lira_scores",
+    "logit_confidence",
+    "loss_scores",
     "make_private_training",
+    "make_reference_trainer",
+    "membership_inference_audit",
     "noise_for_epsilon",
+    "per_example_logits",
     "prepare_model",
+    "privacy_utility_curve",
+    "split_membership",
 ]

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from audit.result._base import Interval, schema_dataclass
+from audit.result._membership import MembershipAudit
 
 
 @schema_dataclass
@@ -69,6 +68,6 @@ class PrivacySection:
     """
 
     spend: PrivacySpend | None = None
-    membership: Any = None  # MembershipAudit; typed once its types move into audit.result
+    membership: MembershipAudit | None = None
     utility_curve: tuple[UtilityPoint, ...] = ()
     notes: tuple[str, ...] = ()

@@ -1,5 +1,9 @@
-"""Privacy: filled in as the privacy audit lands."""
+"""Privacy: the formal guarantee beside the measured leakage, per group, and the price of DP."""
 
+import math
+
+import altair as alt
+import pandas as pd
 import streamlit as st
 
 st.header("Privacy")
@@ -7,4 +11,90 @@ result = st.session_state.get("result")
 if result is None:
     st.info("Open a result in the sidebar first.")
     st.stop()
-st.info("The privacy audit was not run for this result.")
+section = result.privacy
+if section is None:
+    st.info("The privacy audit was not run for this result. Enable it with "
+            "`audits: privacy: enabled: true` (and `training: privacy:` for DP-SGD).")
+    st.stop()
+
+spend, membership = section.spend, section.membership
+cols = st.columns(3)
+if spend is not None:
+    cols[0].metric("Formal epsilon (upper bound)", f"{spend.epsilon:.3f}",
+                   help=f"at delta {spend.delta:g}, {spend.accountant.upper()} accountant")
+    cols[1].metric("Noise multiplier / clip", f"{spend.noise_multiplier:.3f} / {spend.max_grad_norm:g}",
+                   help=f"sample rate {spend.sample_rate:.5f}, {spend.steps} steps, "
+                        f"{spend.grad_sample_mode} per-example gradients")
+else:
+    cols[0].metric("Formal epsilon", "∞", help="trained without differential privacy")
+if membership is not None and membership.empirical_epsilon is not None:
+    lower = membership.empirical_epsilon.epsilon_lower_bound
+    cols[2].metric("Measured epsilon (lower bound)", f"{lower:.3f}",
+                   help=f"proved by {membership.empirical_epsilon_attack} at "
+                        f"{membership.confidence:.0%} confidence")
+    if spend is not None and lower > spend.epsilon:
+        st.error("An attack proves more leakage than the accountant allows: the DP "
+                 "implementation or its accounting is broken.")
+for note in section.notes:
+    st.write(note)
+
+history = [r for r in result.history if "privacy/epsilon" in r.metrics]
+if history:
+    st.subheader("Epsilon spent per epoch")
+    frame = pd.DataFrame([{"epoch": r.epoch, **{k.split("[")[1].rstrip("]").upper(): v
+                                                for k, v in r.metrics.items()
+                                                if k.startswith("privacy/epsilon[")}}
+                          for r in history]).set_index("epoch")
+    st.line_chart(frame, x_label="epoch", y_label="epsilon")
+
+if membership is not None:
+    st.subheader(f"Membership inference ({membership.n_members:,} members, "
+                 f"{membership.n_nonmembers:,} non-members)")
+    rows = []
+    curves = []
+    floor = 1.0 / (10 * max(membership.n_nonmembers, 1))
+    for name, attack in membership.attacks.items():
+        rows.append({"attack": name, "AUC": attack.auc,
+                     "AUC 95% CI": f"[{attack.auc_interval.low:.3f}, {attack.auc_interval.high:.3f}]",
+                     **{f"TPR @ FPR {float(k):.1%}": v for k, v in attack.tpr_at_fpr.items()},
+                     "empirical eps >=": (attack.empirical_epsilon.epsilon_lower_bound
+                                          if attack.empirical_epsilon else math.nan)})
+        curves += [{"attack": name, "FPR": max(f, floor), "TPR": max(t, floor)}
+                   for f, t in zip(attack.roc.fpr, attack.roc.tpr)]
+    st.dataframe(pd.DataFrame(rows).set_index("attack"))
+    roc = pd.DataFrame(curves)
+    chart = alt.Chart(roc).mark_line().encode(
+        x=alt.X("FPR", scale=alt.Scale(type="log"), title="false positive rate (log)"),
+        y=alt.Y("TPR", scale=alt.Scale(type="log"), title="true positive rate (log)"),
+        color="attack")
+    diagonal = alt.Chart(pd.DataFrame({"FPR": [floor, 1.0], "TPR": [floor, 1.0]})).mark_line(
+        strokeDash=[4, 4], color="grey").encode(x="FPR", y="TPR")
+    st.altair_chart(chart + diagonal, use_container_width=True)
+
+    group_rows = [{"attack": name, "feature": feature, "group": label,
+                   "members": g.n_members, "non-members": g.n_nonmembers, "AUC": g.auc,
+                   "AUC CI": f"[{g.auc_interval.low:.3f}, {g.auc_interval.high:.3f}]",
+                   "flags": "; ".join(g.flags)}
+                  for name, attack in membership.attacks.items()
+                  for feature, groups in attack.per_group.items()
+                  for label, g in groups.items()]
+    if group_rows:
+        st.subheader("Attack success per sensitive group")
+        groups = pd.DataFrame(group_rows)
+        feature = st.selectbox("Sensitive feature", sorted(groups["feature"].unique()))
+        st.dataframe(groups[groups["feature"] == feature].drop(columns="feature"),
+                     hide_index=True)
+
+if section.utility_curve:
+    st.subheader("Privacy-utility curve")
+    points = pd.DataFrame([{"target epsilon": p.target_epsilon, "epsilon": p.epsilon,
+                            "accuracy": p.accuracy, "attack AUC": p.attack_auc,
+                            f"DP difference ({p.fairness_feature})": p.dp_difference,
+                            "worst group": p.worst_group,
+                            "worst group accuracy": p.worst_group_accuracy}
+                           for p in section.utility_curve])
+    st.dataframe(points, hide_index=True)
+    finite = points[points["epsilon"].apply(math.isfinite)]
+    if not finite.empty:
+        st.line_chart(finite.set_index("epsilon")[["accuracy", "worst group accuracy"]],
+                      x_label="epsilon", y_label="accuracy")
