@@ -1,9 +1,9 @@
 """The versioned result schema shared by audits, reports, the dashboard and policy gates."""
 
-from audit.result._io import load_result, result_from_json, result_to_json, save_result
 from audit.result._base import Interval, schema_dataclass
 from audit.result._explainability import ExplainabilitySection
 from audit.result._fairness import FairnessSection
+from audit.result._io import load_result, result_from_json, result_to_json, save_result
 from audit.result._privacy import PrivacySection, PrivacySpend
 from audit.result._schema import (
     SCHEMA_VERSION,
