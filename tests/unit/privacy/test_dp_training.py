@@ -244,3 +244,29 @@ def test_bookkeeping_noise_has_opacus_distribution():
     assert noise.numel() > 2000
     assert float(noise.mean()) == pytest.approx(0.0, abs=0.05)
     assert float(noise.std()) == pytest.approx(2.0 * 0.5, rel=0.05)
+
+
+def test_users_own_loop_with_make_private_training():
+    """The API for a hand-written loop: wrap, train, read epsilon; opacus's accountant hook
+    counts every step."""
+    seed_everything(0)
+    model = TabularMLP(6, (16,), dropout=0.0)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-2)
+    private = make_private_training(model, opt, DataLoader(data(), batch_size=64),
+                                    privacy=PrivacyConfig(noise_multiplier=1.0, delta=1e-4),
+                                    epochs=2)
+    hook = private.optimizer.step_hook
+    steps = 0
+    try:
+        for _ in range(2):
+            for xb, yb in private.loader:
+                private.optimizer.zero_grad()
+                private.loss_fn(private.model(xb), yb, None).backward()
+                private.optimizer.step()
+                steps += 1
+    finally:
+        private.close()
+    assert private.optimizer.step_hook is hook  # never replaced
+    assert private.steps == steps == 16
+    assert 0 < private.epsilon() == private.spend().epsilon
+    assert not any(m._forward_hooks for m in model.modules())
