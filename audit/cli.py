@@ -22,6 +22,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
+EXIT_GATE_FAILED = 1
 EXIT_BAD_INPUT = 2
 
 
@@ -35,9 +36,14 @@ def run(
     config: Path = typer.Argument(..., help="Audit config (YAML), e.g. sample_models/census_income/audit.yaml"),
     out: Path | None = typer.Option(None, "--out", "-o", help="Output folder (default: output_dir in the config)"),
     seed: int | None = typer.Option(None, help="Override the config's seed"),
+    policy: Path | None = typer.Option(None, "--policy", "-p",
+                                       help="Policy YAML whose gates are added to the config's"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars"),
 ) -> None:
-    """Train and audit as the config says; write result.json and report.html."""
+    """Train and audit as the config says; write result.json and report.html.
+
+    Exits 1 when a policy gate fails (after writing both files), naming the gate.
+    """
     from audit._io import ensure_writable_dir
     from audit.config import load_config
     from audit.result import save_result
@@ -48,20 +54,58 @@ def run(
         if seed is not None:
             cfg = cfg.model_copy(update={"seed": seed})
         out_dir = ensure_writable_dir(out if out is not None else cfg.output_dir)
+        gates = _policy_with(cfg.policy, policy)
         audit_run = run_audit(cfg, output_dir=out_dir, progress=not quiet)
+        result = _judge(audit_run.result, gates)
         from reports import write_report
 
         tick = time.perf_counter()
-        report_path = write_report(audit_run.result, out_dir / "report.html")
+        report_path = write_report(result, out_dir / "report.html")
         render_seconds = time.perf_counter() - tick
-        result_path = save_result(audit_run.result, out_dir / "result.json")
+        result_path = save_result(result, out_dir / "result.json")
     except RaiAuditError as exc:
         _fail(exc)
-    for line in headline(audit_run.result):
+    for line in headline(result):
         typer.echo(line)
     typer.echo(f"report rendered in {render_seconds:.2f} s")
     typer.echo(f"result: {result_path}")
     typer.echo(f"report: {report_path}")
+    _exit_for_policy(result)
+
+
+def _policy_with(base, extra_file: Path | None):
+    """The config's policy plus the gates of ``--policy FILE``."""
+    if extra_file is None:
+        return base
+    from audit.policy import load_policy
+
+    extra = load_policy(extra_file)
+    return base.model_copy(update={"gates": [*base.gates, *extra.gates]})
+
+
+def _judge(result, policy):
+    """``result`` with its policy verdict, when the policy has gates."""
+    if not policy.gates:
+        return result
+    from dataclasses import replace
+
+    from audit.policy import evaluate_policy
+
+    return replace(result, policy=evaluate_policy(result, policy))
+
+
+def _exit_for_policy(result) -> None:
+    if result.policy is None:
+        return
+    for gate in result.policy.gates:
+        value = "not measured" if gate.value is None else f"{gate.value:.4g}"
+        if gate.interval is not None:
+            value += f" [{gate.interval.low:.4g}, {gate.interval.high:.4g}]"
+        typer.echo(f"gate {gate.status.upper():4} {gate.name}: {value} ({gate.reason})")
+    failed = [g.name for g in result.policy.gates if g.status == "fail"]
+    if failed:
+        typer.secho(f"policy failed: {', '.join(failed)}", err=True, fg=typer.colors.RED)
+        raise typer.Exit(EXIT_GATE_FAILED)
 
 
 @app.command()
@@ -78,6 +122,32 @@ def report(
     except RaiAuditError as exc:
         _fail(exc)
     typer.echo(f"report: {path}")
+
+
+@app.command()
+def check(
+    result: Path = typer.Argument(..., help="A result.json written by `rai-audit run`"),
+    policy: Path = typer.Option(..., "--policy", "-p", help="Policy YAML of gates"),
+) -> None:
+    """Judge a saved result against a policy; exit 1 when a gate fails."""
+    from audit.policy import load_policy
+    from audit.result import load_result
+
+    try:
+        judged = _judge(load_result(result), load_policy(policy))
+    except RaiAuditError as exc:
+        _fail(exc)
+    _exit_for_policy(judged)
+    typer.echo(f"policy {judged.policy.status if judged.policy else 'empty'}")
+
+
+@app.command()
+def metrics() -> None:
+    """List the metric names policy gates can use."""
+    from audit.policy import available_metrics
+
+    for name, help_text in available_metrics().items():
+        typer.echo(f"{name:40} {help_text}")
 
 
 @app.command()
@@ -98,25 +168,52 @@ def dashboard(
     port: int = typer.Option(8501, help="Port to serve on"),
     headless: bool = typer.Option(False, help="Do not open a browser window"),
 ) -> None:
-    """Open the Streamlit audit dashboard (needs the 'dashboard' extra)."""
-    try:
-        import streamlit  # noqa: F401
-    except ImportError:
+    """Open the Streamlit audit dashboard (needs the 'dashboard' extra).
+
+    On POSIX the dashboard replaces this process, so Ctrl-C and SIGTERM reach the server
+    directly and never leave it running on its own.
+    """
+    import importlib.util
+    import os
+
+    if importlib.util.find_spec("streamlit") is None:
         typer.secho("error: the dashboard needs streamlit: pip install 'rai-audit[dashboard]'",
                     err=True, fg=typer.colors.RED)
-        raise typer.Exit(EXIT_BAD_INPUT) from None
+        raise typer.Exit(EXIT_BAD_INPUT)
     if path is not None and not path.exists():
         typer.secho(f"error: {path}: expected an existing result.json or folder, got no such "
                     "path. Fix: run `rai-audit run CONFIG` first.", err=True, fg=typer.colors.RED)
         raise typer.Exit(EXIT_BAD_INPUT)
+    if path is not None and path.is_file():
+        from audit.result import load_result
+
+        try:
+            load_result(path)  # a bad file is refused here, with the fix, not in the browser
+        except RaiAuditError as exc:
+            _fail(exc)
     import dashboards
 
     app_file = Path(dashboards.__file__).with_name("app.py")
     command = [sys.executable, "-m", "streamlit", "run", str(app_file), "--server.port", str(port),
-               "--server.headless", str(headless).lower(), "--browser.gatherUsageStats", "false"]
+               "--server.headless", str(headless).lower(), "--browser.gatherUsageStats", "false",
+               "--client.toolbarMode", "viewer"]
     if path is not None:
         command += ["--", "--results", str(path.resolve())]
-    raise typer.Exit(subprocess.call(command))
+    sys.stdout.flush()
+    sys.stderr.flush()
+    if os.name == "posix":
+        os.execv(sys.executable, command)  # does not return
+    process = subprocess.Popen(command)
+    try:
+        code = process.wait()
+    finally:
+        if process.poll() is None:  # interrupted: never leave the server running alone
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+    raise typer.Exit(code)
 
 
 @app.command()

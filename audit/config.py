@@ -7,7 +7,7 @@ relative to the config file.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from audit.errors import ConfigError, Problem, RaiAuditError, suggest
 from audit.explain._config import ExplainabilityAuditConfig
 from audit.fairness._config import FairnessAuditConfig
+from audit.policy._config import PolicyConfig
 from audit.privacy._config import PrivacyAuditConfig, PrivacyConfig
 
 
@@ -91,28 +92,36 @@ class AuditConfig(_Strict):
     training: TrainingConfig = Field(default_factory=TrainingConfig)
     audits: AuditsConfig = Field(default_factory=AuditsConfig)
     card: CardConfig = Field(default_factory=CardConfig)
+    policy: PolicyConfig = Field(default_factory=PolicyConfig)
     output_dir: Path = Path("reports/out/audit")
 
 
-def _model_at(loc: tuple[Any, ...]) -> type[BaseModel]:
-    model: type[BaseModel] = AuditConfig
+def _model_at(loc: tuple[Any, ...], root: type[BaseModel]) -> type[BaseModel]:
+    """The config model that holds the key at ``loc`` (walking into optional and list fields)."""
+    model: type[BaseModel] = root
     for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
         field = model.model_fields.get(str(part))
-        annotation = getattr(field, "annotation", None)
-        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-            model = annotation
-        else:
+        if field is None:
             break
+        candidates = [field.annotation, *get_args(field.annotation)]
+        inner = next((c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)),
+                     None)
+        if inner is None:
+            break
+        model = inner
     return model
 
 
-def _problems(exc: ValidationError, source: str) -> list[Problem]:
+def _problems(exc: ValidationError, source: str,
+              root: type[BaseModel] | None = None) -> list[Problem]:
     problems = []
     for err in exc.errors():
         where = ".".join(map(str, err["loc"])) or "top level"
         if err["type"] == "extra_forbidden":
             key = str(err["loc"][-1])
-            known = list(_model_at(err["loc"]).model_fields)
+            known = list(_model_at(err["loc"], root or AuditConfig).model_fields)
             problems.append(Problem(ConfigError, f"{source}: key {where!r}",
                                     f"one of {known}", f"unknown key {key!r}",
                                     "remove or rename the key." + suggest(key, known)))

@@ -17,6 +17,7 @@ from pydantic import Field
 from audit.result._base import Interval, schema_dataclass
 from audit.result._explainability import ExplainabilitySection
 from audit.result._fairness import FairnessSection
+from audit.result._policy import PolicyResult
 from audit.result._privacy import PrivacySection
 
 SCHEMA_VERSION = "1.0"
@@ -145,4 +146,5 @@ class AuditResult:
     privacy: PrivacySection | None = None
     fairness: FairnessSection | None = None
     explainability: ExplainabilitySection | None = None
+    policy: PolicyResult | None = None
     schema_version: str = SCHEMA_VERSION
