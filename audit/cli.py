@@ -57,11 +57,12 @@ def run(
         gates = _policy_with(cfg.policy, policy)
         audit_run = run_audit(cfg, output_dir=out_dir, progress=not quiet)
         result = _judge(audit_run.result, gates)
-        from reports import write_report
+        from reports import write_model_card, write_report
 
         tick = time.perf_counter()
         report_path = write_report(result, out_dir / "report.html")
         render_seconds = time.perf_counter() - tick
+        write_model_card(result, out_dir / "model_card.md")
         result_path = save_result(result, out_dir / "result.json")
     except RaiAuditError as exc:
         _fail(exc)
@@ -139,6 +140,22 @@ def check(
         _fail(exc)
     _exit_for_policy(judged)
     typer.echo(f"policy {judged.policy.status if judged.policy else 'empty'}")
+
+
+@app.command()
+def card(
+    result: Path = typer.Argument(..., help="A result.json written by `rai-audit run`"),
+    out: Path = typer.Option(Path("model_card.md"), "--out", "-o", help="Markdown file to write"),
+) -> None:
+    """Write the Markdown model card of a saved result."""
+    from audit.result import load_result
+    from reports import write_model_card
+
+    try:
+        path = write_model_card(load_result(result), out)
+    except RaiAuditError as exc:
+        _fail(exc)
+    typer.echo(f"model card: {path}")
 
 
 @app.command()
