@@ -1,12 +1,241 @@
-"""What the report's fairness section needs from the result: charts and tables (no HTML here)."""
+"""What the report's fairness section needs from the result: charts and tables (no HTML here).
+
+Every chart is SVG made by :mod:`reports._charts` (matplotlib escapes the user's group names);
+it is the only markup marked safe. Everything else reaches the template as plain values and is
+autoescaped there.
+"""
 
 from __future__ import annotations
 
+import math
+from collections import defaultdict
 from typing import Any
 
+from markupsafe import Markup
+
 from audit.result import AuditResult
+from reports import _charts
+
+METRIC_LABELS = {
+    "selection_rate": "Selection rate",
+    "true_positive_rate": "TPR",
+    "false_positive_rate": "FPR",
+    "false_negative_rate": "FNR",
+    "precision": "Precision",
+    "accuracy": "Accuracy",
+    "balanced_accuracy": "Balanced acc.",
+    "base_rate": "Base rate",
+    "roc_auc": "ROC AUC",
+    "expected_calibration_error": "ECE",
+}
+DISPARITY_LABELS = {
+    "demographic_parity_difference": "Demographic parity difference",
+    "demographic_parity_ratio": "Demographic parity ratio",
+    "equalized_odds_difference": "Equalized odds difference",
+    "equalized_odds_ratio": "Equalized odds ratio",
+    "equal_opportunity_difference": "Equal opportunity difference",
+    "four_fifths_rule": "Four-fifths rule (selection-rate ratio)",
+}
+HEATMAP_METRICS = ("selection_rate", "true_positive_rate", "accuracy")
+
+
+def _nan(v: float) -> bool:
+    return v != v
+
+
+def _interval_text(interval) -> str:
+    if interval is None or _nan(interval.low):
+        return ""
+    return f"[{interval.low:.3f}, {interval.high:.3f}]"
+
+
+def _value_cell(m) -> dict[str, str]:
+    if _nan(m.value):
+        return {"value": "undefined", "interval": "", "wilson": "", "reason": m.undefined_reason}
+    return {"value": f"{m.value:.3f}", "interval": _interval_text(m.interval),
+            "wilson": _interval_text(m.wilson), "reason": ""}
+
+
+def group_table(partition) -> dict[str, Any]:
+    """Rows of the group metric table: values with intervals, sizes, small-group flags."""
+    metrics = [m for m in METRIC_LABELS if m in partition.groups[0].metrics] + sorted(
+        m for m in partition.groups[0].metrics if m not in METRIC_LABELS)
+    rows = [{"group": g.group, "size": g.size, "small": g.small,
+             "cells": [_value_cell(g.metrics[m]) for m in metrics]} for g in partition.groups]
+    return {"name": partition.name, "columns": [METRIC_LABELS.get(m, m) for m in metrics],
+            "rows": rows, "n_dropped": partition.n_dropped_missing}
+
+
+def disparity_rows(partition) -> list[dict[str, Any]]:
+    """The disparity summary of one partition with pass/fail against its limits."""
+    rows = []
+    small = {g.group: g.size for g in partition.groups if g.small}
+    for d in partition.disparities:
+        notes = [d.undefined_reason] if d.undefined_reason else []
+        if d.excluded_groups:
+            notes.append(f"excludes {', '.join(d.excluded_groups)} (undefined)")
+        notes += [f"{role} group is small (n={small[g]})" for role, g in
+                  (("worst", d.worst_group), ("best", d.best_group)) if g in small]
+        rows.append({
+            "partition": partition.name, "name": DISPARITY_LABELS.get(d.name, d.name),
+            "value": "undefined" if _nan(d.value) else f"{d.value:.3f}",
+            "interval": _interval_text(d.interval),
+            "limit": f"{'≤' if d.kind == 'difference' else '≥'} {d.limit:g}",
+            "verdict": d.verdict,
+            "crosses": d.interval is not None and not d.conclusive and d.verdict != "undefined",
+            "light": {"pass": "pass", "fail": "fail"}.get(d.verdict, "warn"),
+            "worst": d.worst_group, "best": d.best_group,
+            "note": "; ".join(notes),
+        })
+    return rows
+
+
+def _interval_charts(partition) -> list[Markup]:
+    charts = []
+    for metric in ("selection_rate", "true_positive_rate"):
+        ms = [g.metrics[metric] for g in partition.groups]
+        lows = [m.interval.low if m.interval else float("nan") for m in ms]
+        highs = [m.interval.high if m.interval else float("nan") for m in ms]
+        charts.append(Markup(_charts.interval_chart(
+            [g.group for g in partition.groups], [m.value for m in ms], lows, highs,
+            xlabel=METRIC_LABELS[metric].lower() if metric == "selection_rate" else
+            "true positive rate", flagged=[g.small for g in partition.groups],
+            title=f"{METRIC_LABELS[metric]} by {partition.name}")))
+    return charts
+
+
+def heatmaps(partition) -> list[Markup]:
+    """Intersectional heatmaps (two-feature partitions only), annotated with value and size."""
+    if len(partition.features) != 2:
+        return []
+    rows = sorted({g.labels[0] for g in partition.groups})
+    cols = sorted({g.labels[1] for g in partition.groups})
+    by_cell = {g.labels: g for g in partition.groups}
+    charts = []
+    for metric in HEATMAP_METRICS:
+        matrix, notes = [], []
+        for r in rows:
+            mrow, nrow = [], []
+            for c in cols:
+                g = by_cell.get((r, c))
+                v = g.metrics[metric].value if g else float("nan")
+                mrow.append(v)
+                label = "no rows" if g is None else (
+                    f"{'undef.' if _nan(v) else f'{v:.2f}'}\nn={g.size}{'*' if g.small else ''}")
+                nrow.append(label)
+            matrix.append(mrow)
+            notes.append(nrow)
+        charts.append(Markup(_charts.heatmap_chart(
+            matrix, rows, cols, annotations=notes, colorbar_label=METRIC_LABELS[metric],
+            title=f"{METRIC_LABELS[metric]}: {partition.name}")))
+    return charts
+
+
+def calibration_chart(partition) -> Markup | None:
+    curves = {f"{g.group} (ECE {g.metrics['expected_calibration_error'].value:.3f})":
+              (g.reliability.mean_predicted, g.reliability.fraction_positive)
+              for g in partition.groups if g.reliability is not None and g.size > 0}
+    if not curves:
+        return None
+    return Markup(_charts.reliability_chart(curves, title=f"Calibration by {partition.name}"))
+
+
+def epoch_charts(result: AuditResult, partitions: list[str]) -> list[Markup]:
+    """Per-epoch curves of group accuracy and disparities recorded by the training callback."""
+    if not result.history:
+        return []
+    epochs = [r.epoch for r in result.history]
+    charts = []
+    for name in partitions:
+        acc: dict[str, list[float]] = defaultdict(list)
+        disp: dict[str, list[float]] = defaultdict(list)
+        prefix_g, key_d = f"fairness/accuracy[{name}=", f"[{name}]"
+        for record in result.history:
+            for key, value in record.metrics.items():
+                if key.startswith(prefix_g):
+                    acc[key[len(prefix_g):-1]].append(value)
+                elif key.startswith("fairness/") and key.endswith(key_d) and "_ratio" not in key:
+                    disp[key[len("fairness/"):-len(key_d)].replace("_", " ")].append(value)
+        if acc and all(len(v) == len(epochs) for v in acc.values()):
+            charts.append(Markup(_charts.line_chart(
+                epochs, {_charts._plain(k): v for k, v in acc.items()}, xlabel="epoch",
+                ylabel="validation accuracy", title=f"Accuracy by {_charts._plain(name)}")))
+        if disp and all(len(v) == len(epochs) for v in disp.values()):
+            charts.append(Markup(_charts.line_chart(
+                epochs, dict(disp), xlabel="epoch", ylabel="disparity",
+                title=f"Disparities over {_charts._plain(name)}")))
+    return charts
+
+
+def mitigation_rows(section) -> list[dict[str, Any]]:
+    rows = []
+    for m in section.mitigation:
+        def disp(p, name):
+            return next(d.value for d in p.disparities if d.name == name)
+
+        cells = {}
+        for name in ("demographic_parity_difference", "equalized_odds_difference"):
+            b, a = disp(m.before, name), disp(m.after, name)
+            cells[name] = f"{b:.3f} → {a:.3f}" if not (_nan(a) or _nan(b)) else "undefined"
+        cost = m.accuracy_before - m.accuracy_after
+        rows.append({"method": m.method, "stage": m.stage, "feature": m.feature,
+                     "baseline": m.baseline,
+                     "dp": cells["demographic_parity_difference"],
+                     "eo": cells["equalized_odds_difference"],
+                     "accuracy": f"{100 * m.accuracy_before:.2f}% → {100 * m.accuracy_after:.2f}%",
+                     "cost": f"{100 * cost:+.2f} pts", "seconds": f"{m.seconds:.1f}",
+                     "note": m.note, "settings": ", ".join(f"{k}={v}" for k, v in m.settings.items()),
+                     "groups": _before_after_groups(m)})
+    return rows
+
+
+def _before_after_groups(m) -> list[dict[str, str]]:
+    out = []
+    for b, a in zip(m.before.groups, m.after.groups):
+        row = {"group": b.group, "size": f"{b.size:,}"}
+        for metric in ("selection_rate", "true_positive_rate", "false_positive_rate", "accuracy"):
+            vb, va = b.metrics[metric].value, a.metrics[metric].value
+            row[metric] = ("undefined" if _nan(vb) or _nan(va) else f"{vb:.3f} → {va:.3f}")
+        out.append(row)
+    return out
+
+
+def tradeoff(section) -> Markup | None:
+    if not section.mitigation:
+        return None
+    points = []
+    for m in section.mitigation:
+        key = ("equalized_odds_difference" if "equalized_odds" in m.method
+               else "demographic_parity_difference")
+        b = next(d.value for d in m.before.disparities if d.name == key)
+        a = next(d.value for d in m.after.disparities if d.name == key)
+        if not any(math.isnan(v) for v in (a, b)):
+            points.append((m.method, m.accuracy_before, b, m.accuracy_after, a))
+    if not points:
+        return None
+    return Markup(_charts.tradeoff_chart(
+        points, xlabel="test accuracy", ylabel="disparity the method targets",
+        title="Price of fairness: before (grey) → after"))
 
 
 def context(result: AuditResult) -> dict[str, Any]:
     """Template variables for `templates/_fairness.html.j2` (charts as SVG Markup)."""
-    return {}
+    section = getattr(result, "fairness", None)
+    if section is None:
+        return {"fairness_view": None}
+    base = [p for p in section.partitions if len(p.features) == 1]
+    return {"fairness_view": {
+        "s": section,
+        "reading": list(section.reading),
+        "disparities": [row for p in section.partitions for row in disparity_rows(p)],
+        "tables": [group_table(p) for p in section.partitions],
+        "interval_charts": [c for p in base for c in _interval_charts(p)],
+        "heatmaps": [c for p in section.partitions for c in heatmaps(p)],
+        "calibration": [c for p in base if (c := calibration_chart(p)) is not None],
+        "epochs": epoch_charts(result, [p.name for p in base]),
+        "mitigation": mitigation_rows(section),
+        "tradeoff": tradeoff(section),
+        "n_fail": sum(d.verdict == "fail" for p in section.partitions for d in p.disparities),
+        "n_checks": sum(d.verdict != "undefined" for p in section.partitions
+                        for d in p.disparities),
+    }}

@@ -1,5 +1,70 @@
-"""Fairness audit."""
+"""Fairness audit: fairlearn's group metrics per group and intersection, with intervals.
 
-from audit.fairness._config import FairnessAuditConfig
+Count metrics come from counts per (group, y_true, y_pred) cell (:class:`GroupCounts`,
+mergeable across chunks) and equal fairlearn's ``MetricFrame``; a row-level bootstrap is a
+multinomial resampling of those counts. Also: score metrics per group (ROC AUC, calibration), a
+training callback, mitigation at three stages, and what-if thresholds. fairlearn itself is
+imported only when a function needs it.
+"""
 
-__all__ = ["FairnessAuditConfig"]
+from audit.fairness._audit import audit_fairness, plain_reading, run_audit, training_callbacks
+from audit.fairness._callback import FairnessCallback, tracked_frame
+from audit.fairness._config import DisparityThresholds, FairnessAuditConfig, MitigationConfig
+from audit.fairness._counts import (
+    COUNT_METRICS,
+    DISPARITIES,
+    GroupCounts,
+    bootstrap_counts,
+    disparities_from_metrics,
+    metrics_from_counts,
+    wilson_bounds,
+)
+from audit.fairness._errors import (
+    FairnessInputError,
+    LengthMismatchError,
+    MissingSensitiveValueError,
+    NotBinaryError,
+    ProbabilityRangeError,
+    SensitiveFeatureMissingError,
+    SingleGroupError,
+    TooManyGroupsError,
+)
+from audit.fairness._mitigation import TorchClassifier, reweighing_weights, run_mitigations
+from audit.fairness._partition import group_fairness, what_if_thresholds
+from audit.fairness._scores import bootstrap_score_metrics, score_metrics
+from audit.result._fairness import FairnessSection
+
+__all__ = [
+    "COUNT_METRICS",
+    "DISPARITIES",
+    "DisparityThresholds",
+    "FairnessAuditConfig",
+    "FairnessCallback",
+    "FairnessInputError",
+    "FairnessSection",
+    "GroupCounts",
+    "LengthMismatchError",
+    "MissingSensitiveValueError",
+    "MitigationConfig",
+    "NotBinaryError",
+    "ProbabilityRangeError",
+    "SensitiveFeatureMissingError",
+    "SingleGroupError",
+    "TooManyGroupsError",
+    "TorchClassifier",
+    "audit_fairness",
+    "bootstrap_counts",
+    "bootstrap_score_metrics",
+    "disparities_from_metrics",
+    "group_fairness",
+    "metrics_from_counts",
+    "plain_reading",
+    "reweighing_weights",
+    "run_audit",
+    "run_mitigations",
+    "score_metrics",
+    "tracked_frame",
+    "training_callbacks",
+    "what_if_thresholds",
+    "wilson_bounds",
+]

@@ -5,12 +5,74 @@ Kept free of heavy imports: `audit.config` imports it.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+NanPolicy = Literal["error", "own_group", "drop"]
+MitigationMethod = Literal[
+    "reweighing", "correlation_remover", "threshold_optimizer", "exponentiated_gradient"]
+FairnessConstraint = Literal["demographic_parity", "equalized_odds"]
 
 
-class FairnessAuditConfig(BaseModel):
-    """Options of the fairness audit; `enabled: false` skips it."""
-
+class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+
+class DisparityThresholds(_Strict):
+    """Pass/fail limits: a difference passes when at most its limit, a ratio when at least."""
+
+    demographic_parity_difference: float = Field(0.1, ge=0.0, le=1.0)
+    demographic_parity_ratio: float = Field(0.8, ge=0.0, le=1.0)
+    equalized_odds_difference: float = Field(0.1, ge=0.0, le=1.0)
+    equalized_odds_ratio: float = Field(0.8, ge=0.0, le=1.0)
+    equal_opportunity_difference: float = Field(0.1, ge=0.0, le=1.0)
+    four_fifths_rule: float = Field(0.8, ge=0.0, le=1.0)
+
+
+class MitigationConfig(_Strict):
+    """Mitigations to try and what each retraining may cost.
+
+    Pre- and in-processing retrain a fresh copy of the audited architecture for ``epochs``
+    epochs (an unmitigated retrain with the same budget is the "before" they are compared with);
+    post-processing (``threshold_optimizer``) adjusts the audited model's own scores.
+    """
+
     enabled: bool = False
+    sensitive_feature: str | None = Field(
+        None, description="feature to mitigate for (default: the first audited feature)")
+    methods: list[MitigationMethod] = Field(default_factory=lambda: [
+        "reweighing", "correlation_remover", "threshold_optimizer", "exponentiated_gradient"])
+    constraints: list[FairnessConstraint] = Field(
+        default_factory=lambda: ["demographic_parity", "equalized_odds"])
+    epochs: int = Field(3, gt=0)
+    batch_size: int = Field(512, gt=0)
+    learning_rate: float = Field(2e-3, gt=0.0)
+    correlation_alpha: float = Field(1.0, ge=0.0, le=1.0)
+    exponentiated_gradient_max_iter: int = Field(5, gt=0)
+    exponentiated_gradient_eps: float = Field(0.02, gt=0.0)
+    exponentiated_gradient_epochs: int = Field(1, gt=0)
+    torch_threads: int = Field(
+        1, ge=0, description="torch CPU threads while retraining (0: leave torch's setting)")
+
+
+class FairnessAuditConfig(_Strict):
+    """Options of the fairness audit; `enabled: false` skips it."""
+
+    enabled: bool = False
+    sensitive_features: list[str] | None = Field(
+        None, description="features to audit (default: the dataset's sensitive features)")
+    intersections: list[list[str]] | None = Field(
+        None, description="feature combinations to audit jointly (default: every pair)")
+    threshold: float = Field(0.5, gt=0.0, lt=1.0, description="decision threshold on the score")
+    min_group_size: int = Field(30, ge=1, description="groups smaller than this are flagged")
+    max_groups: int = Field(60, ge=2, description="refuse features with more groups than this")
+    nan_policy: NanPolicy = "error"
+    confidence_level: float = Field(0.95, gt=0.5, lt=1.0)
+    bootstrap_replicates: int = Field(1000, ge=0)
+    score_bootstrap_replicates: int = Field(200, ge=0)
+    calibration_bins: int = Field(10, ge=2, le=100)
+    score_histogram_bins: int = Field(100, ge=10, le=1000)
+    thresholds: DisparityThresholds = Field(default_factory=DisparityThresholds)
+    track_training: bool = Field(True, description="evaluate on the validation split each epoch")
+    mitigation: MitigationConfig = Field(default_factory=MitigationConfig)

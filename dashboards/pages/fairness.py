@@ -1,10 +1,179 @@
-"""Fairness: filled in as the fairness audit lands."""
+"""Fairness: which group is harmed, by how much, how sure we are, and what mitigation costs.
 
+Presents ``result.fairness``; the only computation (what-if thresholds) is a library call on
+counts saved in the result.
+"""
+
+from pathlib import Path
+
+import pandas as pd
 import streamlit as st
+
+from audit.fairness import DisparityThresholds, tracked_frame, what_if_thresholds
+from dashboards._state import fmt_num, load_for_display, md_escape
+
+METRICS = ("selection_rate", "true_positive_rate", "false_positive_rate", "false_negative_rate",
+           "precision", "accuracy", "balanced_accuracy", "base_rate", "roc_auc",
+           "expected_calibration_error")
+
+
+def _interval(iv) -> str:
+    return "" if iv is None or iv.low != iv.low else f"[{iv.low:.3f}, {iv.high:.3f}]"
+
+
+def group_frame(partition, with_intervals: bool = True) -> pd.DataFrame:
+    rows = []
+    for g in partition.groups:
+        row = {"group": g.group, "n": g.size, "small": "yes" if g.small else ""}
+        for m in METRICS:
+            value = g.metrics[m]
+            row[m] = fmt_num(value.value)
+            if with_intervals and value.interval is not None:
+                row[f"{m} CI"] = _interval(value.interval)
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("group")
+
+
+def disparity_frame(partitions) -> pd.DataFrame:
+    return pd.DataFrame([{
+        "features": p.name, "measure": d.name.replace("_", " "), "value": fmt_num(d.value),
+        "interval": _interval(d.interval),
+        "limit": f"{'<=' if d.kind == 'difference' else '>='} {d.limit:g}",
+        "verdict": d.verdict + (" (interval crosses the limit)" if d.interval is not None
+                                and not d.conclusive and d.verdict != "undefined" else ""),
+        "worst group": d.worst_group, "best group": d.best_group,
+        "note": d.undefined_reason} for p in partitions for d in p.disparities])
+
 
 st.header("Fairness")
 result = st.session_state.get("result")
 if result is None:
     st.info("Open a result in the sidebar first.")
     st.stop()
-st.info("The fairness audit was not run for this result.")
+section = getattr(result, "fairness", None)
+if section is None:
+    st.info("The fairness audit was not run for this result (set audits.fairness.enabled: true).")
+    st.stop()
+
+st.caption(md_escape(
+    f"{section.split} split, {section.n_rows:,} rows, threshold {section.threshold} on the "
+    f"probability of {section.positive_label}; {section.confidence_level:.0%} bootstrap "
+    f"intervals ({section.bootstrap_replicates} replicates); groups under "
+    f"{section.min_group_size} rows are flagged small."))
+
+st.subheader("Reading")
+st.markdown("\n".join(f"- {md_escape(line)}" for line in section.reading))
+
+st.subheader("Disparities")
+disparities = disparity_frame(section.partitions)
+n_fail = int((disparities["verdict"].str.startswith("fail")).sum())
+st.metric("Disparity checks failing", f"{n_fail} of {len(disparities)}")
+st.dataframe(disparities, hide_index=True)
+
+names = [p.name for p in section.partitions]
+choice = st.selectbox("Features", names, key="fairness_partition")
+partition = section.partitions[names.index(choice)]
+
+st.subheader("Group metrics")
+st.dataframe(group_frame(partition))
+undefined = [(g.group, m, v.undefined_reason) for g in partition.groups
+             for m, v in g.metrics.items() if v.undefined_reason]
+if undefined:
+    with st.expander(f"{len(undefined)} undefined metric(s), and why"):
+        st.dataframe(pd.DataFrame(undefined, columns=["group", "metric", "reason"]),
+                     hide_index=True)
+
+if len(partition.features) == 2:
+    st.subheader("Intersectional heatmap")
+    metric = st.selectbox("Metric", ["selection_rate", "true_positive_rate", "accuracy"],
+                          key="fairness_heatmap_metric")
+    cells = pd.DataFrame([{"row": g.labels[0], "col": g.labels[1], "value": g.metrics[metric].value}
+                          for g in partition.groups])
+    st.dataframe(cells.pivot(index="row", columns="col", values="value")
+                 .style.format("{:.3f}", na_rep="undefined").background_gradient(axis=None))
+
+curves = [(g.group, x, y) for g in partition.groups if g.reliability is not None
+          for x, y in zip(g.reliability.mean_predicted, g.reliability.fraction_positive)]
+if curves:
+    st.subheader("Calibration by group")
+    frame = pd.DataFrame(curves, columns=["group", "mean predicted", "observed positive rate"])
+    st.scatter_chart(frame, x="mean predicted", y="observed positive rate", color="group")
+
+st.subheader("During training")
+tracked = tracked_frame(result.history)
+columns = [c for c in tracked.columns if c.endswith(f"[{partition.name}]")
+           or f"[{partition.name}=" in c]
+if columns:
+    accuracy = tracked[[c for c in columns if "/accuracy[" in c]]
+    accuracy.columns = [c.split("=", 1)[1][:-1] for c in accuracy.columns]  # the group
+    st.line_chart(accuracy, x_label="epoch", y_label="validation accuracy by group")
+    gaps = tracked[[c for c in columns if "difference" in c]]
+    gaps.columns = [c[len("fairness/"):c.index("[")].replace("_", " ") for c in gaps.columns]
+    st.line_chart(gaps, x_label="epoch", y_label="disparity")
+    others = [p for p in st.session_state.get("result_files", []) if isinstance(p, Path)]
+    other = st.selectbox("Compare with another run (e.g. private vs non-private)",
+                         [None, *others], format_func=lambda p: "none" if p is None else str(p),
+                         key="fairness_compare")
+    if other is not None:
+        loaded = load_for_display(other)
+        if isinstance(loaded, str):
+            st.error(loaded)
+        else:
+            theirs = tracked_frame(loaded.history)
+            keep = [c for c in columns if "difference" in c and c in theirs]
+            both = pd.concat({"this run": tracked[keep], "other run": theirs[keep]}, axis=1)
+            both.columns = [f"{a}: {b[len('fairness/'):b.index('[')].replace('_', ' ')}"
+                            for a, b in both.columns]
+            st.line_chart(both, x_label="epoch", y_label="disparity")
+else:
+    st.info("No per-epoch fairness was recorded for these features.")
+
+st.subheader("What if the threshold moved?")
+if partition.histogram is None:
+    st.info("This result holds no score histogram for these features.")
+else:
+    step = 1 / (len(partition.histogram.bin_edges) - 1)
+    threshold = st.slider("Threshold for every group", 0.0, 1.0, float(section.threshold),
+                          step=step, key="fairness_whatif_threshold")
+    per_group = {g.group: threshold for g in partition.groups}
+    if st.checkbox("Set a threshold per group", key="fairness_whatif_per_group"):
+        for i, g in enumerate(partition.groups):
+            per_group[g.group] = st.number_input(
+                md_escape(g.group), 0.0, 1.0, float(threshold), step=step,
+                key=f"fairness_whatif_{partition.name}_{i}")
+    limits = DisparityThresholds(**{d.name: d.limit for d in partition.disparities})
+    moved = what_if_thresholds(partition, per_group, limits=limits)
+    st.dataframe(group_frame(moved, with_intervals=False)[
+        ["n", "selection_rate", "true_positive_rate", "false_positive_rate", "accuracy"]])
+    st.dataframe(disparity_frame([moved])[["measure", "value", "limit", "verdict"]],
+                 hide_index=True)
+    st.caption("Point estimates from the saved per-group score histogram (exact on its bin "
+               "edges); rerun the audit for intervals.")
+
+st.subheader("Mitigation")
+if not section.mitigation:
+    st.info("No mitigation was tried (set audits.fairness.mitigation.enabled: true).")
+else:
+    rows = []
+    for m in section.mitigation:
+        def value(p, name):
+            return next(d.value for d in p.disparities if d.name == name)
+
+        rows.append({
+            "method": m.method, "stage": m.stage, "for": m.feature,
+            "DP difference": f"{fmt_num(value(m.before, 'demographic_parity_difference'))} -> "
+                             f"{fmt_num(value(m.after, 'demographic_parity_difference'))}",
+            "EO difference": f"{fmt_num(value(m.before, 'equalized_odds_difference'))} -> "
+                             f"{fmt_num(value(m.after, 'equalized_odds_difference'))}",
+            "accuracy": f"{fmt_num(m.accuracy_before, 4)} -> {fmt_num(m.accuracy_after, 4)}",
+            "cost (points)": round(100 * (m.accuracy_before - m.accuracy_after), 2),
+            "compared with": m.baseline})
+    st.dataframe(pd.DataFrame(rows), hide_index=True)
+    pick = st.selectbox("Before/after by group", [m.method for m in section.mitigation],
+                        key="fairness_mitigation")
+    chosen = next(m for m in section.mitigation if m.method == pick)
+    before = group_frame(chosen.before, with_intervals=False)
+    after = group_frame(chosen.after, with_intervals=False)
+    st.dataframe(pd.concat({"before": before, "after": after}, axis=1))
+    if chosen.note:
+        st.caption(md_escape(chosen.note))

@@ -1,0 +1,377 @@
+"""Fairness over one partition (a sensitive feature or an intersection): the schema objects."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from audit.fairness._config import DisparityThresholds, FairnessAuditConfig
+from audit.fairness._counts import (
+    COUNT_METRICS,
+    DISPARITIES,
+    UNDEFINED_REASONS,
+    GroupCounts,
+    disparities_from_metrics,
+    extremes,
+    metrics_from_counts,
+    quantile_interval,
+    wilson_from_counts,
+)
+from audit.fairness._errors import FairnessInputError
+from audit.fairness._inputs import (
+    EncodedGroups,
+    binary_array,
+    check_lengths,
+    encode_groups,
+    probability_array,
+    sensitive_frame,
+)
+from audit.fairness._scores import bootstrap_score_metrics, score_metrics
+from audit.result import Interval
+from audit.result._fairness import (
+    Disparity,
+    GroupMetrics,
+    MetricValue,
+    PartitionFairness,
+    ReliabilityCurve,
+    ScoreHistogram,
+)
+
+SCORE_METRICS = ("roc_auc", "expected_calibration_error")
+SCORE_UNDEFINED = {
+    "roc_auc": "needs both actual positives and actual negatives in the group",
+    "expected_calibration_error": "empty group (no rows)",
+}
+NO_SCORES = "no scores were given (pass y_score)"
+
+#: Which group metric each disparity is built from, and whether it is a difference or a ratio.
+_DISPARITY_SOURCE: dict[str, tuple[tuple[str, ...], str]] = {
+    "demographic_parity_difference": (("selection_rate",), "difference"),
+    "demographic_parity_ratio": (("selection_rate",), "ratio"),
+    "equalized_odds_difference": (("true_positive_rate", "false_positive_rate"), "difference"),
+    "equalized_odds_ratio": (("true_positive_rate", "false_positive_rate"), "ratio"),
+    "equal_opportunity_difference": (("true_positive_rate",), "difference"),
+    "four_fifths_rule": (("selection_rate",), "ratio"),
+}
+
+
+def _interval(lo: float, hi: float, level: float, method: str) -> Interval:
+    return Interval(float(lo), float(hi), level, method)
+
+
+def _verdict(value: float, interval: Interval | None, limit: float,
+             kind: str) -> tuple[str, bool]:
+    if math.isnan(value):
+        return "undefined", False
+    passed = value <= limit if kind == "difference" else value >= limit
+    if interval is None or math.isnan(interval.low):
+        return ("pass" if passed else "fail"), False
+    if kind == "difference":
+        conclusive = interval.high <= limit if passed else interval.low > limit
+    else:
+        conclusive = interval.low >= limit if passed else interval.high < limit
+    return ("pass" if passed else "fail"), bool(conclusive)
+
+
+def build_disparities(metrics: Mapping[str, np.ndarray], names: tuple[str, ...],
+                      limits: DisparityThresholds, *,
+                      boot_metrics: Mapping[str, np.ndarray] | None = None,
+                      level: float = 0.95) -> tuple[Disparity, ...]:
+    """Disparity summaries with worst/best group, interval and verdict against ``limits``."""
+    values = disparities_from_metrics(metrics)
+    boot = disparities_from_metrics(boot_metrics) if boot_metrics is not None else None
+    out = []
+    for name in DISPARITIES:
+        sources, kind = _DISPARITY_SOURCE[name]
+        value = float(values[name])
+        interval = None
+        if boot is not None and len(boot[name]):
+            lo, hi = quantile_interval(boot[name], level)
+            interval = _interval(lo, hi, level, "bootstrap percentile")
+        # the component that sets the value names the worst and best groups
+        parts = [(src, extremes(metrics[src])) for src in sources]
+        scored = [(float(p.difference) if kind == "difference" else -float(p.ratio), src, p)
+                  for src, p in parts]
+        defined = [t for t in scored if not math.isnan(t[0])]
+        excluded = tuple(sorted({names[i] for src in sources
+                                 for i in np.flatnonzero(np.isnan(metrics[src]))}))
+        reason = ""
+        if math.isnan(value):
+            worst = best = ""
+            missing = [src.replace("_", " ") for _, src, p in scored if int(p.n_defined) < 2]
+            reason = (f"fewer than two groups where the {' and '.join(missing)} is defined"
+                      if missing else "undefined: the largest group value is 0")
+        else:
+            _, _, chosen = max(defined, key=lambda t: t[0])
+            worst, best = names[int(chosen.argmin)], names[int(chosen.argmax)]
+        limit = float(getattr(limits, name))
+        verdict, conclusive = _verdict(value, interval, limit, kind)
+        out.append(Disparity(name=name, value=value, interval=interval, worst_group=worst,
+                             best_group=best, limit=limit, kind=kind, verdict=verdict,
+                             conclusive=conclusive, excluded_groups=excluded,
+                             undefined_reason=reason))
+    return tuple(out)
+
+
+def score_histogram(y_true: np.ndarray, scores: np.ndarray, codes: np.ndarray, n_groups: int,
+                    n_bins: int) -> ScoreHistogram:
+    """Rows per (group, label, score bin) on ``n_bins`` equal bins of [0, 1]."""
+    edges = np.linspace(0.0, 1.0, n_bins + 1)
+    keep = codes >= 0
+    b = np.clip(np.searchsorted(edges, scores[keep], side="right") - 1, 0, n_bins - 1)
+    key = (codes[keep] * 2 + y_true[keep]) * n_bins + b
+    counts = np.bincount(key, minlength=n_groups * 2 * n_bins).reshape(n_groups, 2, n_bins)
+    return ScoreHistogram(bin_edges=tuple(float(e) for e in edges),
+                          counts=tuple(tuple(tuple(int(v) for v in row) for row in g)
+                                       for g in counts))
+
+
+def counts_at_threshold(histogram: ScoreHistogram, thresholds: np.ndarray) -> np.ndarray:
+    """Counts ``(G, 2, 2)`` when group ``g`` is predicted positive iff its score >= ``thresholds[g]``.
+
+    Thresholds are snapped to the nearest bin edge (exact on the edges).
+    """
+    edges = np.asarray(histogram.bin_edges)
+    h = np.asarray(histogram.counts, dtype=np.int64)  # (G, 2, bins)
+    k = np.abs(edges[None, :] - np.asarray(thresholds, dtype=float)[:, None]).argmin(axis=1)
+    above = np.flip(np.cumsum(np.flip(h, axis=-1), axis=-1), axis=-1)  # rows in bins >= b
+    above = np.concatenate([above, np.zeros((*h.shape[:-1], 1), dtype=np.int64)], axis=-1)
+    positive = np.take_along_axis(above, k[:, None, None].repeat(2, axis=1), axis=-1)[..., 0]
+    total = h.sum(axis=-1)
+    return np.stack([total - positive, positive], axis=-1)  # [g, y_true, y_pred]
+
+
+def _metric_value(value: float, reason: str, interval: Interval | None = None,
+                  wilson: Interval | None = None) -> MetricValue:
+    if math.isnan(value):
+        return MetricValue(value=float("nan"), interval=interval, wilson=wilson,
+                           undefined_reason=reason)
+    return MetricValue(value=float(value), interval=interval, wilson=wilson)
+
+
+def _custom_metrics(metrics: Mapping[str, Callable[..., Any]], y_true: np.ndarray,
+                    y_pred: np.ndarray, enc: EncodedGroups) -> dict[str, np.ndarray]:
+    """User metrics ``fn(y_true, y_pred)`` per group, delegated to fairlearn's MetricFrame."""
+    from fairlearn.metrics import MetricFrame
+
+    kept = enc.codes >= 0
+    labels = {f: np.asarray([g[i] for g in enc.groups], dtype=object)[enc.codes[kept]]
+              for i, f in enumerate(enc.features)}
+    frame = MetricFrame(metrics=dict(metrics), y_true=y_true[kept], y_pred=y_pred[kept],
+                        sensitive_features=pd.DataFrame(labels))
+    by_group = frame.by_group
+    out = {}
+    for name in metrics:
+        values = np.full(len(enc.groups), np.nan)
+        for i, g in enumerate(enc.groups):
+            key = g if len(g) > 1 else g[0]
+            if key in by_group.index:
+                values[i] = float(by_group.loc[key, name])
+        out[name] = values
+    return out
+
+
+def group_fairness(
+    y_true: Any,
+    y_pred: Any = None,
+    *,
+    sensitive_features: Any,
+    y_score: Any = None,
+    config: FairnessAuditConfig | None = None,
+    metrics: Mapping[str, Callable[..., Any]] | None = None,
+    random_state: int = 0,
+) -> PartitionFairness:
+    """Group metrics, disparities and intervals over one sensitive feature or intersection.
+
+    Count metrics come from counts per (group, y_true, y_pred) cell and equal fairlearn's
+    ``MetricFrame``; their intervals are a multinomial bootstrap of the counts plus Wilson
+    intervals for proportions. With ``y_score``, ROC AUC, expected calibration error and a
+    reliability curve are added per group (row-level bootstrap).
+
+    Parameters
+    ----------
+    y_true : array-like of 0/1
+        True labels (1 = favourable outcome).
+    y_pred : array-like of 0/1, optional
+        Predictions; defaults to ``y_score >= config.threshold``.
+    sensitive_features : DataFrame, Series, mapping or array
+        Several columns are audited as their intersection.
+    y_score : array-like of float in [0, 1], optional
+        Predicted probability of the positive class.
+    config : FairnessAuditConfig, optional
+        Limits, bootstrap sizes, minimum group size, NaN policy (defaults otherwise).
+    metrics : mapping of str to callable, optional
+        Extra metrics ``fn(y_true, y_pred)`` (bind other arguments with
+        ``functools.partial``), computed per group by ``fairlearn.metrics.MetricFrame``.
+    random_state : int
+        Seed of the bootstraps.
+
+    Returns
+    -------
+    PartitionFairness
+
+    Raises
+    ------
+    NotBinaryError, ProbabilityRangeError, LengthMismatchError, SingleGroupError,
+    MissingSensitiveValueError, TooManyGroupsError
+
+    Examples
+    --------
+    >>> pf = group_fairness([1, 0, 1, 0], [1, 0, 0, 0], sensitive_features={"sex": list("FFMM")})
+    >>> [g.metrics["selection_rate"].value for g in pf.groups]
+    [0.5, 0.0]
+    """
+    config = config or FairnessAuditConfig()
+    level = config.confidence_level
+    y_true = binary_array("y_true", y_true)
+    scores = probability_array("y_score", y_score) if y_score is not None else None
+    if y_pred is None:
+        if scores is None:
+            raise FairnessInputError("y_pred", "predictions or scores", "neither",
+                                     "pass y_pred (0/1) or y_score (probabilities)")
+        y_pred = (scores >= config.threshold).astype(np.int8)
+    else:
+        y_pred = binary_array("y_pred", y_pred)
+    frame = sensitive_frame(sensitive_features)
+    check_lengths(y_true=y_true, y_pred=y_pred, y_score=scores, sensitive_features=frame)
+    enc = encode_groups(frame, nan_policy=config.nan_policy, max_groups=config.max_groups)
+    counts = GroupCounts.from_codes(y_true, y_pred, enc.codes, enc.groups, enc.features,
+                                    n_dropped=enc.n_dropped)
+    names = counts.names
+    n_groups = len(names)
+    values = metrics_from_counts(counts.counts)
+    wilson = wilson_from_counts(counts.counts, level)
+    boot = None
+    if config.bootstrap_replicates > 0:
+        rng = np.random.default_rng(random_state)
+        boot = metrics_from_counts(counts.bootstrap(config.bootstrap_replicates, rng))
+    boot_int = {k: quantile_interval(v, level) for k, v in (boot or {}).items()}
+    score_vals = score_boot = None
+    if scores is not None:
+        score_vals = score_metrics(y_true, scores, enc.codes, n_groups, n_bins=config.calibration_bins)
+        if config.score_bootstrap_replicates > 0:
+            auc_b, ece_b = bootstrap_score_metrics(
+                y_true, scores, enc.codes, n_groups, n_bins=config.calibration_bins,
+                n_replicates=config.score_bootstrap_replicates, random_state=random_state + 1)
+            score_boot = {"roc_auc": quantile_interval(auc_b, level),
+                          "expected_calibration_error": quantile_interval(ece_b, level)}
+    taken = set(COUNT_METRICS) | set(SCORE_METRICS)
+    for name in metrics or {}:
+        if name in taken:
+            raise FairnessInputError(
+                f"metrics[{name!r}]", f"a name other than the built-in metrics {sorted(taken)}",
+                repr(name), "rename the metric (the built-in one is computed anyway)")
+    custom = _custom_metrics(metrics, y_true, y_pred, enc) if metrics else {}
+    sizes = counts.sizes
+    groups = []
+    for i, (name, labels) in enumerate(zip(names, enc.groups)):
+        row: dict[str, MetricValue] = {}
+        for m in COUNT_METRICS:
+            interval = (_interval(boot_int[m][0][i], boot_int[m][1][i], level,
+                                  "bootstrap percentile") if m in boot_int else None)
+            w = (_interval(wilson[m][0][i], wilson[m][1][i], level, "wilson")
+                 if m in wilson else None)
+            row[m] = _metric_value(values[m][i], undefined_reason(m, int(sizes[i])),
+                                   interval, w)
+        reliability = None
+        for m in SCORE_METRICS:
+            if score_vals is None:
+                row[m] = _metric_value(float("nan"), NO_SCORES)
+                continue
+            v = getattr(score_vals, m)[i]
+            interval = (_interval(score_boot[m][0][i], score_boot[m][1][i], level,
+                                  "bootstrap percentile") if score_boot else None)
+            row[m] = _metric_value(v, undefined_reason(m, int(sizes[i])), interval)
+        if score_vals is not None:
+            cnt = score_vals.bin_count[i]
+            nz = cnt > 0
+            reliability = ReliabilityCurve(
+                bin_edges=tuple(np.linspace(0, 1, score_vals.n_bins + 1).tolist()),
+                mean_predicted=tuple((score_vals.bin_sum_score[i][nz] / cnt[nz]).tolist()),
+                fraction_positive=tuple((score_vals.bin_sum_y[i][nz] / cnt[nz]).tolist()),
+                counts=tuple(int(c) for c in cnt[nz]))
+        for m, arr in custom.items():
+            row[m] = _metric_value(arr[i], "the metric returned NaN or failed for this group")
+        tn, fp, fn, tp = (int(v) for v in counts.counts[i].ravel())
+        groups.append(GroupMetrics(group=name, labels=labels, size=int(sizes[i]),
+                                   small=bool(sizes[i] < config.min_group_size),
+                                   confusion=(tn, fp, fn, tp), metrics=row,
+                                   reliability=reliability))
+    disparities = build_disparities(values, names, config.thresholds, boot_metrics=boot,
+                                    level=level)
+    histogram = (score_histogram(y_true, scores, enc.codes, n_groups, config.score_histogram_bins)
+                 if scores is not None else None)
+    return PartitionFairness(name=counts.name, features=enc.features, groups=tuple(groups),
+                             disparities=disparities, histogram=histogram,
+                             n_dropped_missing=enc.n_dropped)
+
+
+def undefined_reason(metric: str, size: int) -> str:
+    """Why ``metric`` is undefined for a group of ``size`` rows."""
+    if size == 0:
+        return "empty group (no rows)"
+    return UNDEFINED_REASONS.get(metric) or SCORE_UNDEFINED.get(metric, "undefined")
+
+
+def what_if_thresholds(partition: PartitionFairness, thresholds: float | Mapping[str, float],
+                       limits: DisparityThresholds | None = None) -> PartitionFairness:
+    """Recompute count metrics and disparities at other decision thresholds, from the histogram.
+
+    Exact for thresholds on the histogram's bin edges (others snap to the nearest edge). No
+    intervals are computed; score metrics (AUC, ECE) do not depend on the threshold and are
+    kept.
+
+    Parameters
+    ----------
+    partition : PartitionFairness
+        A partition computed with scores (it holds a :class:`ScoreHistogram`).
+    thresholds : float or mapping of group name to float
+        One threshold for all groups, or one per group (missing groups keep 0.5).
+    limits : DisparityThresholds, optional
+
+    Returns
+    -------
+    PartitionFairness
+
+    Examples
+    --------
+    >>> pf = group_fairness([1, 0, 1, 0], y_score=[.9, .4, .6, .2],
+    ...                     sensitive_features={"g": list("aabb")})
+    >>> low = what_if_thresholds(pf, {"a": 0.5, "b": 0.1})
+    >>> [g.metrics["selection_rate"].value for g in low.groups]
+    [0.5, 1.0]
+    """
+    if partition.histogram is None:
+        raise FairnessInputError(
+            f"partition {partition.name!r}", "a partition computed with y_score",
+            "no score histogram", "recompute it with group_fairness(..., y_score=scores)")
+    names = tuple(g.group for g in partition.groups)
+    if isinstance(thresholds, Mapping):
+        unknown = set(thresholds) - set(names)
+        if unknown:
+            raise FairnessInputError("thresholds", f"group names among {list(names)}",
+                                     repr(sorted(unknown)), "use the group names shown")
+        t = np.array([float(thresholds.get(n, 0.5)) for n in names])
+    else:
+        t = np.full(len(names), float(thresholds))
+    counts = counts_at_threshold(partition.histogram, t)
+    values = metrics_from_counts(counts)
+    groups = []
+    for i, g in enumerate(partition.groups):
+        row = dict(g.metrics)
+        for m in COUNT_METRICS:
+            row[m] = _metric_value(values[m][i], undefined_reason(m, g.size))
+        tn, fp, fn, tp = (int(v) for v in counts[i].ravel())
+        groups.append(GroupMetrics(group=g.group, labels=g.labels, size=g.size, small=g.small,
+                                   confusion=(tn, fp, fn, tp), metrics=row,
+                                   reliability=g.reliability))
+    limits = limits or DisparityThresholds()
+    return PartitionFairness(name=partition.name, features=partition.features,
+                             groups=tuple(groups),
+                             disparities=build_disparities(values, names, limits),
+                             histogram=partition.histogram,
+                             n_dropped_missing=partition.n_dropped_missing)
