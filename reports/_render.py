@@ -54,11 +54,18 @@ _ENV.globals["inf"] = float("inf")
 _ENV.filters["pct"] = lambda v, d=1: "undefined" if v != v else f"{100 * v:.{d}f}%"
 
 
+#: Raw curves and per-epoch copies: kept in result.json, drawn as charts, not listed here.
+APPENDIX_SKIPPED_KEYS = frozenset({"details", "histogram", "reliability", "roc", "architecture",
+                                   "card"})
+
+
 def _flatten(prefix: str, value: Any, rows: list[tuple[str, str]]) -> None:
     if is_dataclass(value):
         value = asdict(value)
     if isinstance(value, dict):
         for key, item in value.items():
+            if key in APPENDIX_SKIPPED_KEYS:
+                continue
             _flatten(f"{prefix}.{key}" if prefix else str(key), item, rows)
     elif isinstance(value, (list, tuple)) and value and isinstance(value[0], (dict,)) or (
             isinstance(value, (list, tuple)) and value and is_dataclass(value[0])):
@@ -70,12 +77,10 @@ def _flatten(prefix: str, value: Any, rows: list[tuple[str, str]]) -> None:
 
 
 def appendix_rows(result: AuditResult) -> list[tuple[str, str]]:
-    """Every number and field of the result as (path, value) rows, for the appendix table."""
+    """Every number and field of the result as (path, value) rows, for the appendix table
+    (raw curves, histograms and per-epoch copies excepted: see ``APPENDIX_SKIPPED_KEYS``)."""
     rows: list[tuple[str, str]] = []
-    data = asdict(result)
-    data["metadata"].pop("card", None)
-    data["metadata"]["model"].pop("architecture", None)
-    _flatten("", data, rows)
+    _flatten("", asdict(result), rows)
     return rows
 
 
