@@ -1,7 +1,8 @@
 """Overview: the run, its data and the model's quality."""
 
-import pandas as pd
 import streamlit as st
+
+from dashboards._state import fmt_num, fmt_pct, md_escape
 
 st.header("Overview")
 result = st.session_state.get("result")
@@ -10,25 +11,54 @@ if result is None:
             "Create one with `rai-audit run sample_models/census_income/audit.yaml`.")
     st.stop()
 m = result.metadata
-st.caption(f"{m.run_name} · {m.data.name} · created {m.created_at} · seed {m.seed} · "
-           f"rai-audit {m.rai_audit_version} (schema {result.schema_version})")
+st.caption(" · ".join(md_escape(part) for part in (
+    m.run_name, m.data.name, f"created {m.created_at}", f"seed {m.seed}",
+    f"rai-audit {m.rai_audit_version} (schema {result.schema_version})")))
+
 q = result.quality
+t = m.training
 if q is not None:
     cols = st.columns(4)
-    cols[0].metric("Test accuracy", f"{q.accuracy:.2%}",
-                   help=f"95% Wilson CI {q.accuracy_interval.low:.2%}-{q.accuracy_interval.high:.2%}")
-    cols[1].metric("ROC AUC", f"{q.roc_auc:.3f}")
-    cols[2].metric("Balanced accuracy", f"{q.balanced_accuracy:.2%}")
+    cols[0].metric("Test accuracy", fmt_pct(q.accuracy),
+                   help=f"95% Wilson interval {fmt_pct(q.accuracy_interval.low)} to "
+                        f"{fmt_pct(q.accuracy_interval.high)} on {q.n:,} {q.split} rows.")
+    cols[1].metric("ROC AUC", fmt_num(q.roc_auc), help="Threshold-free ranking quality.")
+    cols[2].metric("Balanced accuracy", fmt_pct(q.balanced_accuracy),
+                   help=f"Mean of the true positive and true negative rates at threshold {q.threshold}.")
     cols[3].metric("Test rows", f"{q.n:,}")
-    st.subheader("Confusion matrix (test)")
-    st.table(pd.DataFrame([[q.confusion.tn, q.confusion.fp], [q.confusion.fn, q.confusion.tp]],
-                          index=["true negative class", "true positive class"],
-                          columns=["predicted negative", "predicted positive"]))
+else:
+    st.info("Model quality was not evaluated in this run.")
+
+st.caption(md_escape(
+    f"Trained {t.epochs_completed} of {t.epochs} epochs in {t.seconds:.1f} s on {t.device}, "
+    f"{'DP-SGD' if t.private else 'non-private'}, {t.optimizer} with learning rate {t.learning_rate}, "
+    f"batch {t.batch_size}" + (f"; stopped early: {t.stop_reason}" if t.stopped_early else "") + "."))
+
+concerns = {name: getattr(result, name, None) for name in ("privacy", "fairness", "explainability")}
+st.caption(md_escape("Audits in this result: " + ", ".join(
+    f"{name} {'ran' if section is not None else 'not run'}" for name, section in concerns.items())))
+
+import pandas as pd  # noqa: E402 (after the headline metrics, so they show sooner)
+
+if q is not None:
+    st.subheader(f"Confusion matrix ({q.split}, threshold {q.threshold})")
+    positive = str(m.data.positive_label)
+    c = q.confusion
+    st.table(pd.DataFrame(
+        [[f"{c.tn:,}", f"{c.fp:,}"], [f"{c.fn:,}", f"{c.tp:,}"]],
+        index=[f"true: other (not {positive})", f"true: {positive}"],
+        columns=["predicted other", f"predicted {positive}"]))
+
 st.subheader("Model and data card")
-st.table(pd.DataFrame({"field": ["intended use", "limitations", "data", "licence", "sensitive features",
-                                 "rows (train / validation / test)", "model"],
-                       "value": [m.card.intended_use or "not stated", m.card.limitations or "not stated",
-                                 m.data.source, m.data.license or "not stated",
-                                 ", ".join(m.data.sensitive_features),
-                                 f"{m.data.n_train:,} / {m.data.n_validation:,} / {m.data.n_test:,}",
-                                 f"{m.model.kind}, {m.model.n_parameters:,} parameters"]}).set_index("field"))
+card = m.card
+st.table(pd.DataFrame({
+    "field": ["intended use", "out-of-scope use", "limitations", "ethical considerations", "owners",
+              "data", "licence", "target", "sensitive features", "rows (train / validation / test)",
+              "model"],
+    "value": [card.intended_use or "not stated", card.out_of_scope_use or "not stated",
+              card.limitations or "not stated", card.ethical_considerations or "not stated",
+              card.owners or "not stated", m.data.source, m.data.license or "not stated",
+              f"{m.data.target} = {m.data.positive_label}", ", ".join(m.data.sensitive_features),
+              f"{m.data.n_train:,} / {m.data.n_validation:,} / {m.data.n_test:,}",
+              f"{m.model.kind}, {m.model.n_parameters:,} parameters"],
+}).set_index("field"))

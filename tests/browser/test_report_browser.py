@@ -1,0 +1,106 @@
+"""The census HTML report in headless Chromium, opened from disk with no network: nothing broken,
+nothing fetched, nothing executed from user strings (issues 2 and 7)."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from tests.browser._support import (
+    INJECTED_ELEMENTS_JS,
+    XSS_FLAGS,
+    XSS_NAMES,
+    browser_page,
+    evil_result,
+    external_requests,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+SECTIONS = ("summary", "card", "quality", "privacy", "fairness", "explainability", "history",
+            "appendix")
+SCREENSHOT_COPY = "/tmp/rai_report.png"
+
+
+def load(page, path):
+    page.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file:")
+               else route.abort())
+    page.goto(path.as_uri(), wait_until="load")
+    page.wait_for_load_state("networkidle")
+
+
+def test_census_report_renders_offline_with_nothing_broken(chromium, census_files, tmp_path):
+    _, _, report = census_files
+    with browser_page(chromium, offline=True) as (page, log):
+        load(page, report)
+        assert log.page_errors == [] and log.console_errors == []
+        assert log.requests == [report.as_uri()], "the report fetched something"
+        assert external_requests(log.requests, report.as_uri()) == []
+        assert log.failed_requests == []
+
+        for section in SECTIONS:
+            locator = page.locator(f"section#{section}")
+            assert locator.count() == 1, section
+            assert locator.is_visible(), section
+            assert locator.locator("h2").first.inner_text().strip(), section
+        # every table-of-contents link points at an element that exists
+        targets = page.eval_on_selector_all("a[href^='#']", "els => els.map(e => e.hash.slice(1))")
+        assert set(targets) == set(SECTIONS)
+        for target in targets:
+            assert page.locator(f"[id='{target}']").count() == 1, target
+
+        page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+        svgs = page.locator("svg").evaluate_all(
+            "els => els.filter(e => !e.parentElement.closest('svg'))"
+            ".map(e => { const r = e.getBoundingClientRect(); return [r.width, r.height]; })")
+        assert all(w > 0 and h > 0 for w, h in svgs), svgs  # every drawing has a size
+        charts = [(w, h) for w, h in svgs if w > 150 and h > 100]
+        assert len(charts) >= 3, svgs  # at least confusion matrix, loss, validation accuracy
+
+        broken_images = page.eval_on_selector_all(
+            "img", "els => els.filter(e => !e.complete || e.naturalWidth === 0).map(e => e.src)")
+        assert broken_images == []
+        text = page.inner_text("body")
+        for leftover in ("{{", "}}", "{%", "%}", "Traceback", "jinja2"):
+            assert leftover not in text, leftover
+        assert "census-income-mlp" in page.title()
+        # the embedded data parses and matches the page
+        embedded = page.evaluate("JSON.parse(document.getElementById('rai-audit-data').textContent)")
+        assert embedded["run_name"] == "census-income-mlp"
+        # nothing sticks out sideways at a laptop width
+        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 0, f"page is {overflow}px wider than the window"
+
+        # the screenshot is for a person to read: the appendix folded, as a reader would
+        page.evaluate("document.querySelectorAll('#appendix details').forEach(d => d.open = false)")
+        shot = tmp_path / "report.png"
+        page.screenshot(path=str(shot), full_page=True, timeout=120_000)
+        shutil.copyfile(shot, SCREENSHOT_COPY)
+        assert shot.stat().st_size > 50_000
+
+        page.emulate_media(media="print")
+        assert page.locator("section#appendix").is_visible()
+        assert log.page_errors == [] and log.console_errors == []
+
+
+def test_report_with_script_injection_names_executes_nothing(chromium, census_run, tmp_path):
+    from reports import write_report
+
+    report = write_report(evil_result(census_run.result), tmp_path / "evil" / "report.html")
+    with browser_page(chromium, offline=True) as (page, log):
+        load(page, report)
+        injected = page.evaluate(INJECTED_ELEMENTS_JS)
+        assert log.dialogs == [], log.dialogs
+        assert injected == {"handlers": [], "imgX": 0, "xss": None}, injected
+        assert page.locator("script").count() == 1  # only the JSON data block
+        assert log.page_errors == []
+        assert log.requests == [report.as_uri()], "an injected element fetched something"
+
+        card = page.inner_text("section#card")
+        for name in XSS_NAMES + XSS_FLAGS:
+            assert name in card, name  # shown literally, as text
+        assert XSS_NAMES[0] in page.inner_text("header")
+        assert page.title().startswith("rai-audit report: " + XSS_NAMES[0])
+        embedded = page.evaluate("JSON.parse(document.getElementById('rai-audit-data').textContent)")
+        assert embedded["run_name"] == XSS_NAMES[0] + " " + XSS_FLAGS[2]
