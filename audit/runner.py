@@ -39,6 +39,7 @@ class AuditRun:
     result: AuditResult
     dataset: TabularDataset
     training: TrainingRun
+    model_dir: Path
 
 
 def library_versions() -> dict[str, str]:
@@ -186,7 +187,7 @@ def run_audit(config: AuditConfig, *, output_dir: str | Path | None = None,
         library_versions=library_versions(), data=_data_info(dataset),
         model=ModelInfo(kind=config.model.kind,
                         n_parameters=sum(p.numel() for p in training.model.parameters()),
-                        architecture=str(training.model), weights_path=str(model_dir)),
+                        architecture=str(training.model), weights_path=model_dir.name),
         training=TrainingInfo(
             epochs=tc.epochs, epochs_completed=training.epochs_completed,
             batch_size=tc.batch_size, optimizer=tc.optimizer, learning_rate=tc.learning_rate,
@@ -197,7 +198,7 @@ def run_audit(config: AuditConfig, *, output_dir: str | Path | None = None,
     )
     result = AuditResult(metadata=metadata, quality=quality, history=training.history,
                          **sections)
-    return AuditRun(result=result, dataset=dataset, training=training)
+    return AuditRun(result=result, dataset=dataset, training=training, model_dir=model_dir)
 
 
 def headline(result: AuditResult) -> list[str]:

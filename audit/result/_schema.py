@@ -44,7 +44,8 @@ class DataInfo:
 
 @schema_dataclass
 class ModelInfo:
-    """The trained model: kind, size, architecture as text, where its weights were saved."""
+    """The trained model: kind, size, architecture as text, and the folder of its weights
+    relative to the result.json's folder (no machine path leaks into a shared report)."""
 
     kind: str
     n_parameters: int

@@ -35,13 +35,14 @@ def test_census_run_is_reproducible(census_run, tmp_path):
 def test_saved_model_reloads_with_identical_predictions(census_run):
     from sample_models import census_income
 
-    model, preprocessor = census_income.load(census_run.result.metadata.model.weights_path)
+    model, preprocessor = census_income.load(census_run.model_dir)
     X = preprocessor.transform(census_run.dataset.test.raw)
     np.testing.assert_array_equal(X, census_run.dataset.test.X)
     np.testing.assert_allclose(predict_proba(model, X),
                                predict_proba(census_run.training.model, X), rtol=0, atol=0)
     # weights are safetensors, never a pickle
-    with open(f"{census_run.result.metadata.model.weights_path}/model.safetensors", "rb") as f:
+    assert census_run.result.metadata.model.weights_path == "model"  # relative: no machine path
+    with open(census_run.model_dir / "model.safetensors", "rb") as f:
         header_len = int.from_bytes(f.read(8), "little")
         assert json.loads(f.read(header_len))  # safetensors header is JSON
     assert isinstance(model, torch.nn.Module)
