@@ -83,7 +83,10 @@ def disparity_rows(partition) -> list[dict[str, Any]]:
             "limit": f"{'≤' if d.kind == 'difference' else '≥'} {d.limit:g}",
             "verdict": d.verdict,
             "crosses": d.interval is not None and not d.conclusive and d.verdict != "undefined",
-            "light": {"pass": "pass", "fail": "fail"}.get(d.verdict, "warn"),
+            # as for policy gates: a pass whose interval crosses the limit is only a warning
+            "light": ("warn" if d.verdict == "pass" and d.interval is not None
+                      and not d.conclusive else
+                      {"pass": "pass", "fail": "fail"}.get(d.verdict, "warn")),
             "worst": d.worst_group, "best": d.best_group,
             "note": "; ".join(notes),
         })

@@ -116,3 +116,26 @@ def test_report_shows_gates():
 def test_metrics_command_lists_names():
     out = CliRunner().invoke(app, ["metrics"])
     assert out.exit_code == 0 and "privacy.attack_auc" in out.output
+
+
+def test_fairness_gates_read_the_fairness_section():
+    import numpy as np
+
+    from audit.fairness import audit_fairness
+
+    rng = np.random.default_rng(0)
+    n = 2000
+    sex = rng.choice(["F", "M"], size=n)
+    y = rng.integers(0, 2, size=n)
+    scores = np.clip(0.5 * y + 0.3 * (sex == "M") + rng.normal(0, 0.2, n), 0, 1)
+    import pandas as pd
+
+    section = audit_fairness(y, scores, pd.DataFrame({"sex": sex}), random_state=0)
+    result = replace(make_result(), fairness=section)
+    disparity = next(d for d in section.partitions[0].disparities
+                     if d.name == "demographic_parity_ratio")
+    gate = evaluate_gate(result, GateConfig(metric="fairness.demographic_parity_ratio[sex]", min=0.8))
+    assert gate.value == disparity.value and gate.interval == disparity.interval
+    assert gate.status == "fail"  # men are selected far more often by construction
+    size = evaluate_gate(result, GateConfig(metric="fairness.min_group_size", min=30))
+    assert size.status == "pass" and size.value == min(g.size for g in section.partitions[0].groups)
