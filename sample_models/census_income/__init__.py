@@ -11,7 +11,7 @@ from pathlib import Path
 
 import torch
 
-from audit.config import AuditConfig, load_config
+from audit.config import AuditConfig, AuditsConfig, load_config
 from audit.data import TabularPreprocessor
 from audit.models import load_model
 from audit.runner import AuditRun, run_audit
@@ -25,9 +25,13 @@ def config(**overrides) -> AuditConfig:
 
 
 def train(output_dir: str | Path = "reports/out/census-income", *, seed: int = 0,
-          progress: bool = False) -> AuditRun:
-    """Train the census MLP with the sample config and save it under ``output_dir/model``."""
-    return run_audit(config(seed=seed), output_dir=output_dir, progress=progress)
+          progress: bool = False, audits: AuditsConfig | None = None) -> AuditRun:
+    """Train the census MLP with the sample config and save it under ``output_dir/model``.
+
+    ``audits`` replaces the config's audit selection (e.g. ``AuditsConfig()`` for quality only).
+    """
+    overrides = {"seed": seed} if audits is None else {"seed": seed, "audits": audits}
+    return run_audit(config(**overrides), output_dir=output_dir, progress=progress)
 
 
 def load(model_dir: str | Path) -> tuple[torch.nn.Module, TabularPreprocessor]:
