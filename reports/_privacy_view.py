@@ -71,6 +71,8 @@ def _utility_chart(points: tuple) -> Markup:
             ax.axhline(plain_value, color="grey", linestyle="--", linewidth=1,
                        label="non-private")
         ax.set_xscale("log")
+        ax.minorticks_off()
+        ax.set_xticks(xs, [f"{x:.3g}" for x in xs])
         ax.set_xlabel("epsilon (log scale)")
         ax.set_ylabel(label)
         ax.grid(alpha=0.3)
