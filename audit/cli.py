@@ -115,14 +115,20 @@ def report(
     out: Path = typer.Option(Path("report.html"), "--out", "-o", help="HTML file to write"),
 ) -> None:
     """Render the HTML report of a saved result."""
-    from audit.result import load_result
     from reports import write_report
 
+    _write_from_saved(result, out, write_report, "report")
+
+
+def _write_from_saved(result: Path, out: Path, writer, label: str) -> None:
+    """Load ``result``, write ``out`` with ``writer(result, out)``, print where it went."""
+    from audit.result import load_result
+
     try:
-        path = write_report(load_result(result), out)
+        path = writer(load_result(result), out)
     except RaiAuditError as exc:
         _fail(exc)
-    typer.echo(f"report: {path}")
+    typer.echo(f"{label}: {path}")
 
 
 @app.command()
@@ -148,14 +154,9 @@ def card(
     out: Path = typer.Option(Path("model_card.md"), "--out", "-o", help="Markdown file to write"),
 ) -> None:
     """Write the Markdown model card of a saved result."""
-    from audit.result import load_result
     from reports import write_model_card
 
-    try:
-        path = write_model_card(load_result(result), out)
-    except RaiAuditError as exc:
-        _fail(exc)
-    typer.echo(f"model card: {path}")
+    _write_from_saved(result, out, write_model_card, "model card")
 
 
 @app.command()
