@@ -1,5 +1,125 @@
-"""Explainability audit."""
+"""Explainability audit: captum attributions a reviewer can trust, globally, per row, per group.
+
+One :class:`Explainer` (one verb, ``explain``, and captum-style capability flags) runs any
+registered captum method with automatic, memory-safe batching; attributions of encoded columns
+are summed back to the original features; trust checks test completeness, infidelity,
+sensitivity, agreement between methods and the model-randomisation sanity check.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from audit.explain._config import ExplainabilityAuditConfig
 
-__all__ = ["ExplainabilityAuditConfig"]
+#: Public name -> private module. Loaded on first use so that ``audit.config`` (which reads
+#: ``ExplainabilityAuditConfig``) does not import torch and captum.
+_LAZY = {
+    "Baseline": "_audit", "make_baselines": "_audit", "run_audit": "_audit",
+    "training_callbacks": "_audit",
+    "auto_batch_size": "_batching", "available_memory": "_batching",
+    "AttributionCallback": "_callback",
+    "CheckOutcome": "_checks", "agreement_checks": "_checks", "completeness_check": "_checks",
+    "infidelity_check": "_checks", "randomisation_check": "_checks",
+    "randomised_copy": "_checks", "sensitivity_check": "_checks",
+    "BaselineShapeError": "_errors", "ExplainError": "_errors", "FeatureGroupsError": "_errors",
+    "NotDifferentiableError": "_errors", "RowsNotFoundError": "_errors",
+    "TargetOutOfRangeError": "_errors",
+    "METHODS": "_explainers", "ExplainedOutput": "_explainers", "Explainer": "_explainers",
+    "Explanation": "_explainers", "MethodSpec": "_explainers", "register_method": "_explainers",
+    "without_hooks": "_explainers",
+    "GlobalImportance": "_summary", "correlation_ratio": "_summary", "cramers_v": "_summary",
+    "global_importance": "_summary", "group_means": "_summary",
+    "aggregate": "_tabular", "feature_mask": "_tabular",
+}
+
+if TYPE_CHECKING:  # pragma: no cover
+    from audit.explain._audit import Baseline, make_baselines, run_audit, training_callbacks
+    from audit.explain._batching import auto_batch_size, available_memory
+    from audit.explain._callback import AttributionCallback
+    from audit.explain._checks import (
+        CheckOutcome,
+        agreement_checks,
+        completeness_check,
+        infidelity_check,
+        randomisation_check,
+        randomised_copy,
+        sensitivity_check,
+    )
+    from audit.explain._errors import (
+        BaselineShapeError,
+        ExplainError,
+        FeatureGroupsError,
+        NotDifferentiableError,
+        RowsNotFoundError,
+        TargetOutOfRangeError,
+    )
+    from audit.explain._explainers import (
+        METHODS,
+        ExplainedOutput,
+        Explainer,
+        Explanation,
+        MethodSpec,
+        register_method,
+        without_hooks,
+    )
+    from audit.explain._summary import (
+        GlobalImportance,
+        correlation_ratio,
+        cramers_v,
+        global_importance,
+        group_means,
+    )
+    from audit.explain._tabular import aggregate, feature_mask
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(f"audit.explain.{_LAZY[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'audit.explain' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
+
+__all__ = [
+    "METHODS",
+    "AttributionCallback",
+    "Baseline",
+    "BaselineShapeError",
+    "CheckOutcome",
+    "ExplainError",
+    "ExplainabilityAuditConfig",
+    "ExplainedOutput",
+    "Explainer",
+    "Explanation",
+    "FeatureGroupsError",
+    "GlobalImportance",
+    "MethodSpec",
+    "NotDifferentiableError",
+    "RowsNotFoundError",
+    "TargetOutOfRangeError",
+    "aggregate",
+    "agreement_checks",
+    "auto_batch_size",
+    "available_memory",
+    "completeness_check",
+    "correlation_ratio",
+    "cramers_v",
+    "feature_mask",
+    "global_importance",
+    "group_means",
+    "infidelity_check",
+    "make_baselines",
+    "randomisation_check",
+    "randomised_copy",
+    "register_method",
+    "run_audit",
+    "sensitivity_check",
+    "training_callbacks",
+    "without_hooks",
+]

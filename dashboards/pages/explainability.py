@@ -1,10 +1,96 @@
-"""Explainability: filled in as the explainability audit lands."""
+"""Explainability: what the model relies on, globally, per row, per group, and how far to trust it.
 
+Presents ``result.explainability`` (computed by :mod:`audit.explain`); computes nothing heavy.
+"""
+
+import pandas as pd
 import streamlit as st
+
+from dashboards._state import md_escape
+
+DETAIL_KEY = "explain/global_importance"  # written by audit.explain.AttributionCallback
 
 st.header("Explainability")
 result = st.session_state.get("result")
 if result is None:
     st.info("Open a result in the sidebar first.")
     st.stop()
-st.info("The explainability audit was not run for this result.")
+section = getattr(result, "explainability", None)
+if section is None or not section.methods:
+    st.info("The explainability audit was not run for this result.")
+    st.stop()
+
+methods = {m.method: m for m in section.methods}
+warns = [c for c in section.checks if c.status == "warn"]
+st.caption(f"Attributions of the {md_escape(section.output)}, on {section.n_rows:,} rows of the "
+           f"{section.split} split, summed per original feature.")
+c1, c2, c3 = st.columns(3)
+c1.metric("Methods run", len(section.methods))
+c2.metric("Trust checks passed", f"{len(section.checks) - len(warns)} / {len(section.checks)}")
+c3.metric("Possible proxies", sum(p.flagged for p in section.proxies))
+
+st.subheader("Global importance")
+names = list(methods)
+chosen = st.selectbox("Method", names, index=names.index(section.primary_method)
+                      if section.primary_method in names else 0)
+method = methods[chosen]
+st.caption(f"{md_escape(method.label)}; baseline: {md_escape(method.baseline)}; "
+           f"{method.n_rows:,} rows; "
+           "mean |attribution| with a 95% bootstrap interval.")
+importance = pd.DataFrame([{"feature": f.feature, "importance": f.importance,
+                            "CI low": f.interval.low, "CI high": f.interval.high,
+                            "mean signed": f.mean_attribution} for f in method.features])
+st.bar_chart(importance.set_index("feature")["importance"], horizontal=True)
+st.dataframe(importance, hide_index=True)
+
+history = [r for r in result.history if DETAIL_KEY in r.details]
+if history:
+    st.subheader("Importance during training")
+    frame = pd.DataFrame([{"epoch": r.epoch, **r.details[DETAIL_KEY]} for r in history])
+    top = [f.feature for f in method.features[:5] if f.feature in frame]
+    st.line_chart(frame.set_index("epoch")[top], x_label="epoch", y_label="mean |attribution|")
+
+st.subheader("Trust checks")
+checks = pd.DataFrame([{"method": c.method, "check": c.check, "value": c.value,
+                        "threshold": c.threshold, "status": c.status, "detail": c.detail}
+                       for c in section.checks])
+st.dataframe(checks, hide_index=True)
+if section.agreement is not None:
+    st.caption(f"Method agreement: Spearman rank correlation of global importance "
+               f"({section.agreement.n_rows} shared rows).")
+    st.dataframe(pd.DataFrame(section.agreement.spearman, index=list(section.agreement.methods),
+                              columns=list(section.agreement.methods)))
+
+st.subheader("Individual rows")
+if section.rows:
+    labels = [f"row {r.row}: {r.kind} (p = {r.probability:.3f})" for r in section.rows]
+    row = section.rows[st.selectbox("Row", range(len(labels)), format_func=labels.__getitem__)]
+    st.caption(f"From the baseline output {row.baseline_output:.3f} to the row's output "
+               f"{row.output:.3f} ({md_escape(section.output)}).")
+    contributions = pd.DataFrame([{"feature": k, "value": row.values.get(k, ""),
+                                   "contribution": v} for k, v in row.contributions.items()])
+    st.bar_chart(contributions.set_index("feature")["contribution"], horizontal=True)
+    st.dataframe(contributions, hide_index=True)
+
+st.subheader("Sensitive groups")
+sensitive = sorted({g.sensitive_feature for g in section.groups})
+if sensitive:
+    feature = st.selectbox("Sensitive feature", sensitive)
+    rows = [g for g in section.groups if g.sensitive_feature == feature]
+    frame = pd.DataFrame({f"{g.group} (n={g.n}{', small' if g.small else ''})":
+                          g.mean_attribution for g in rows})
+    st.caption("Mean signed attribution of each feature in each group.")
+    st.dataframe(frame)
+
+st.subheader("Proxies of sensitive features")
+proxies = pd.DataFrame([{"feature": p.feature, "sensitive feature": p.sensitive_feature,
+                         "association": p.association,
+                         "measure": "Cramér's V" if p.measure == "cramers_v"
+                         else "correlation ratio",
+                         "importance": p.importance, "rank": p.importance_rank,
+                         "possible proxy": p.flagged, "itself": p.is_same_column}
+                        for p in section.proxies])
+st.dataframe(proxies.sort_values(["possible proxy", "association"], ascending=False),
+             hide_index=True)
+for note in section.notes:
+    st.caption(md_escape(note))

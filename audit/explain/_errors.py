@@ -1,0 +1,33 @@
+"""Typed errors of the explainability audit (all subclasses of :class:`audit.errors.RaiAuditError`)."""
+
+from __future__ import annotations
+
+from audit.errors import RaiAuditError
+
+
+class ExplainError(RaiAuditError):
+    """An attribution cannot be computed as asked."""
+
+
+class TargetOutOfRangeError(ExplainError):
+    """The target class index is not one of the model's outputs."""
+
+
+class BaselineShapeError(ExplainError):
+    """A baseline does not match the inputs' shape (or a method's need for a distribution)."""
+
+
+class RowsNotFoundError(ExplainError):
+    """Rows were requested by index that the data does not have."""
+
+
+class NotDifferentiableError(ExplainError):
+    """A gradient method was asked of a model whose output has no usable gradient."""
+
+
+class FeatureGroupsError(ExplainError):
+    """Feature groups do not partition the encoded columns."""
+
+
+__all__ = ["BaselineShapeError", "ExplainError", "FeatureGroupsError", "NotDifferentiableError",
+           "RowsNotFoundError", "TargetOutOfRangeError"]
