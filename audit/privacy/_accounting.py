@@ -65,8 +65,10 @@ def epsilons(history: History, delta: float) -> dict[str, float]:
 
 
 def noise_for_epsilon(target_epsilon: float, delta: float, sample_rate: float, epochs: int,
-                      accountant: str) -> float:
-    """Smallest noise multiplier reaching ``target_epsilon`` at ``delta`` after ``epochs``.
+                      accountant: str, *, steps: int | None = None) -> float:
+    """Smallest noise multiplier reaching ``target_epsilon`` at ``delta`` after ``epochs``
+    (or exactly ``steps`` optimizer steps when given: opacus's ``int(epochs / q)`` can count one
+    step fewer than the loader runs).
 
     Raises
     ------
@@ -77,16 +79,19 @@ def noise_for_epsilon(target_epsilon: float, delta: float, sample_rate: float, e
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
+            span = {"steps": steps} if steps is not None else {"epochs": epochs}
             return float(get_noise_multiplier(target_epsilon=target_epsilon, target_delta=delta,
-                                              sample_rate=sample_rate, epochs=epochs,
-                                              accountant=accountant, epsilon_tolerance=0.005))
+                                              sample_rate=sample_rate, accountant=accountant,
+                                              epsilon_tolerance=0.005, **span))
     except ValueError:
-        steps = int(epochs / sample_rate)
+        steps = steps if steps is not None else int(epochs / sample_rate)
         reachable = epsilon([(50.0, sample_rate, steps)], delta, accountant)
+        hint = ("; with RDP, epsilons this small are below its conversion floor at any noise: "
+                "use accountant 'prv'" if accountant == "rdp" else "")
         raise UnreachableEpsilonError(
             "privacy.target_epsilon",
             f"an epsilon reachable in {epochs} epochs at sample rate {sample_rate:.4g} and "
             f"delta {delta:g} (noise multiplier 50 already gives {reachable:.3g})",
             repr(target_epsilon),
             "raise target_epsilon, train fewer epochs, or use smaller batches (lower sample "
-            "rate)") from None
+            "rate)" + hint) from None

@@ -171,12 +171,14 @@ def make_private_training(model: torch.nn.Module, optimizer: torch.optim.Optimiz
     sample_rate = 1.0 / len(loader)
     noise = (privacy.noise_multiplier if privacy.noise_multiplier is not None else
              noise_for_epsilon(privacy.target_epsilon, delta, sample_rate, epochs,
-                               privacy.accountant))
+                               privacy.accountant, steps=epochs * len(loader)))
     mode = choose_grad_sample_mode(model, privacy)
     engine = PrivacyEngine(accountant=privacy.accountant, secure_mode=privacy.secure_mode)
-    generator = None
+    generator = sampler_generator = None
     if not privacy.secure_mode and seed is not None:
+        # noise is drawn on the model's device; opacus's Poisson sampler draws on the CPU
         generator = torch.Generator(device=next(model.parameters()).device).manual_seed(seed)
+        sampler_generator = torch.Generator().manual_seed(seed)
     # opacus's noise std is noise * C, undefined for C = inf (allowed for the no-clipping
     # equivalence check): a norm of 1e30 clips nothing and keeps the std finite.
     max_grad_norm = min(privacy.max_grad_norm, 1e30)
@@ -196,7 +198,7 @@ def make_private_training(model: torch.nn.Module, optimizer: torch.optim.Optimiz
         closers.append(lambda: _strip_parameter_state(model))
         closers.append(keeper.remove)
         if privacy.poisson_sampling:
-            loader = DPDataLoader.from_data_loader(loader, generator=generator)
+            loader = DPDataLoader.from_data_loader(loader, generator=sampler_generator)
         dp_optimizer = BookKeepingDPOptimizer(
             optimizer, bookkeeper=keeper, noise_multiplier=noise, max_grad_norm=max_grad_norm,
             expected_batch_size=int(n * sample_rate), loss_reduction="mean",

@@ -277,6 +277,12 @@ def _train_loop(model, opt, loader, val_loader, loss_fn, engine, callbacks, *, e
         for batch in tqdm(loader, desc=f"epoch {epoch}", disable=not progress, leave=False):
             inputs, labels, weights = _unpack(batch)
             if len(labels) == 0:  # Poisson sampling can draw an empty batch
+                if engine is not None and engine.grad_sample_mode == "bookkeeping":
+                    # a noise-only step, counted by the accountant like any other (skipping
+                    # it would reveal that the batch was empty without accounting for it)
+                    opt.zero_grad(set_to_none=True)
+                    opt.step()
+                    step += 1
                 continue
             inputs, labels = _to_device(inputs, device), labels.to(device)
             weights = weights.to(device) if weights is not None else None
