@@ -3,7 +3,9 @@ subprocess, driven in headless Chromium (issue 7)."""
 
 from __future__ import annotations
 
+import os
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -21,7 +23,8 @@ from tests.browser._support import (
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 PAGES = ("Overview", "Training", "Privacy", "Fairness", "Explainability")
-SCREENSHOT_COPY = "/tmp/rai_dashboard.png"
+# Set RAI_AUDIT_SCREENSHOTS=DIR to keep the screenshot for a person to look at.
+SCREENSHOT_DIR = os.environ.get("RAI_AUDIT_SCREENSHOTS")
 FIRST_PAINT_TARGET_S = 3.0  # issue 7; measured and printed, asserted only loosely (shared CI)
 
 
@@ -69,7 +72,7 @@ def test_first_page_shows_the_census_result_quickly(dashboard, census_run, chrom
     seconds = dashboard.first_paint_s
     print(f"\ndashboard first page shown {seconds:.2f} s after process start "
           f"(issue 7 target < {FIRST_PAINT_TARGET_S:.0f} s)")
-    assert seconds < 30
+    assert seconds < 120  # the 3 s target is reported, not asserted: CI machines are shared
     with browser_page(chromium) as (page, log):
         open_dashboard(page, dashboard.url)
         metric = page.get_by_test_id("stMetric").filter(has_text="Test accuracy")
@@ -99,7 +102,8 @@ def test_training_page_draws_its_charts(dashboard, chromium, tmp_path):
         assert page.get_by_test_id("stDataFrame").count() == 1
         shot = tmp_path / "training.png"
         screenshot_whole_page(page, shot)
-        shutil.copyfile(shot, SCREENSHOT_COPY)
+        if SCREENSHOT_DIR:
+            shutil.copyfile(shot, Path(SCREENSHOT_DIR) / "rai_dashboard.png")
         assert_clean(page, log, dashboard.url)
 
 
@@ -167,3 +171,22 @@ def test_truncated_result_gives_a_message_on_every_page(bad_result_dashboard, ch
             assert str(path) in message and "Fix:" in message
             assert "Open a result" in main.inner_text()
             assert_clean(page, log, server.url)
+
+
+def test_compare_runs_page_draws_the_frontier(dashboard, chromium, tmp_path):
+    with browser_page(chromium) as (page, log):
+        open_dashboard(page, dashboard.url)
+        go_to(page, "Compare runs")
+        main = page.get_by_test_id("stMain")
+        assert page.get_by_test_id("stDataFrame").count() == 1
+        chart = main.get_by_test_id("stVegaLiteChart")
+        chart.first.locator("canvas, svg").first.wait_for(timeout=30_000)
+        assert chart.count() == 1
+        chart.first.scroll_into_view_if_needed()
+        page.wait_for_timeout(500)  # let Vega finish drawing before counting pixels
+        box = chart.first.locator("canvas, svg").first.bounding_box()
+        assert box and box["width"] > 200 and box["height"] > 200, box
+        assert drawn_pixels(chart.first) > 1000
+        assert "1 run" in main.inner_text()
+        screenshot_whole_page(page, tmp_path / "compare.png")
+        assert_clean(page, log, dashboard.url)
