@@ -69,6 +69,8 @@ disparities = disparity_frame(section.partitions)
 n_fail = int((disparities["verdict"].str.startswith("fail")).sum())
 st.metric("Disparity checks failing", f"{n_fail} of {len(disparities)}")
 st.dataframe(disparities, hide_index=True)
+st.caption("Worst / best group: lowest / highest rate on the rate that sets the disparity "
+           "(selection rate, TPR or FPR): the group predicted favourable least / most often.")
 
 names = [p.name for p in section.partitions]
 choice = st.selectbox("Features", names, key="fairness_partition")
