@@ -85,6 +85,37 @@ def _utility_chart(points: tuple) -> Markup:
     return Markup(figure_to_svg(fig))
 
 
+def _run_label(point) -> str:
+    return "non-private" if not math.isfinite(point.epsilon) else f"ε = {point.epsilon:.3g}"
+
+
+def _fairness_by_epoch_chart(points: tuple) -> Markup | None:
+    """Per-epoch fairness of every utility-curve run, private and non-private side by side."""
+    tracked = [p for p in points if p.fairness_history]
+    if not tracked:
+        return None
+    feature = tracked[0].fairness_feature
+    gap_key = f"fairness/demographic_parity_difference[{feature}]"
+    prefix = f"fairness/accuracy[{feature}="
+    fig, (left, right) = plt.subplots(1, 2, figsize=(9.6, 2.8))
+    for point in tracked:
+        epochs = list(range(1, len(point.fairness_history) + 1))
+        label = _run_label(point)
+        left.plot(epochs, [h.get(gap_key, math.nan) for h in point.fairness_history],
+                  marker="o", markersize=3, label=label)
+        worst = [min((v for k, v in h.items() if k.startswith(prefix)), default=math.nan)
+                 for h in point.fairness_history]
+        right.plot(epochs, worst, marker="o", markersize=3, label=label)
+    left.set_ylabel(f"demographic parity diff. ({feature})")
+    right.set_ylabel(f"worst {feature} group's accuracy")
+    for ax in (left, right):
+        ax.set_xlabel("epoch")
+        ax.grid(alpha=0.3)
+    left.legend(frameon=False, fontsize=7)
+    fig.tight_layout()
+    return Markup(figure_to_svg(fig))
+
+
 def _attack_rows(membership: Any, spend: Any) -> list[dict[str, Any]]:
     rows = []
     for name, attack in membership.attacks.items():
@@ -129,6 +160,7 @@ def context(result: AuditResult) -> dict[str, Any]:
         "attack_rows": _attack_rows(membership, section.spend) if membership is not None else [],
         "group_rows": _group_rows(membership) if membership is not None else [],
         "utility_chart": _utility_chart(section.utility_curve) if section.utility_curve else None,
+        "fairness_epoch_chart": _fairness_by_epoch_chart(section.utility_curve),
         "utility": section.utility_curve,
     }
     view["alarm"] = any(row["alarm"] for row in view["attack_rows"])

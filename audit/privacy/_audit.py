@@ -50,10 +50,12 @@ def privacy_utility_curve(
     Each point has test accuracy, the loss attack's AUC (members: training rows, non-members:
     test rows never seen in training), the demographic parity difference over the first
     sensitive feature (fairlearn) and the accuracy of the worst group on it, so the effect of
-    DP on small groups (Bagdasaryan et al. 2019) is visible next to the privacy gain.
+    DP on small groups (Bagdasaryan et al. 2019) is visible next to the privacy gain. Each run
+    also tracks that feature's fairness on the validation split epoch by epoch.
     """
     from fairlearn.metrics import demographic_parity_difference
 
+    from audit.fairness import FairnessCallback
     from audit.models import predict_proba
     from audit.privacy._attacks import membership_inference_audit, split_membership
     from audit.training import fit, seed_everything
@@ -68,8 +70,10 @@ def privacy_utility_curve(
         run_privacy = (None if math.isinf(target) else
                        base.model_copy(update={"target_epsilon": target, "noise_multiplier": None}))
         seed_everything(seed)
+        tracker = FairnessCallback(dataset.validation.X, dataset.validation.y,
+                                   dataset.validation.sensitive[[feature]])
         run = fit(build_model(), dataset.train.to_torch(), privacy=run_privacy, seed=seed,
-                  **{**fit_kwargs, "progress": False})
+                  callbacks=[tracker], **{**fit_kwargs, "progress": False})
         pred = (predict_proba(run.model, dataset.test.X) >= 0.5).astype(int)
         attack = membership_inference_audit(run.model, split.members, split.nonmembers,
                                             attacks=("loss",), seed=seed).attacks["loss"]
@@ -84,7 +88,9 @@ def privacy_utility_curve(
             dp_difference=float(demographic_parity_difference(
                 dataset.test.y, pred, sensitive_features=groups)),
             worst_group=worst, worst_group_accuracy=worst_acc,
-            seconds=time.perf_counter() - tick))
+            seconds=time.perf_counter() - tick,
+            fairness_history=tuple({k: v for k, v in r.metrics.items() if k.startswith("fairness/")}
+                                   for r in run.history)))
     return tuple(points)
 
 

@@ -36,6 +36,9 @@ class UtilityPoint:
 
     ``epsilon`` is ``inf`` for the non-private run. ``dp_difference`` is the demographic parity
     difference over ``fairness_feature``; ``worst_group_accuracy`` names its group.
+    ``fairness_history`` holds, per epoch, the validation-split fairness scalars of that
+    feature (``fairness/accuracy[sex=Female]``, ``fairness/demographic_parity_difference[sex]``,
+    ...), so private and non-private runs can be compared epoch by epoch.
     """
 
     target_epsilon: float
@@ -49,6 +52,7 @@ class UtilityPoint:
     worst_group: str
     worst_group_accuracy: float
     seconds: float
+    fairness_history: tuple[dict[str, float], ...] = ()
 
 
 @schema_dataclass

@@ -37,3 +37,23 @@ def test_dp_model_resists_the_loss_attack_and_bound_stays_below_accountant(dp_ru
     assert abs(loss.auc - 0.5) < 0.03
     assert loss.auc_interval.low < 0.5 + 0.03
     assert audit.empirical_epsilon.epsilon_lower_bound <= dp_run.privacy.epsilon
+
+
+def test_utility_curve_tracks_fairness_each_epoch_at_each_privacy_level(adult):
+    import math
+
+    from audit.privacy import privacy_utility_curve
+
+    points = privacy_utility_curve(
+        adult, [4.0], build_model=lambda: TabularMLP(adult.n_features, dropout=0.0),
+        fit_kwargs={"epochs": 2, "batch_size": 256, "learning_rate": 2e-3}, privacy=None,
+        n_audit_members=2000, seed=0)
+    assert [p.target_epsilon for p in points] == [4.0, math.inf]
+    private, plain = points
+    assert 3.9 <= private.epsilon <= 4.0 and plain.epsilon == math.inf
+    for point in points:
+        assert len(point.fairness_history) == 2
+        assert "fairness/demographic_parity_difference[sex]" in point.fairness_history[-1]
+        assert {"fairness/accuracy[sex=Female]", "fairness/accuracy[sex=Male]"} <= set(
+            point.fairness_history[-1])
+    assert plain.accuracy > 0.83 and private.accuracy > 0.8

@@ -32,7 +32,11 @@ def privacy_result(tmp_path_factory):
                                             delta=1e-4, seed=0)
     point = UtilityPoint(target_epsilon=1.0, epsilon=0.99, noise_multiplier=1.2, accuracy=0.8,
                          attack_auc=0.51, attack_auc_interval=Interval(0.48, 0.54), fairness_feature="sex",
-                         dp_difference=0.1, worst_group="F", worst_group_accuracy=0.75, seconds=1.0)
+                         dp_difference=0.1, worst_group="F", worst_group_accuracy=0.75, seconds=1.0,
+                         fairness_history=tuple(
+                             {"fairness/demographic_parity_difference[sex]": 0.2 - e / 100,
+                              "fairness/accuracy[sex=F]": 0.7 + e / 100,
+                              "fairness/accuracy[sex=M]": 0.8} for e in range(3)))
     plain = dataclasses.replace(point, target_epsilon=math.inf, epsilon=math.inf, accuracy=0.85)
     section = PrivacySection(spend=run.privacy, membership=membership,
                              utility_curve=(point, plain), notes=_notes(run.privacy, membership))
@@ -48,7 +52,9 @@ def test_report_privacy_section_after_round_trip(privacy_result):
     assert f"{result.privacy.spend.epsilon:.3f}" in section
     assert "Membership inference ROC" in section and "Privacy-utility curve" in section
     assert "non-private" in section and "ALARM" not in section
-    assert section.count("<svg") == 3  # epsilon per epoch, ROC, utility curve
+    # epsilon per epoch, ROC, utility curve, fairness per epoch at each privacy level
+    assert section.count("<svg") == 4
+    assert "worst sex group" in section
 
 
 def test_dashboard_privacy_page(privacy_result, monkeypatch):
