@@ -76,6 +76,8 @@ navigation = st.navigation([
     st.Page(PAGES / "privacy.py", title="Privacy"),
     st.Page(PAGES / "fairness.py", title="Fairness"),
     st.Page(PAGES / "explainability.py", title="Explainability"),
+    st.Page(PAGES / "compare.py", title="Compare runs"),
+    st.Page(PAGES / "run_samples.py", title="Run sample audits"),
 ])
 choose_result()
 navigation.run()

@@ -22,7 +22,9 @@ from tests.unit.test_result_schema import make_result  # noqa: E402
 APP = str(Path(__file__).resolve().parents[2] / "dashboards" / "app.py")
 PAGES = {"Overview": "pages/overview.py", "Training": "pages/training.py",
          "Privacy": "pages/privacy.py", "Fairness": "pages/fairness.py",
-         "Explainability": "pages/explainability.py"}
+         "Explainability": "pages/explainability.py", "Compare runs": "pages/compare.py",
+         "Run sample audits": "pages/run_samples.py"}
+NEEDS_A_RESULT = [page for page in PAGES if page != "Run sample audits"]
 
 
 def full_result():
@@ -34,6 +36,21 @@ def full_result():
                                     "fairness/accuracy[sex=Male]": 0.8 + e / 50})
                     for e in range(1, 5))
     return dataclasses.replace(make_result(), history=history)
+
+
+@pytest.fixture(autouse=True)
+def no_sample_run():
+    """Every test starts and ends without a sample audit run (the runner is server-wide)."""
+    from dashboards._sample_runs import sample_runner
+
+    def reset():
+        runner = sample_runner()
+        runner.stop()
+        sample_runner.clear()
+
+    reset()
+    yield
+    reset()
 
 
 @pytest.fixture
@@ -109,7 +126,7 @@ def test_training_page_without_history_says_so(tmp_path, monkeypatch):
     assert any("No per-epoch history" in t for t in texts(at.info))
 
 
-@pytest.mark.parametrize("page", list(PAGES))
+@pytest.mark.parametrize("page", NEEDS_A_RESULT)
 def test_no_result_gives_a_hint_not_an_exception(tmp_path, monkeypatch, page):
     monkeypatch.setenv("RAI_AUDIT_RESULTS", str(tmp_path))  # an empty folder
     at = open_app(page)
@@ -195,3 +212,192 @@ def test_results_argument_wins_over_the_environment(monkeypatch, tmp_path):
     assert results_location([]) == Path("/from/env")
     assert results_location([], environ={}) is None
     assert results_location(["--res", "abbreviated"], environ={}) is None
+
+
+# Compare runs and Run sample audits ---------------------------------------------------------
+
+def _private_result():
+    """A DP run with a privacy-utility curve, named with markdown and HTML specials."""
+    from audit.result import Interval, PrivacySection, PrivacySpend
+    from audit.result._privacy import UtilityPoint
+
+    spend = PrivacySpend(accountant="prv", epsilon=1.0, delta=1e-6, delta_rule="1/N",
+                         epsilons={"prv": 1.0}, noise_multiplier=1.1, max_grad_norm=1.0,
+                         sample_rate=0.01, steps=100, epochs=2, poisson_sampling=True,
+                         clipping="flat", grad_sample_mode="hooks")
+    curve = tuple(UtilityPoint(target_epsilon=e, epsilon=e, noise_multiplier=1.0, accuracy=a,
+                               attack_auc=0.51, attack_auc_interval=Interval(0.5, 0.52),
+                               fairness_feature="sex", dp_difference=d, worst_group="Female",
+                               worst_group_accuracy=a - 0.1, seconds=1.0)
+                  for e, a, d in ((0.5, 0.7, 0.05), (8.0, 0.8, 0.15), (float("inf"), 0.82, 0.2)))
+    base = make_result()
+    meta = dataclasses.replace(base.metadata, run_name="dp *run* <b>x</b>",
+                               created_at="2026-02-02T00:00:00+00:00")
+    return dataclasses.replace(base, metadata=meta,
+                               privacy=PrivacySection(spend=spend, utility_curve=curve))
+
+
+@pytest.fixture
+def two_runs(tmp_path, monkeypatch):
+    save_result(full_result(), tmp_path / "run-a" / "result.json")
+    save_result(_private_result(), tmp_path / "run-b" / "result.json")
+    monkeypatch.setenv("RAI_AUDIT_RESULTS", str(tmp_path))
+    return tmp_path
+
+
+def test_compare_page_tabulates_two_runs_and_draws_the_frontier(two_runs):
+    import pyarrow as pa
+
+    at = open_app("Compare runs")
+    assert not at.exception, at.exception
+    assert at.multiselect[0].value == [two_runs / "run-a" / "result.json",
+                                       two_runs / "run-b" / "result.json"]
+    table = at.dataframe[0].value
+    assert list(table["run"]) == ["r", "dp *run* <b>x</b>"]  # plain-text cells, shown verbatim
+    assert list(table["file"]) == ["run-a/result.json", "run-b/result.json"]
+    assert list(table["private"]) == ["no", "yes"]
+    assert list(table["epsilon"]) == ["∞ (non-private)", "1 (δ=1e-06, PRV)"]
+    assert list(table["test accuracy [95% CI]"]) == ["60.00% [20.00%, 90.00%]"] * 2
+    assert list(table["strongest attack AUC [CI]"]) == ["not run", "not run"]
+    assert list(table["worst demographic parity difference"]) == ["not run", "not run"]
+    assert list(table["utility-curve points"]) == [0, 3]
+    (chart,) = at.get("vega_lite_chart")
+    spec = json.loads(chart.proto.spec)
+    assert spec["layer"][0]["encoding"]["x"]["scale"] == {"type": "log"}
+    rows = [row for data in chart.proto.datasets
+            for row in pa.ipc.open_stream(data.data.data).read_all().to_pylist()]
+    frontier = [r for r in rows if "source" in r]
+    assert len(frontier) == 5  # two runs and three curve points
+    edge = max(r["x"] for r in frontier)
+    assert edge == 32.0 and sorted(r["epsilon"] for r in frontier if r["x"] == edge) == \
+        ["∞ (non-private)", "∞ (non-private)"]
+    assert any(r.get("label") == "non-private (ε = ∞)" for r in rows)
+
+
+def test_compare_page_leaves_out_a_broken_file_with_a_warning(two_runs):
+    (two_runs / "run-c").mkdir()
+    (two_runs / "run-c" / "result.json").write_text("{not json")
+    at = open_app("Compare runs")
+    assert not at.exception, at.exception
+    assert len(at.dataframe[0].value) == 2
+    warnings = shown(at.warning)
+    assert len(warnings) == 1 and "run-c/result.json" in warnings[0]
+    assert "invalid JSON" in warnings[0]
+
+
+def test_compare_page_with_nothing_selected_asks_for_a_choice(two_runs):
+    at = open_app("Compare runs")
+    at.multiselect[0].set_value([]).run()
+    assert not at.exception
+    assert any("Choose one or more runs" in t for t in texts(at.info))
+    assert not at.get("vega_lite_chart")
+
+
+def test_run_samples_page_offers_the_census_configs(results_dir):
+    at = open_app("Run sample audits")
+    assert not at.exception, at.exception
+    box = at.selectbox[0]
+    assert box.label == "Config"
+    assert [str(o) for o in box.options][:2] == ["sample_models/census_income/audit.yaml",
+                                                 "sample_models/census_income/audit_dp.yaml"]
+    assert at.text_input[0].value == str(results_dir / "dashboard-audit")
+    assert at.button[0].label == "Run"
+
+
+def test_run_samples_page_shows_the_error_of_a_failing_run(results_dir, tmp_path):
+    import time
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: bad\ndata:\n  loader: adult\n  target: income\ntraining:\n  epocs: 3\n")
+    at = open_app("Run sample audits")
+    at.selectbox[0].set_value("another config file...").run()
+    at.text_input[0].set_value(str(bad)).run()
+    assert at.text_input[1].value == str(results_dir / "dashboard-bad")
+    at.button[0].click().run()
+    assert not at.exception, at.exception
+    deadline = time.monotonic() + 60
+    while not at.error and time.monotonic() < deadline:
+        time.sleep(0.5)
+        at.run()
+    assert not at.exception, at.exception
+    errors = shown(at.error)
+    assert len(errors) == 1 and "failed (exit status 2)" in errors[0], errors
+    (log,) = [c.value for c in at.code]
+    assert "training.epocs" in log and "Did you mean 'epochs'?" in log
+    assert not (results_dir / "dashboard-bad" / "result.json").exists()
+
+
+def test_run_samples_page_shows_progress_and_stops_the_run(results_dir, tmp_path):
+    at = open_app("Run sample audits")
+    at.text_input[0].set_value(str(tmp_path / "out")).run()
+    at.button[0].click().run()
+    assert not at.exception, at.exception
+    (bar,) = at.get("progress")
+    text = re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", bar.proto.text)
+    assert "s elapsed" in text and "sample_models/census_income/audit.yaml" in text
+    stop = [b for b in at.button if b.label == "Stop the run in progress"]
+    stop[0].click().run()
+    assert not at.exception, at.exception
+    assert any("was stopped" in w for w in shown(at.warning)), shown(at.warning)
+    assert not at.get("progress")
+
+
+def test_starting_a_run_stops_the_one_in_progress(tmp_path):
+    from dashboards._sample_runs import SAMPLE_CONFIGS, SampleRunner
+
+    runner = SampleRunner()
+    config = next(iter(SAMPLE_CONFIGS))
+    first = runner.start(config, tmp_path / "one")
+    second = runner.start(config, tmp_path / "two")
+    try:
+        assert first.poll() is not None and first.stopped
+        assert runner.current is second and second.poll() is None
+        assert second.command[-5:] == ["run", str(config), "--out", str(tmp_path / "two"), "--quiet"]
+    finally:
+        runner.stop()
+    assert second.poll() is not None and second.stopped
+
+
+TINY_CONFIG = """name: tiny
+seed: 0
+data:
+  loader: adult
+  target: income
+  positive_label: ">50K"
+  sensitive_features: [sex]
+model:
+  kind: mlp
+  hidden_sizes: [8]
+training:
+  epochs: 1
+  batch_size: 1024
+audits:
+  quality: true
+"""
+
+
+@pytest.mark.slow
+def test_run_samples_page_runs_an_audit_and_lists_its_result(results_dir, tmp_path):
+    """A real one-epoch run of the CLI (about 6 s): headline shown, result listed in the sidebar."""
+    import time
+
+    config = tmp_path / "tiny.yaml"
+    config.write_text(TINY_CONFIG)
+    at = open_app("Run sample audits")
+    at.selectbox[0].set_value("another config file...").run()
+    at.text_input[0].set_value(str(config)).run()
+    at.button[0].click().run()
+    deadline = time.monotonic() + 120
+    while not at.success and not at.error and time.monotonic() < deadline:
+        time.sleep(0.5)
+        at.run()
+    assert not at.exception, at.exception
+    assert not at.error, [c.value for c in at.code]
+    (message,) = shown(at.success)
+    assert "Finished in" in message and str(results_dir / "dashboard-tiny") in message
+    (log,) = [c.value for c in at.code]
+    assert "run 'tiny'" in log and "test accuracy" in log
+    assert (results_dir / "dashboard-tiny" / "result.json").is_file()
+    # AppTest reruns only the page after switch_page, so the sidebar is checked in a fresh app
+    fresh = open_app()
+    assert fresh.sidebar.selectbox[0].options == ["dashboard-tiny/result.json", "run-a/result.json"]

@@ -1,0 +1,102 @@
+"""Run sample audits: start ``rai-audit run`` on a sample config in a background process, watch
+its progress, then open the new result. One run at a time (see :mod:`dashboards._sample_runs`)."""
+
+from pathlib import Path
+
+import streamlit as st
+
+from dashboards._sample_runs import (
+    DEFAULT_ESTIMATE_S,
+    REPO,
+    SAMPLE_CONFIGS,
+    sample_runner,
+)
+from dashboards._state import DEFAULT_FOLDER, cached_result_files, md_escape, results_location
+
+OTHER = "another config file..."
+
+
+def _label(option) -> str:
+    if option == OTHER:
+        return OTHER
+    try:
+        return str(Path(option).relative_to(REPO))
+    except ValueError:
+        return str(option)
+
+
+def _results_folder() -> Path:
+    """The folder the sidebar searches by default (a file's folder when it names a file)."""
+    location = results_location() or Path(DEFAULT_FOLDER)
+    return location.parent if location.suffix == ".json" else location
+
+
+st.header("Run sample audits")
+st.write("Train and audit a sample model with `rai-audit run` in a background process. The "
+         "result lands in the output folder; when it is inside the sidebar's results folder it "
+         "appears in the sidebar's list.")
+runner = sample_runner()
+
+choice = st.selectbox("Config", [*SAMPLE_CONFIGS, OTHER], format_func=_label,
+                      help="audit.yaml: the non-private census MLP with every audit; "
+                           "audit_dp.yaml: the same model trained with DP-SGD at epsilon 1.")
+if choice == OTHER:
+    typed = st.text_input("Config file (YAML)", placeholder="path/to/audit.yaml").strip()
+    config = Path(typed).expanduser().resolve() if typed else None
+else:
+    config = Path(choice)
+stem = config.stem if config is not None else "run"
+out_text = st.text_input("Output folder", value=str(_results_folder() / f"dashboard-{stem}"),
+                         key=f"out-{stem}", help="Relative paths are read from the folder the "
+                                                 "dashboard was started in.").strip()
+
+current = runner.current
+left, right = st.columns([1, 4])
+if left.button("Run", type="primary", disabled=config is None or not out_text,
+               help="Runs `rai-audit run CONFIG --out FOLDER --quiet` in the background; "
+                    "a run in progress is stopped first (one at a time)."):
+    current = runner.start(config, Path(out_text).expanduser().resolve())
+running = current is not None and current.poll() is None
+if running and right.button("Stop the run in progress"):
+    runner.stop()
+    st.rerun()
+
+
+@st.fragment(run_every=1.0)
+def progress() -> None:
+    """Redrawn every second while the run lasts; reruns the whole page when it ends."""
+    run = runner.current
+    if run is None or run.poll() is not None:
+        st.rerun(scope="app")
+    estimate = SAMPLE_CONFIGS.get(run.config, DEFAULT_ESTIMATE_S)
+    st.progress(min(run.elapsed / estimate, 0.95),
+                text=f"Running {md_escape(_label(run.config))}: {run.elapsed:.0f} s elapsed "
+                     f"(the bar assumes about {estimate / 60:.0f} min, a rough guess for a laptop "
+                     "CPU; the other pages stay usable meanwhile).")
+
+
+if current is None:
+    st.info("Choose a config and click **Run**.")
+elif running:
+    progress()
+else:
+    code = current.poll()
+    where = md_escape(current.out_dir)
+    if current.stopped:
+        st.warning(f"The run of {md_escape(_label(current.config))} was stopped after "
+                   f"{current.elapsed:.0f} s.")
+    elif code == 0 or (code == 1 and current.wrote_result()):  # 1: a policy gate failed
+        if not current.rescanned:  # list the new result in the sidebar, which is drawn first
+            current.rescanned = True
+            cached_result_files.clear()
+            st.rerun(scope="app")
+        (st.success if code == 0 else st.warning)(
+            f"Finished in {current.elapsed:.0f} s"
+            + ("" if code == 0 else ", but a policy gate failed (see below)")
+            + f". The result is in {where}; choose it in the sidebar's **Result** list "
+              "(type its folder in the sidebar if it is not listed).")
+        st.code(current.stdout() or "(no output)", language=None)
+    else:
+        st.error(f"The run of {md_escape(_label(current.config))} failed (exit status {code}) "
+                 f"after {current.elapsed:.0f} s. What it reported:")
+        st.code(current.stderr_tail() or current.stdout()[-4000:] or "(no output)", language=None)
