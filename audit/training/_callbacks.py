@@ -54,6 +54,10 @@ class TrainerControl:
     _metrics: dict[str, float] = field(default_factory=dict, repr=False)
     _details: dict[str, Any] = field(default_factory=dict, repr=False)
 
+    def _begin_epoch(self) -> None:
+        """Forget the previous epoch's recordings (called by the trainer)."""
+        self._metrics, self._details = {}, {}
+
     def stop(self, reason: str) -> None:
         """Stop training after the current step; ``reason`` is kept in the run summary."""
         self.should_stop = True

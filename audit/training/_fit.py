@@ -254,12 +254,12 @@ def fit(
 
 def _train_loop(model, opt, loader, val_loader, loss_fn, engine, callbacks, *, epochs, device,
                 progress) -> TrainingRun:
-
     control = TrainerControl()
     steps_per_epoch = len(loader)
-    state = lambda epoch, step, metrics: make_state(
-        epoch=epoch, epochs=epochs, step=step, steps_per_epoch=steps_per_epoch,
-        metrics=metrics, model=_unwrap(model), device=device)
+
+    def state(epoch: int, step: int, metrics: dict[str, float]):
+        return make_state(epoch=epoch, epochs=epochs, step=step, steps_per_epoch=steps_per_epoch,
+                          metrics=metrics, model=_unwrap(model), device=device)
     history: list[EpochRecord] = []
     step, started = 0, time.perf_counter()
     for cb in callbacks:
@@ -269,7 +269,7 @@ def _train_loop(model, opt, loader, val_loader, loss_fn, engine, callbacks, *, e
         if control.should_stop:
             break
         epoch_started = time.perf_counter()
-        control._metrics, control._details = {}, {}
+        control._begin_epoch()
         for cb in callbacks:
             cb.on_epoch_start(state(epoch, step, {}), control)
         model.train()
@@ -279,7 +279,9 @@ def _train_loop(model, opt, loader, val_loader, loss_fn, engine, callbacks, *, e
             if len(labels) == 0:  # Poisson sampling can draw an empty batch
                 if engine is not None and engine.grad_sample_mode == "bookkeeping":
                     # a noise-only step, counted by the accountant like any other (skipping
-                    # it would reveal that the batch was empty without accounting for it)
+                    # it would reveal that the batch was empty without accounting for it);
+                    # opacus's own modes cannot step without per-example gradients, and an
+                    # empty batch is vanishingly rare at realistic batch sizes
                     opt.zero_grad(set_to_none=True)
                     opt.step()
                     step += 1
