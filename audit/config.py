@@ -161,6 +161,14 @@ def parse_config(data: dict[str, Any], *, source: str = "config",
     return config.model_copy(update={"data": data_cfg})
 
 
+def yaml_error_text(exc: yaml.YAMLError) -> str:
+    """``"<problem> at line L, column C"`` for a YAML parse error."""
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+    return f"a parse error ({problem}){where}"
+
+
 def load_config(path: str | Path) -> AuditConfig:
     """Read and validate a YAML config file.
 
@@ -177,6 +185,7 @@ def load_config(path: str | Path) -> AuditConfig:
     try:
         data = yaml.safe_load(path.read_text())
     except yaml.YAMLError as exc:
-        raise ConfigError(str(path), "valid YAML", f"a parse error: {exc}".splitlines()[0],
-                          "fix the YAML syntax at the line shown") from None
+        raise ConfigError(str(path), "valid YAML", yaml_error_text(exc),
+                          "fix the YAML syntax there (quote values holding [ ] { } : or #)"
+                          ) from None
     return parse_config(data, source=str(path), base_dir=path.parent)

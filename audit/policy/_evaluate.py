@@ -77,7 +77,7 @@ def evaluate_policy(result: AuditResult, policy: PolicyConfig) -> PolicyResult:
 
 def load_policy(path: str | Path) -> PolicyConfig:
     """Read a policy YAML file (``gates: [{metric: ..., max: ...}, ...]``)."""
-    from audit.config import _problems
+    from audit.config import _problems, yaml_error_text
 
     path = Path(path)
     if not path.is_file():
@@ -87,7 +87,8 @@ def load_policy(path: str | Path) -> PolicyConfig:
         data = yaml.safe_load(path.read_text())
         return PolicyConfig.model_validate(data)
     except yaml.YAMLError as exc:
-        raise ConfigError(str(path), "valid YAML", str(exc).splitlines()[0],
-                          "fix the YAML syntax") from None
+        raise ConfigError(str(path), "valid YAML", yaml_error_text(exc),
+                          "fix the YAML syntax there (quote values holding [ ] { } : or #)"
+                          ) from None
     except ValidationError as exc:
         raise RaiAuditError.from_problems(_problems(exc, str(path), PolicyConfig)) from None

@@ -44,7 +44,7 @@ def test_missing_file(tmp_path):
 def test_invalid_yaml(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("training: [unclosed\n")
-    with pytest.raises(ConfigError, match="valid YAML"):
+    with pytest.raises(ConfigError, match=r"valid YAML.*at line 2, column 1"):
         load_config(bad)
 
 
