@@ -54,9 +54,8 @@ def run(
         if seed is not None:
             cfg = cfg.model_copy(update={"seed": seed})
         out_dir = ensure_writable_dir(out if out is not None else cfg.output_dir)
-        gates = _policy_with(cfg.policy, policy)
-        audit_run = run_audit(cfg, output_dir=out_dir, progress=not quiet)
-        result = _judge(audit_run.result, gates)
+        cfg = cfg.model_copy(update={"policy": _policy_with(cfg.policy, policy)})
+        result = run_audit(cfg, output_dir=out_dir, progress=not quiet).result
         from reports import write_model_card, write_report
 
         tick = time.perf_counter()

@@ -130,7 +130,8 @@ def _build(config: AuditConfig, dataset: TabularDataset):
 
 def run_audit(config: AuditConfig, *, output_dir: str | Path | None = None,
               progress: bool = True) -> AuditRun:
-    """Run the audit described by ``config``: load, train, evaluate, save the model.
+    """Run the audit described by ``config``: load, train, audit, judge its policy gates,
+    save the model.
 
     The model is saved under ``output_dir/model``; writing ``result.json`` and the report is
     left to the caller (``rai-audit run`` does both, atomically).
@@ -198,6 +199,12 @@ def run_audit(config: AuditConfig, *, output_dir: str | Path | None = None,
     )
     result = AuditResult(metadata=metadata, quality=quality, history=training.history,
                          **sections)
+    if config.policy.gates:
+        from dataclasses import replace
+
+        from audit.policy import evaluate_policy
+
+        result = replace(result, policy=evaluate_policy(result, config.policy))
     return AuditRun(result=result, dataset=dataset, training=training, model_dir=model_dir)
 
 

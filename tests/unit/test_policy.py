@@ -139,3 +139,25 @@ def test_fairness_gates_read_the_fairness_section():
     assert gate.status == "fail"  # men are selected far more often by construction
     size = evaluate_gate(result, GateConfig(metric="fairness.min_group_size", min=30))
     assert size.status == "pass" and size.value == min(g.size for g in section.partitions[0].groups)
+
+
+def test_run_with_policy_flag_exits_1_after_writing_both_files(tmp_path):
+    """End to end on a tiny CSV table: a failing gate names itself, files are still written."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"x": rng.normal(size=200), "g": rng.choice(["a", "b"], size=200)})
+    frame["y"] = (frame["x"] > 0).astype(int)
+    frame.to_csv(tmp_path / "train.csv", index=False)
+    frame.to_csv(tmp_path / "test.csv", index=False)
+    config = tmp_path / "audit.yaml"
+    config.write_text("data: {loader: csv, train_path: train.csv, test_path: test.csv, target: y, "
+                      "sensitive_features: [g]}\ntraining: {epochs: 1}\n")
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("gates:\n  - {metric: quality.accuracy, min: 0.999, name: near perfect}\n")
+    out = CliRunner().invoke(app, ["run", str(config), "--out", str(tmp_path / "out"),
+                                   "--policy", str(policy), "--quiet"])
+    assert out.exit_code == 1, out.output
+    assert "policy failed: near perfect" in out.output
+    assert (tmp_path / "out" / "result.json").exists() and (tmp_path / "out" / "report.html").exists()
