@@ -93,18 +93,14 @@ def _data_info(ds: TabularDataset) -> DataInfo:
 
 
 def _enabled_concerns(config: AuditConfig) -> list:
-    """``(audit module, its config)`` for each concern enabled in ``config.audits``."""
+    """``(result section name, audit module, its config)`` for each enabled concern."""
     import importlib
 
-    pairs = [("audit.privacy._audit", config.audits.privacy),
-             ("audit.fairness._audit", config.audits.fairness),
-             ("audit.explain._audit", config.audits.explainability)]
-    return [(importlib.import_module(name), cfg) for name, cfg in pairs if cfg.enabled]
-
-
-def _privacy_config(config: AuditConfig):
-    """The DP-SGD settings for :func:`fit`, or None for non-private training."""
-    return config.training.privacy
+    triples = [("privacy", "audit.privacy._audit", config.audits.privacy),
+               ("fairness", "audit.fairness._audit", config.audits.fairness),
+               ("explainability", "audit.explain._audit", config.audits.explainability)]
+    return [(name, importlib.import_module(module), cfg) for name, module, cfg in triples
+            if cfg.enabled]
 
 
 def _concern_kwargs(name: str, config: AuditConfig, dataset: TabularDataset,
@@ -150,12 +146,12 @@ def run_audit(config: AuditConfig, *, output_dir: str | Path | None = None,
     model = _build(config, dataset)
     tc = config.training
     concerns = _enabled_concerns(config)
-    callbacks = [cb for module, section_config in concerns
+    callbacks = [cb for _, module, section_config in concerns
                  for cb in module.training_callbacks(dataset, section_config, config.seed)]
     training = fit(model, dataset.train.to_torch(), validation=dataset.validation.to_torch(),
                    epochs=tc.epochs, batch_size=tc.batch_size, optimizer=tc.optimizer,
                    learning_rate=tc.learning_rate, weight_decay=tc.weight_decay,
-                   seed=config.seed, device=tc.device, privacy=_privacy_config(config),
+                   seed=config.seed, device=tc.device, privacy=tc.privacy,
                    callbacks=callbacks, progress=progress)
     timings["training_seconds"] = training.seconds
     model_dir = save_model(training.model, out / "model", kind=config.model.kind,
@@ -168,17 +164,16 @@ def run_audit(config: AuditConfig, *, output_dir: str | Path | None = None,
         quality = model_quality(dataset.test.y, scores, split="test")
     timings["quality_seconds"] = time.perf_counter() - tick
     sections = {}
-    for module, section_config in concerns:
+    for name, module, section_config in concerns:
         tick = time.perf_counter()
-        name = module.__name__.split(".")[1].replace("explain", "explainability")
         sections[name] = module.run_audit(dataset, training.model, section_config, config.seed,
                                           **_concern_kwargs(name, config, dataset, training))
         timings[f"{name}_seconds"] = time.perf_counter() - tick
     if training.privacy is not None and "privacy" not in sections:
-        from audit.privacy._audit import _notes
+        from audit.privacy._audit import privacy_notes
 
         sections["privacy"] = PrivacySection(spend=training.privacy,
-                                             notes=_notes(training.privacy, None))
+                                             notes=privacy_notes(training.privacy, None))
 
     device = str(next(training.model.parameters()).device)
     metadata = RunMetadata(

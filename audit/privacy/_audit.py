@@ -94,7 +94,8 @@ def privacy_utility_curve(
     return tuple(points)
 
 
-def _notes(spend: PrivacySpend | None, membership) -> tuple[str, ...]:
+def privacy_notes(spend: PrivacySpend | None, membership) -> tuple[str, ...]:
+    """Plain-language statements about the guarantee and the measured leakage (report text)."""
     notes = []
     if spend is None:
         notes.append("The model was trained without differential privacy: there is no formal "
@@ -158,4 +159,4 @@ def run_audit(dataset: TabularDataset, model: torch.nn.Module, config: PrivacyAu
                                       build_model=build_model, fit_kwargs=fit_kwargs,
                                       privacy=privacy, n_audit_members=n_members, seed=seed)
     return PrivacySection(spend=spend, membership=membership, utility_curve=curve,
-                          notes=_notes(spend, membership))
+                          notes=privacy_notes(spend, membership))

@@ -11,7 +11,7 @@ from torch.utils.data import TensorDataset
 
 from audit.models import TabularMLP
 from audit.privacy import PrivacyConfig, membership_inference_audit
-from audit.privacy._audit import _notes
+from audit.privacy._audit import privacy_notes
 from audit.result import Interval, PrivacySection, load_result, save_result
 from audit.result._privacy import UtilityPoint
 from audit.training import fit, seed_everything
@@ -39,7 +39,7 @@ def privacy_result(tmp_path_factory):
                               "fairness/accuracy[sex=M]": 0.8} for e in range(3)))
     plain = dataclasses.replace(point, target_epsilon=math.inf, epsilon=math.inf, accuracy=0.85)
     section = PrivacySection(spend=run.privacy, membership=membership,
-                             utility_curve=(point, plain), notes=_notes(run.privacy, membership))
+                             utility_curve=(point, plain), notes=privacy_notes(run.privacy, membership))
     result = dataclasses.replace(make_result(), privacy=section, history=run.history)
     path = save_result(result, tmp_path_factory.mktemp("privacy") / "run" / "result.json")
     return load_result(path), path
