@@ -25,14 +25,15 @@ def training_callbacks(dataset: TabularDataset, config: PrivacyAuditConfig,
     return []
 
 
-def _group_accuracy(y: np.ndarray, pred: np.ndarray, groups: np.ndarray) -> tuple[str, float]:
-    worst, worst_acc = "", math.inf
-    for label in np.unique(groups):
-        mask = groups == label
-        acc = float((y[mask] == pred[mask]).mean())
-        if acc < worst_acc:
-            worst, worst_acc = str(label), acc
-    return worst, worst_acc
+def _worst_group_accuracy(y: np.ndarray, pred: np.ndarray,
+                          groups: np.ndarray) -> tuple[str, float]:
+    """The group with the lowest accuracy, from the fairness module's counts."""
+    from audit.fairness import GroupCounts, metrics_from_counts
+
+    counts = GroupCounts.from_predictions(y, pred, {"group": groups})
+    accuracy = metrics_from_counts(counts.counts)["accuracy"]
+    worst = int(np.argmin(accuracy))
+    return counts.names[worst], float(accuracy[worst])
 
 
 def privacy_utility_curve(
@@ -77,7 +78,7 @@ def privacy_utility_curve(
         pred = (predict_proba(run.model, dataset.test.X) >= 0.5).astype(int)
         attack = membership_inference_audit(run.model, split.members, split.nonmembers,
                                             attacks=("loss",), seed=seed).attacks["loss"]
-        worst, worst_acc = _group_accuracy(dataset.test.y, pred, groups)
+        worst, worst_acc = _worst_group_accuracy(dataset.test.y, pred, groups)
         points.append(UtilityPoint(
             target_epsilon=target,
             epsilon=run.privacy.epsilon if run.privacy else math.inf,

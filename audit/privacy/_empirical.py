@@ -37,9 +37,9 @@ private.
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
 
 from audit.privacy._attack_errors import AttackConfigError, InvalidDeltaError
+from audit.privacy._roc import clopper_pearson
 from audit.result._membership import EmpiricalEpsilon
 
 __all__ = ["EmpiricalEpsilon", "empirical_epsilon", "false_positive_grid"]
@@ -74,14 +74,13 @@ def _direction_candidates(pos: np.ndarray, neg: np.ndarray):
 
 
 def _one_sided_bounds(tp, n_pos, fp, n_neg, error):
-    """Clopper-Pearson lower bound of tp/n_pos and upper bound of fp/n_neg, one-sided."""
-    tp = np.asarray(tp, dtype=np.float64)
-    fp = np.asarray(fp, dtype=np.float64)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        rate_lower = np.where(tp > 0, stats.beta.ppf(error, np.maximum(tp, 1e-300),
-                                                     n_pos - tp + 1), 0.0)
-        rate_upper = np.where(fp < n_neg, stats.beta.ppf(1 - error, fp + 1,
-                                                         np.maximum(n_neg - fp, 1e-300)), 1.0)
+    """Clopper-Pearson lower bound of tp/n_pos and upper bound of fp/n_neg, one-sided.
+
+    A one-sided bound with error ``e`` is the matching side of the two-sided interval at level
+    ``1 - 2 e``.
+    """
+    rate_lower, _ = clopper_pearson(tp, n_pos, level=1.0 - 2.0 * error)
+    _, rate_upper = clopper_pearson(fp, n_neg, level=1.0 - 2.0 * error)
     return rate_lower, rate_upper
 
 
