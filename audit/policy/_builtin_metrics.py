@@ -77,14 +77,9 @@ def _empirical(result: AuditResult, arg: str | None) -> MetricValue | None:
                        f"lower bound at {membership.confidence:.0%} confidence")
 
 
-_DISPARITIES = {
-    "demographic_parity_difference": "difference",
-    "demographic_parity_ratio": "ratio",
-    "equalized_odds_difference": "difference",
-    "equalized_odds_ratio": "ratio",
-    "equal_opportunity_difference": "difference",
-    "four_fifths_rule": "ratio",
-}
+_DISPARITIES = ("demographic_parity_difference", "demographic_parity_ratio",
+                "equalized_odds_difference", "equalized_odds_ratio",
+                "equal_opportunity_difference", "four_fifths_rule")
 
 
 def _partitions(result: AuditResult, arg: str | None):
@@ -94,24 +89,25 @@ def _partitions(result: AuditResult, arg: str | None):
     return [p for p in section.partitions if arg is None or p.name == arg]
 
 
-def _disparity_metric(name: str, kind: str):
+def _disparity_metric(name: str):
     def extract(result: AuditResult, arg: str | None) -> MetricValue | None:
         found = [(p.name, d) for p in _partitions(result, arg) for d in p.disparities
                  if d.name == name and not math.isnan(d.value)]
         if not found:
             return None
         # without [partition]: the worst partition (largest difference, smallest ratio)
-        part, worst = (max if kind == "difference" else min)(found, key=lambda t: t[1].value)
+        part, worst = max(found, key=lambda t: t[1].value if t[1].kind == "difference"
+                          else -t[1].value)
         return MetricValue(worst.value, worst.interval,
                            f"{name.replace('_', ' ')} over {part} "
                            f"(worst {worst.worst_group}, best {worst.best_group})")
     return extract
 
 
-for _name, _kind in _DISPARITIES.items():
+for _name in _DISPARITIES:
     register_metric(f"fairness.{_name}",
                     f"{_name.replace('_', ' ')} (bootstrap CI); [feature or 'a x b'] or the worst")(
-        _disparity_metric(_name, _kind))
+        _disparity_metric(_name))
 
 
 @register_metric("fairness.min_group_size", "smallest group's test rows; [feature] or any")
