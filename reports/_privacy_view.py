@@ -9,7 +9,7 @@ from typing import Any
 from markupsafe import Markup
 
 from audit.result import AuditResult
-from reports._charts import figure_to_svg, plt
+from reports._charts import figure_to_svg, line_chart, plt
 
 _FPR_LABELS = {"0.001": "TPR at FPR 0.1%", "0.01": "TPR at FPR 1%"}
 
@@ -18,20 +18,11 @@ def _epsilon_chart(result: AuditResult) -> Markup | None:
     history = [r for r in result.history if "privacy/epsilon" in r.metrics]
     if not history:
         return None
-    fig, ax = plt.subplots(figsize=(5.2, 2.6))
-    epochs = [r.epoch for r in history]
-    for name in ("prv", "rdp", "gdp"):
-        key = f"privacy/epsilon[{name}]"
-        if key in history[0].metrics:
-            ax.plot(epochs, [r.metrics[key] for r in history], marker="o", markersize=3,
-                    label=name.upper())
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("epsilon spent")
-    ax.set_title(f"Privacy spent (delta = {result.privacy.spend.delta:g})", loc="left",
-                 fontsize=10)
-    ax.grid(alpha=0.3)
-    ax.legend(frameon=False, fontsize=8)
-    return Markup(figure_to_svg(fig))
+    series = {name.upper(): [r.metrics[f"privacy/epsilon[{name}]"] for r in history]
+              for name in ("prv", "rdp", "gdp") if f"privacy/epsilon[{name}]" in history[0].metrics}
+    return Markup(line_chart([r.epoch for r in history], series, xlabel="epoch",
+                             ylabel="epsilon spent",
+                             title=f"Privacy spent (delta = {result.privacy.spend.delta:g})"))
 
 
 def _roc_chart(membership: Any) -> Markup:
