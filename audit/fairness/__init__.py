@@ -9,6 +9,7 @@ imported only when a function needs it.
 
 from audit.fairness._audit import audit_fairness, plain_reading, run_audit, training_callbacks
 from audit.fairness._callback import FairnessCallback, tracked_frame
+from audit.fairness._chunked import all_reduce_counts, count_parquet, count_record_batches
 from audit.fairness._config import DisparityThresholds, FairnessAuditConfig, MitigationConfig
 from audit.fairness._counts import (
     COUNT_METRICS,
@@ -52,9 +53,12 @@ __all__ = [
     "SingleGroupError",
     "TooManyGroupsError",
     "TorchClassifier",
+    "all_reduce_counts",
     "audit_fairness",
     "bootstrap_counts",
     "bootstrap_score_metrics",
+    "count_parquet",
+    "count_record_batches",
     "disparities_from_metrics",
     "group_fairness",
     "metrics_from_counts",

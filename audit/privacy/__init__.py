@@ -23,6 +23,7 @@ from audit.privacy._attacks import (
     split_membership,
 )
 from audit.privacy._audit import privacy_utility_curve
+from audit.privacy._bk_sequence import SequenceBookKeeper, sequence_bookkeeping_supported
 from audit.privacy._bookkeeping import BookKeeper, BookKeepingDPOptimizer, bookkeeping_supported
 from audit.privacy._config import PrivacyAuditConfig, PrivacyConfig
 from audit.privacy._empirical import empirical_epsilon
@@ -33,6 +34,7 @@ from audit.privacy._engine import (
     prepare_model,
 )
 from audit.privacy._errors import DeltaError, UnreachableEpsilonError, UnsupportedModelError
+from audit.privacy._transformers import PerExampleEmbeddingInputs
 from audit.result._membership import (
     AttackName,
     AttackResult,
@@ -61,6 +63,7 @@ __all__ = [
     "MembershipOverlapError",
     "MembershipSplit",
     "MembershipWidthMismatchError",
+    "PerExampleEmbeddingInputs",
     "PrivacyAuditConfig",
     "PrivacyConfig",
     "PrivacySection",
@@ -68,6 +71,7 @@ __all__ = [
     "PrivateTraining",
     "ReferenceTrainer",
     "RocCurve",
+    "SequenceBookKeeper",
     "UnreachableEpsilonError",
     "UnsupportedModelError",
     "UtilityPoint",
@@ -87,5 +91,6 @@ __all__ = [
     "per_example_logits",
     "prepare_model",
     "privacy_utility_curve",
+    "sequence_bookkeeping_supported",
     "split_membership",
 ]

@@ -4,8 +4,9 @@ and by users' own loops)."""
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import torch
 from opacus import PrivacyEngine
@@ -19,9 +20,11 @@ from audit.privacy._accounting import (
     epsilons,
     noise_for_epsilon,
 )
-from audit.privacy._bookkeeping import BookKeeper, BookKeepingDPOptimizer, bookkeeping_supported
+from audit.privacy._bk_sequence import SequenceBookKeeper, sequence_bookkeeping_supported
+from audit.privacy._bookkeeping import BookKeepingDPOptimizer, bookkeeping_supported
 from audit.privacy._config import PrivacyConfig
 from audit.privacy._errors import UnsupportedModelError
+from audit.privacy._transformers import PerExampleEmbeddingInputs, has_trainable_embeddings
 from audit.result._privacy import PrivacySpend
 
 LossFn = Callable[[torch.Tensor, torch.Tensor, "torch.Tensor | None"], torch.Tensor]
@@ -51,12 +54,29 @@ def prepare_model(model: torch.nn.Module, privacy: PrivacyConfig) -> torch.nn.Mo
         "use opacus.layers.DPLSTM/DPMultiheadAttention, or freeze the offending layers")
 
 
+def is_distributed(model: torch.nn.Module) -> bool:
+    """True for a model wrapped for torch.distributed (opacus's ``DPDDP`` or torch's ``DDP``)."""
+    from opacus.distributed import DifferentiallyPrivateDistributedDataParallel as DPDDP
+    from torch.nn.parallel import DistributedDataParallel as DDP
+
+    return isinstance(model, (DPDDP, DDP))
+
+
 def choose_grad_sample_mode(model: torch.nn.Module, privacy: PrivacyConfig) -> str:
-    """``auto``: book-keeping for all-Linear models with flat clipping, else opacus hooks."""
+    """``auto`` with flat clipping: book-keeping (one backward pass) for models made of
+    Linear layers, and for transformer-style models (trainable embeddings) made of Linear,
+    Embedding and LayerNorm layers (per-layer norm strategy, :mod:`audit.privacy._bk_sequence`);
+    opacus's ghost clipping for other models with trainable embeddings (its sparse embedding
+    norms avoid hooks mode's dense ``batch x vocab x hidden`` per-example gradients); else
+    opacus's hooks. Models wrapped for torch.distributed use opacus's hooks."""
     if privacy.grad_sample_mode != "auto":
         return privacy.grad_sample_mode
+    if is_distributed(model):  # opacus's DistributedDPOptimizer: hooks (or ghost if asked)
+        return "hooks"
     if privacy.clipping == "flat" and bookkeeping_supported(model):
         return "bookkeeping"
+    if privacy.clipping == "flat" and has_trainable_embeddings(model):
+        return "bookkeeping" if sequence_bookkeeping_supported(model) else "ghost"
     return "hooks"
 
 
@@ -188,13 +208,24 @@ def make_private_training(model: torch.nn.Module, optimizer: torch.optim.Optimiz
     closers: list[Callable[[], None]] = []
     loss_fn: LossFn = _weighted_ce
 
+    if is_distributed(model) and (mode == "bookkeeping" or not privacy.poisson_sampling):
+        raise UnsupportedModelError(
+            "privacy", "opacus's grad_sample_mode 'hooks' or 'ghost' with Poisson sampling for a "
+            "model wrapped in DPDDP", f"grad_sample_mode {mode!r}, poisson_sampling "
+            f"{privacy.poisson_sampling}", "use grad_sample_mode 'auto' and poisson_sampling: true "
+            "(opacus's distributed sampler splits each Poisson batch across the processes)")
     if mode == "bookkeeping":
-        if not bookkeeping_supported(model) or privacy.clipping != "flat":
+        if not sequence_bookkeeping_supported(model) or privacy.clipping != "flat":
             raise UnsupportedModelError(
                 "privacy.grad_sample_mode", "a model whose trainable layers are all nn.Linear, "
-                "with flat clipping, for 'bookkeeping'", f"{type(model).__name__} / "
-                f"{privacy.clipping} clipping", "use grad_sample_mode 'auto' or 'hooks'")
-        keeper = BookKeeper(model)
+                "nn.Embedding or nn.LayerNorm (no tied weights), with flat clipping, for "
+                "'bookkeeping'", f"{type(model).__name__} / {privacy.clipping} clipping",
+                "use grad_sample_mode 'auto', 'ghost' or 'hooks'")
+        # the per-layer book-keeper (which also skips autograd's discarded weight gradients)
+        # covers all-Linear models too; BookKeeper stays the 2-D reference implementation
+        keeper = SequenceBookKeeper(model)
+        if has_trainable_embeddings(model):
+            closers.append(PerExampleEmbeddingInputs(model).remove)
         closers.append(lambda: _strip_parameter_state(model))
         closers.append(keeper.remove)
         if privacy.poisson_sampling:
@@ -206,11 +237,19 @@ def make_private_training(model: torch.nn.Module, optimizer: torch.optim.Optimiz
         dp_optimizer.attach_step_hook(engine.accountant.get_optimizer_hook_fn(sample_rate))
         private_model = model
     else:
-        out = engine.make_private(
-            module=model, optimizer=optimizer, data_loader=loader, noise_multiplier=noise,
-            max_grad_norm=max_grad_norm, poisson_sampling=privacy.poisson_sampling,
-            clipping=privacy.clipping, noise_generator=generator, grad_sample_mode=mode,
-            criterion=torch.nn.CrossEntropyLoss())
+        if has_trainable_embeddings(model):
+            # shared (1, L) position/token-type lookups -> one row per example (transformers)
+            closers.append(PerExampleEmbeddingInputs(model).remove)
+        try:
+            out = engine.make_private(
+                module=model, optimizer=optimizer, data_loader=loader, noise_multiplier=noise,
+                max_grad_norm=max_grad_norm, poisson_sampling=privacy.poisson_sampling,
+                clipping=privacy.clipping, noise_generator=generator, grad_sample_mode=mode,
+                criterion=torch.nn.CrossEntropyLoss())
+        except Exception:
+            while closers:
+                closers.pop()()
+            raise
         if mode == "ghost":
             private_model, dp_optimizer, criterion, loader = out
 
