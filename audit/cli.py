@@ -62,6 +62,9 @@ def run(
         report_path = write_report(result, out_dir / "report.html")
         render_seconds = time.perf_counter() - tick
         write_model_card(result, out_dir / "model_card.md")
+        from reports._governance import write_technical_documentation
+
+        write_technical_documentation(result, out_dir / "technical_documentation.md")
         result_path = save_result(result, out_dir / "result.json")
     except RaiAuditError as exc:
         _fail(exc)
@@ -150,12 +153,56 @@ def check(
 @app.command()
 def card(
     result: Path = typer.Argument(..., help="A result.json written by `rai-audit run`"),
-    out: Path = typer.Option(Path("model_card.md"), "--out", "-o", help="Markdown file to write"),
+    out: Path | None = typer.Option(None, "--out", "-o",
+                                    help="Markdown file to write (default: model_card.md, or "
+                                         "technical_documentation.md with --technical)"),
+    technical: bool = typer.Option(False, "--technical",
+                                   help="Write the technical documentation (with its EU AI Act "
+                                        "Annex IV mapping aid) instead of the model card"),
 ) -> None:
-    """Write the Markdown model card of a saved result."""
+    """Write the Markdown model card (or, with --technical, the technical documentation) of a
+    saved result."""
+    if technical:
+        from reports._governance import write_technical_documentation
+
+        _write_from_saved(result, out or Path("technical_documentation.md"),
+                          write_technical_documentation, "technical documentation")
+        return
     from reports import write_model_card
 
-    _write_from_saved(result, out, write_model_card, "model card")
+    _write_from_saved(result, out or Path("model_card.md"), write_model_card, "model card")
+
+
+@app.command()
+def scan(
+    path: Path | None = typer.Argument(None, help="CSV or JSONL table (default: the shipped census data)"),
+    qi: list[str] | None = typer.Option(None, "--qi", help="A quasi-identifier column (repeat; "
+                                        "default: census's 8, else columns with 2-100 values)"),
+    sensitive: str | None = typer.Option(None, help="Column for l-diversity (census: income)"),
+    k: int = typer.Option(5, "--k", min=1, help="Target k"),
+    l_target: int = typer.Option(2, "--l", min=1, help="Target distinct l"),
+    max_suppression: float = typer.Option(0.01, min=0.0, max=1.0, help="Share of rows that may be suppressed"),
+    text_column: list[str] | None = typer.Option(None, "--text-column", help="Free-text column to scan (repeat)"),
+    redact_to: Path | None = typer.Option(None, help="Write a redacted copy of PATH here (never in place)"),
+    generalise_to: Path | None = typer.Option(None, help="Write the generalised table (target k) here"),
+    json_out: Path | None = typer.Option(None, "--json", help="Write the scan result as JSON here"),
+    overwrite: bool = typer.Option(False, help="Allow replacing existing output files"),
+    phone_region: str = typer.Option("US", help="Region of phone numbers written without +country"),
+) -> None:
+    """Data privacy scan before training: quasi-identifiers, k-anonymity, l-diversity, a
+    generalisation reaching k, and personal data in text columns (with redaction to a new file)."""
+    from audit.data_privacy._cli import run_scan
+
+    try:
+        lines = run_scan(path, quasi_identifiers=qi or None, sensitive=sensitive, k_target=k,
+                         l_target=l_target, max_suppression=max_suppression,
+                         text_columns=list(text_column or []), redact_to=redact_to,
+                         generalise_to=generalise_to, json_out=json_out, overwrite=overwrite,
+                         phone_region=phone_region)
+    except RaiAuditError as exc:
+        _fail(exc)
+    for line in lines:
+        typer.echo(line)
 
 
 @app.command()

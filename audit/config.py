@@ -12,11 +12,17 @@ from typing import Any, Literal, get_args
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from audit.counterfactuals._config import CounterfactualAuditConfig
+from audit.data_privacy._config import DataPrivacyAuditConfig
+from audit.error_analysis._config import ErrorAnalysisConfig
 from audit.errors import ConfigError, Problem, RaiAuditError, suggest
 from audit.explain._config import ExplainabilityAuditConfig
 from audit.fairness._config import FairnessAuditConfig
 from audit.policy._config import PolicyConfig
 from audit.privacy._config import PrivacyAuditConfig, PrivacyConfig
+from audit.robustness._config import RobustnessAuditConfig
+from audit.text._config import TextDataConfig, TextModelConfig, TextModelsAuditConfig
+from audit.text_bias._config import TextBiasConfig
 
 
 class _Strict(BaseModel):
@@ -26,7 +32,7 @@ class _Strict(BaseModel):
 class DataConfig(_Strict):
     """Which table to audit and what its columns mean."""
 
-    loader: Literal["adult", "csv"] = "adult"
+    loader: Literal["adult", "csv", "text"] = "adult"
     path: Path | None = Field(None, description="adult: folder of the files (default: shipped copy)")
     train_path: Path | None = Field(None, description="csv: training rows")
     test_path: Path | None = Field(None, description="csv: test rows")
@@ -39,6 +45,8 @@ class DataConfig(_Strict):
     drop_columns: list[str] = Field(default_factory=list)
     use_sensitive_as_features: bool = True
     validation_fraction: float = Field(0.1, gt=0.0, lt=0.5)
+    text: TextDataConfig | None = Field(
+        None, description="loader 'text': text columns and tokenization (train_path/test_path: CSV or JSONL)")
 
 
 class ModelConfig(_Strict):
@@ -47,6 +55,8 @@ class ModelConfig(_Strict):
     kind: str = "mlp"
     hidden_sizes: list[int] = Field(default_factory=lambda: [128, 64])
     dropout: float = Field(0.1, ge=0.0, lt=1.0)
+    text: TextModelConfig = Field(default_factory=TextModelConfig,
+                                  description="kinds lstm, pooling, hf (text data)")
 
 
 class TrainingConfig(_Strict):
@@ -70,6 +80,12 @@ class AuditsConfig(_Strict):
     privacy: PrivacyAuditConfig = Field(default_factory=PrivacyAuditConfig)
     fairness: FairnessAuditConfig = Field(default_factory=FairnessAuditConfig)
     explainability: ExplainabilityAuditConfig = Field(default_factory=ExplainabilityAuditConfig)
+    text_models: TextModelsAuditConfig = Field(default_factory=TextModelsAuditConfig)
+    text_bias: TextBiasConfig = Field(default_factory=TextBiasConfig)
+    robustness: RobustnessAuditConfig = Field(default_factory=RobustnessAuditConfig)
+    error_analysis: ErrorAnalysisConfig = Field(default_factory=ErrorAnalysisConfig)
+    data_privacy: DataPrivacyAuditConfig = Field(default_factory=DataPrivacyAuditConfig)
+    counterfactuals: CounterfactualAuditConfig = Field(default_factory=CounterfactualAuditConfig)
 
 
 class CardConfig(_Strict):
@@ -80,6 +96,15 @@ class CardConfig(_Strict):
     limitations: str = ""
     owners: str = ""
     ethical_considerations: str = ""
+    version: str = Field("", description="model version shown in the card and documentation")
+    training_data: str = Field("", description="training data description (default: from the loader)")
+    data_license: str = Field("", description="licence of the training data (default: from the loader)")
+    privacy_measures: str = Field("", description="data privacy measures beyond DP and the data scan")
+    human_oversight: str = Field("", description="who reviews decisions and how they can intervene")
+    contact: str = ""
+    changes: str = Field("", description="changes since the previous version")
+    standards: str = Field("", description="standards or specifications applied")
+    monitoring: str = Field("", description="post-deployment monitoring plan")
 
 
 class AuditConfig(_Strict):

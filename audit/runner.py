@@ -98,7 +98,10 @@ def _enabled_concerns(config: AuditConfig) -> list:
 
     triples = [("privacy", "audit.privacy._audit", config.audits.privacy),
                ("fairness", "audit.fairness._audit", config.audits.fairness),
-               ("explainability", "audit.explain._audit", config.audits.explainability)]
+               ("explainability", "audit.explain._audit", config.audits.explainability),
+               ("robustness", "audit.robustness._audit", config.audits.robustness),
+               ("error_analysis", "audit.error_analysis._audit", config.audits.error_analysis),
+               ("counterfactuals", "audit.counterfactuals._audit", config.audits.counterfactuals)]
     return [(name, importlib.import_module(module), cfg) for name, module, cfg in triples
             if cfg.enabled]
 
@@ -136,11 +139,22 @@ def run_audit(config: AuditConfig, *, output_dir: str | Path | None = None,
     -------
     AuditRun
     """
+    if config.data.loader == "text":  # texts, tokenizers and text models: audit.text
+        from audit.text import run_text_audit
+
+        return run_text_audit(config, output_dir=output_dir, progress=progress)
     timings: dict[str, float] = {}
     out = Path(output_dir if output_dir is not None else config.output_dir)
     tick = time.perf_counter()
     dataset = load_dataset(config)
     timings["data_seconds"] = time.perf_counter() - tick
+    data_sections = {}
+    if config.audits.data_privacy.enabled:  # on the data alone, before any training
+        from audit.data_privacy import scan_for_config
+
+        tick = time.perf_counter()
+        data_sections["data_privacy"] = scan_for_config(config)
+        timings["data_privacy_seconds"] = time.perf_counter() - tick
 
     seed_everything(config.seed)
     model = _build(config, dataset)
@@ -163,7 +177,7 @@ def run_audit(config: AuditConfig, *, output_dir: str | Path | None = None,
         scores = predict_proba(training.model, dataset.test.X)
         quality = model_quality(dataset.test.y, scores, split="test")
     timings["quality_seconds"] = time.perf_counter() - tick
-    sections = {}
+    sections = dict(data_sections)
     for name, module, section_config in concerns:
         tick = time.perf_counter()
         sections[name] = module.run_audit(dataset, training.model, section_config, config.seed,
@@ -230,6 +244,26 @@ def headline(result: AuditResult) -> list[str]:
             lines.append(f"empirical epsilon lower bound {membership.empirical_epsilon.epsilon_lower_bound:.3f} "
                          f"({membership.empirical_epsilon_attack}, "
                          f"{membership.confidence:.0%} confidence)")
+    data_privacy = getattr(result, "data_privacy", None)
+    if data_privacy is not None:
+        a, g = data_privacy.anonymity, data_privacy.generalisation
+        lines.append(f"data privacy: k = {a.k} on {len(a.quasi_identifiers)} quasi-identifiers, "
+                     f"{a.unique_share:.1%} of rows unique"
+                     + (f"; k = {g.k_target} {'reached' if g.reached else 'NOT reached'} with NCP "
+                        f"{g.ncp:.3f}, {g.suppressed_share:.2%} rows suppressed" if g is not None else ""))
+    cf = getattr(result, "counterfactuals", None)
+    if cf is not None:
+        gaps = [g for g in cf.gaps if g.measure == "mean_cost"]
+        worst = max(gaps, key=lambda g: g.value) if gaps else None
+        lines.append(f"counterfactuals: {cf.n_rows_found:,} of {cf.n_rows_searched:,} rows flippable, "
+                     f"{cf.mean_per_row:.2f} per row, all verified"
+                     + (f"; largest recourse cost gap {worst.value:.3f} over {worst.sensitive_feature} "
+                        f"(costliest {worst.worst_group})" if worst is not None else ""))
+    robustness = getattr(result, "robustness", None)
+    if robustness is not None and robustness.counterfactual:
+        lines.append("robustness: decisions flipped when only " + "; ".join(
+            f"{c.feature} changes {100 * c.overall.rate:.2f}% [{100 * c.overall.interval.low:.2f}%, "
+            f"{100 * c.overall.interval.high:.2f}%]" for c in robustness.counterfactual))
     lines.append(f"training {result.metadata.training.seconds:.1f} s on "
                  f"{result.metadata.training.device}, {result.metadata.training.epochs_completed} epochs")
     return lines

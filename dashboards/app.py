@@ -73,9 +73,14 @@ def choose_result() -> None:
 navigation = st.navigation([
     st.Page(PAGES / "overview.py", title="Overview", default=True),
     st.Page(PAGES / "training.py", title="Training"),
+    st.Page(PAGES / "data_privacy.py", title="Data privacy"),
     st.Page(PAGES / "privacy.py", title="Privacy"),
     st.Page(PAGES / "fairness.py", title="Fairness"),
     st.Page(PAGES / "explainability.py", title="Explainability"),
+    st.Page(PAGES / "text.py", title="Text"),
+    st.Page(PAGES / "counterfactuals.py", title="Counterfactuals"),
+    st.Page(PAGES / "error_analysis.py", title="Error analysis"),
+    st.Page(PAGES / "robustness.py", title="Robustness"),
     st.Page(PAGES / "compare.py", title="Compare runs"),
     st.Page(PAGES / "run_samples.py", title="Run sample audits"),
 ])

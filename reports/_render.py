@@ -18,7 +18,20 @@ from markupsafe import Markup
 
 from audit._io import atomic_write_text
 from audit.result import AuditResult
-from reports import _charts, _explainability_view, _fairness_view, _privacy_view
+from reports import (
+    _counterfactuals_view,
+    _data_privacy_view,
+    _error_analysis_view,
+    _explainability_view,
+    _fairness_view,
+    _governance,
+    _privacy_view,
+    _quality_view,
+    _robustness_view,
+    _text_models_view,
+    _text_view,
+)
+from reports._parallel import section_contexts
 
 _HERE = Path(__file__).parent
 _ENV = jinja2.Environment(
@@ -54,9 +67,17 @@ _ENV.globals["inf"] = float("inf")
 _ENV.filters["pct"] = lambda v, d=1: "undefined" if v != v else f"{100 * v:.{d}f}%"
 
 
+#: The modules whose ``context(result)`` fill the template, heaviest (most charts) first so the
+#: worker processes finish together.
+SECTION_VIEWS = (_fairness_view, _explainability_view, _privacy_view, _robustness_view,
+                 _counterfactuals_view, _error_analysis_view, _data_privacy_view, _text_view,
+                 _text_models_view, _governance, _quality_view)
+
 #: Raw curves and per-epoch copies: kept in result.json, drawn as charts, not listed here.
 APPENDIX_SKIPPED_KEYS = frozenset({"details", "histogram", "reliability", "roc", "architecture",
-                                   "card"})
+                                   "card",
+                                   "cohorts", "leaves", "tree_nodes",  # error analysis: tabled
+                                   "row_examples"})  # counterfactuals: shown row by row
 
 
 def _flatten(prefix: str, value: Any, rows: list[tuple[str, str]]) -> None:
@@ -84,23 +105,6 @@ def appendix_rows(result: AuditResult) -> list[tuple[str, str]]:
     return rows
 
 
-def _history_charts(result: AuditResult) -> list[Markup]:
-    if not result.history:
-        return []
-    epochs = [r.epoch for r in result.history]
-    charts = []
-    losses = {k: [r.metrics.get(k, float("nan")) for r in result.history]
-              for k in ("train/loss", "val/loss") if k in result.history[0].metrics}
-    if losses:
-        charts.append(Markup(_charts.line_chart(epochs, losses, xlabel="epoch",
-                                                ylabel="cross-entropy loss", title="Loss")))
-    if "val/accuracy" in result.history[0].metrics:
-        charts.append(Markup(_charts.line_chart(
-            epochs, {"validation accuracy": [r.metrics["val/accuracy"] for r in result.history]},
-            xlabel="epoch", ylabel="accuracy", title="Validation accuracy")))
-    return charts
-
-
 def render_report(result: AuditResult) -> str:
     """The report as one HTML string (no external resources).
 
@@ -110,22 +114,12 @@ def render_report(result: AuditResult) -> str:
     >>> "<html" in html  # doctest: +SKIP
     True
     """
-    q = result.quality
-    confusion = None
-    if q is not None:
-        confusion = Markup(_charts.confusion_chart(
-            q.confusion.tn, q.confusion.fp, q.confusion.fn, q.confusion.tp,
-            positive=result.metadata.data.positive_label, negative="other"))
     template = _ENV.get_template("report.html.j2")
-    sections: dict[str, Any] = {}
-    for view in (_privacy_view, _fairness_view, _explainability_view):
-        sections.update(view.context(result))
+    sections = section_contexts(result, SECTION_VIEWS)
     return template.render(
         **sections,
-        r=result, m=result.metadata, q=q,
+        r=result, m=result.metadata, q=result.quality,
         css=Markup((_HERE / "assets" / "report.css").read_text()),
-        confusion_chart=confusion,
-        history_charts=_history_charts(result),
         appendix=appendix_rows(result),
         embedded=json_for_script({"schema_version": result.schema_version,
                                   "run_name": result.metadata.run_name}),

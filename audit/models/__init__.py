@@ -9,11 +9,19 @@ from audit.models._store import (
     register_model,
     save_model,
 )
+from audit.models._text import LSTMClassifier, PoolingClassifier, hf_classifier
+
+register_model("lstm", LSTMClassifier)
+register_model("pooling", PoolingClassifier)
+register_model("hf", hf_classifier)
 
 __all__ = [
     "MODEL_REGISTRY",
+    "LSTMClassifier",
+    "PoolingClassifier",
     "TabularMLP",
     "build_model",
+    "hf_classifier",
     "load_model",
     "predict_proba",
     "register_model",

@@ -7,8 +7,8 @@ result does not contain it (its audit was not run).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from audit.errors import ConfigError, suggest
 from audit.result import AuditResult, Interval
@@ -68,4 +68,9 @@ def resolve_metric(result: AuditResult, name: str) -> MetricValue | None:
 
 
 def _load_builtin() -> None:
+    import audit.counterfactuals._policy_metrics  # noqa: F401  (registers on import)
+    import audit.data_privacy._policy_metrics  # noqa: F401  (registers on import)
+    import audit.error_analysis._policy_metrics  # noqa: F401
     import audit.policy._builtin_metrics  # noqa: F401  (registers on import)
+    import audit.robustness._policy_metrics  # noqa: F401  (registers on import)
+    import audit.text_bias._policy_metrics  # noqa: F401  (registers on import)

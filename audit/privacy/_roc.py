@@ -27,8 +27,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from audit.result._membership import MAX_STORED_ROC_POINTS, RocCurve
 from audit.result._base import Interval
+from audit.result._membership import MAX_STORED_ROC_POINTS, RocCurve
 
 __all__ = [
     "RocCurve",

@@ -15,10 +15,16 @@ from typing import Any, Literal
 from pydantic import Field
 
 from audit.result._base import Interval, schema_dataclass
+from audit.result._counterfactuals import CounterfactualSection
+from audit.result._data_privacy import DataPrivacySection
+from audit.result._error_analysis import ErrorAnalysisSection
 from audit.result._explainability import ExplainabilitySection
 from audit.result._fairness import FairnessSection
 from audit.result._policy import PolicyResult
 from audit.result._privacy import PrivacySection
+from audit.result._robustness import RobustnessSection
+from audit.result._text import TextSection
+from audit.result._text_models import TextModelsSection
 
 SCHEMA_VERSION = "1.0"
 
@@ -78,6 +84,15 @@ class ModelCardInfo:
     limitations: str = ""
     owners: str = ""
     ethical_considerations: str = ""
+    version: str = ""
+    training_data: str = ""
+    data_license: str = ""
+    privacy_measures: str = ""
+    human_oversight: str = ""
+    contact: str = ""
+    changes: str = ""
+    standards: str = ""
+    monitoring: str = ""
 
 
 @schema_dataclass
@@ -147,5 +162,11 @@ class AuditResult:
     privacy: PrivacySection | None = None
     fairness: FairnessSection | None = None
     explainability: ExplainabilitySection | None = None
+    robustness: RobustnessSection | None = None
+    text: TextSection | None = None
+    text_models: TextModelsSection | None = None
+    error_analysis: ErrorAnalysisSection | None = None
+    data_privacy: DataPrivacySection | None = None
+    counterfactuals: CounterfactualSection | None = None
     policy: PolicyResult | None = None
     schema_version: str = SCHEMA_VERSION

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -181,6 +181,8 @@ def fit(
     callbacks: Sequence[Callback] = (),
     validation: Dataset | None = None,
     progress: bool = True,
+    collate_fn: Callable[[list[Any]], Any] | None = None,
+    loss_fn: Callable[[torch.Tensor, torch.Tensor, Any], torch.Tensor] | None = None,
 ) -> TrainingRun:
     """Train a classifier with cross-entropy, optionally with DP-SGD, calling ``callbacks``.
 
@@ -206,6 +208,14 @@ def fit(
         Evaluated after each epoch (``val/loss``, ``val/accuracy``).
     progress : bool
         Show progress bars on epochs and steps; False is silent.
+    collate_fn : callable, optional
+        Batches a list of examples (the loaders' ``collate_fn``; e.g. padding each batch of
+        token ids to its longest text, see :mod:`audit.text`). Default: torch's.
+    loss_fn : callable, optional
+        ``loss_fn(logits, labels, extra) -> scalar`` replacing the weighted cross-entropy;
+        ``extra`` is the third element of each batch (``None`` when batches are pairs), e.g.
+        a teacher's logits for distillation. Not combinable with ``privacy`` (opacus needs its
+        own mean-reduced loss).
 
     Returns
     -------
@@ -226,15 +236,20 @@ def fit(
     if len(train) == 0:
         raise RaiAuditError("train", "a dataset with at least one example", "0 examples",
                             "check the data loading and split")
+    if loss_fn is not None and privacy is not None:
+        raise RaiAuditError("loss_fn", "the default loss when training with DP-SGD",
+                            "a custom loss_fn together with privacy",
+                            "drop loss_fn or train without privacy")
     generator = seed_everything(seed)
     device = resolve_device(device)
     check_model_input(model, train[0][0])
     model.to(device)
-    loader = DataLoader(train, batch_size=batch_size, shuffle=True, generator=generator)
-    val_loader = (DataLoader(validation, batch_size=max(batch_size, 1024))
+    loader = DataLoader(train, batch_size=batch_size, shuffle=True, generator=generator,
+                        collate_fn=collate_fn)
+    val_loader = (DataLoader(validation, batch_size=max(batch_size, 1024), collate_fn=collate_fn)
                   if validation is not None else None)
     engine = None
-    loss_fn = weighted_cross_entropy
+    loss_fn = loss_fn or weighted_cross_entropy
     if privacy is not None:
         from audit.privacy._engine import make_private_training, prepare_model
 

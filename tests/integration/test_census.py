@@ -23,9 +23,8 @@ def test_census_mlp_reaches_84_percent(census_run):
 
 
 def test_census_run_is_reproducible(census_run, tmp_path):
-    from sample_models import census_income
-
     from audit.config import AuditsConfig
+    from sample_models import census_income
 
     again = census_income.train(tmp_path, seed=0, audits=AuditsConfig())  # training only
     assert again.result.quality.accuracy == census_run.result.quality.accuracy

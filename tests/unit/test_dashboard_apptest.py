@@ -23,7 +23,9 @@ APP = str(Path(__file__).resolve().parents[2] / "dashboards" / "app.py")
 PAGES = {"Overview": "pages/overview.py", "Training": "pages/training.py",
          "Privacy": "pages/privacy.py", "Fairness": "pages/fairness.py",
          "Explainability": "pages/explainability.py", "Compare runs": "pages/compare.py",
-         "Run sample audits": "pages/run_samples.py"}
+         "Run sample audits": "pages/run_samples.py", "Data privacy": "pages/data_privacy.py",
+         "Text": "pages/text.py", "Counterfactuals": "pages/counterfactuals.py",
+         "Error analysis": "pages/error_analysis.py", "Robustness": "pages/robustness.py"}
 NEEDS_A_RESULT = [page for page in PAGES if page != "Run sample audits"]
 
 

@@ -1,0 +1,197 @@
+"""Small text classifiers over WordPiece ids, usable under DP-SGD (opacus), and the Hugging Face
+model kind.
+
+All take ``forward(input_ids, attention_mask=None, token_type_ids=None)`` like a Hugging Face
+model, so one dataset and one collate (:mod:`audit.text`) serve every kind.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import torch
+from opacus.layers import DPLSTM
+from torch import nn
+
+#: DPLSTM's own parameter names (aliases of torch's ``weight_ih_l0``...).
+_DPLSTM_ALIAS = re.compile(r"(^|\.)lstm\.l\d+\.")
+
+#: Name of the word-embedding tensor in a BERT checkpoint (what ``embedding_init`` copies).
+BERT_WORD_EMBEDDINGS = ("embeddings.word_embeddings.weight", "bert.embeddings.word_embeddings.weight")
+
+
+def pretrained_word_embeddings(path: str | Path) -> torch.Tensor:
+    """The word-embedding matrix of a BERT-style model folder (``"minilm"``: the shipped one),
+    read from its ``model.safetensors`` without building the model."""
+    from safetensors import safe_open
+
+    from audit.errors import ConfigError
+    from audit.text._tokenizer import resolve_model_dir
+
+    weights = resolve_model_dir(path) / "model.safetensors"
+    if not weights.is_file():
+        raise ConfigError(str(path), "a folder with model.safetensors", "no such file",
+                          "use a model folder saved with safetensors (save_pretrained)")
+    with safe_open(str(weights), framework="pt") as f:
+        name = next((k for k in BERT_WORD_EMBEDDINGS if k in f.keys()), None)  # noqa: SIM118
+        if name is None:
+            raise ConfigError(str(path), f"a tensor named one of {BERT_WORD_EMBEDDINGS}",
+                              "none of them", "use a BERT-style checkpoint or embedding_init: null")
+        return f.get_tensor(name).float()
+
+
+def _embedding_table(module: nn.Module, vocab_size: int, embedding_dim: int,
+                     embedding_init: str | None, freeze: bool) -> None:
+    if embedding_init:
+        table = pretrained_word_embeddings(embedding_init)
+        if tuple(table.shape) != (vocab_size, embedding_dim):
+            from audit.text._errors import TokenizerModelMismatchError
+
+            raise TokenizerModelMismatchError(
+                "embedding_init", f"a ({vocab_size}, {embedding_dim}) table (vocab x embedding_dim)",
+                f"shape {tuple(table.shape)}", "set vocab_size and embedding_dim to the "
+                "pretrained model's (use its tokenizer too)")
+        with torch.no_grad():
+            module.weight.copy_(table)
+    module.weight.requires_grad_(not freeze)
+
+
+def _mask(input_ids: torch.Tensor, attention_mask: torch.Tensor | None) -> torch.Tensor:
+    if attention_mask is None:
+        return torch.ones_like(input_ids, dtype=torch.float32)
+    return attention_mask.to(torch.float32)
+
+
+class PoolingClassifier(nn.Module):
+    """Mean of the token embeddings (``nn.EmbeddingBag``, mode ``mean``, over the tokens the
+    attention mask keeps), then an MLP.
+
+    Parameters
+    ----------
+    vocab_size : int
+        The tokenizer's vocabulary size.
+    embedding_dim, hidden_size : int
+    n_classes : int
+    dropout : float
+    embedding_init : str, optional
+        Copy the word embeddings of this model folder (``"minilm"``: the shipped MiniLM, 384 wide).
+    freeze_embeddings : bool
+        Keep the embedding table fixed (fast, and no per-example embedding gradients under DP).
+    """
+
+    def __init__(self, vocab_size: int, embedding_dim: int = 64, hidden_size: int = 64,
+                 n_classes: int = 2, dropout: float = 0.1, embedding_init: str | None = None,
+                 freeze_embeddings: bool = False) -> None:
+        super().__init__()
+        self.config = {"vocab_size": int(vocab_size), "embedding_dim": int(embedding_dim),
+                       "hidden_size": int(hidden_size), "n_classes": int(n_classes),
+                       "dropout": float(dropout), "embedding_init": embedding_init,
+                       "freeze_embeddings": bool(freeze_embeddings)}
+        self.embedding = nn.EmbeddingBag(vocab_size, embedding_dim, mode="mean")
+        _embedding_table(self.embedding, vocab_size, embedding_dim, embedding_init, freeze_embeddings)
+        self.head = nn.Sequential(nn.Linear(embedding_dim, hidden_size), nn.ReLU(),
+                                  nn.Dropout(dropout), nn.Linear(hidden_size, n_classes))
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None = None,
+                token_type_ids: torch.Tensor | None = None) -> torch.Tensor:
+        # flat ids + offsets (no padding): the form opacus's EmbeddingBag grad sampler takes
+        keep = _mask(input_ids, attention_mask).bool()
+        lengths = keep.sum(dim=1)
+        offsets = torch.zeros_like(lengths)
+        offsets[1:] = lengths.cumsum(0)[:-1]
+        pooled = self.embedding(input_ids[keep], offsets)
+        return self.head(pooled)
+
+
+class LSTMClassifier(nn.Module):
+    """Token embeddings -> opacus's ``DPLSTM`` (per-example gradients for DP-SGD) -> the masked
+    mean and the last real position's output -> a logit layer.
+
+    Right padding keeps every real position's (forward-direction) output unaffected by the pads.
+
+    Parameters
+    ----------
+    vocab_size : int
+    embedding_dim, hidden_size : int
+    n_classes : int
+    dropout : float
+    embedding_init : str, optional
+        Copy the word embeddings of this model folder (``"minilm"``).
+    freeze_embeddings : bool
+        Recommended under DP-SGD: opacus would otherwise hold a (batch, vocab, dim) gradient.
+    """
+
+    def __init__(self, vocab_size: int, embedding_dim: int = 64, hidden_size: int = 64,
+                 n_classes: int = 2, dropout: float = 0.1, embedding_init: str | None = None,
+                 freeze_embeddings: bool = False) -> None:
+        super().__init__()
+        self.config = {"vocab_size": int(vocab_size), "embedding_dim": int(embedding_dim),
+                       "hidden_size": int(hidden_size), "n_classes": int(n_classes),
+                       "dropout": float(dropout), "embedding_init": embedding_init,
+                       "freeze_embeddings": bool(freeze_embeddings)}
+        self.embedding = nn.Embedding(vocab_size, embedding_dim)
+        _embedding_table(self.embedding, vocab_size, embedding_dim, embedding_init, freeze_embeddings)
+        self.lstm = DPLSTM(embedding_dim, hidden_size, batch_first=True)
+        self.dropout = nn.Dropout(dropout)
+        self.out = nn.Linear(2 * hidden_size, n_classes)
+
+    # DPLSTM exposes each weight under two names (torch's ``weight_ih_l0`` and its own
+    # ``l0.ih.weight``); safetensors refuses shared tensors, so only torch's names are saved
+    def state_dict(self, *args, **kwargs):
+        state = super().state_dict(*args, **kwargs)
+        for key in [k for k in state if _DPLSTM_ALIAS.search(k)]:
+            del state[key]
+        return state
+
+    def load_state_dict(self, state_dict, strict: bool = True, assign: bool = False):
+        result = super().load_state_dict(state_dict, strict=False, assign=assign)
+        missing = [k for k in result.missing_keys if not _DPLSTM_ALIAS.search(k)]
+        if strict and (missing or result.unexpected_keys):
+            raise RuntimeError(f"LSTMClassifier state: missing {missing}, unexpected "
+                               f"{result.unexpected_keys}")
+        return result
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None = None,
+                token_type_ids: torch.Tensor | None = None) -> torch.Tensor:
+        mask = _mask(input_ids, attention_mask)
+        states, _ = self.lstm(self.embedding(input_ids))
+        weights = (mask / mask.sum(dim=1, keepdim=True).clamp(min=1.0)).unsqueeze(-1)
+        mean = (states * weights).sum(dim=1)
+        last_index = (mask.sum(dim=1).long() - 1).clamp(min=0)
+        last = states[torch.arange(len(states), device=states.device), last_index]
+        return self.out(self.dropout(torch.cat([mean, last], dim=1)))
+
+
+def hf_classifier(path: str | Path = "minilm", n_classes: int = 2) -> nn.Module:
+    """``AutoModelForSequenceClassification.from_pretrained(path)`` from a local folder only
+    (``"minilm"``: the shipped MiniLM); a new classification head is initialised when the
+    folder has none.
+
+    Raises
+    ------
+    MissingTextModelError
+        The folder is missing, incomplete or not loadable.
+    """
+    import transformers
+    from transformers import AutoModelForSequenceClassification
+
+    from audit.text._errors import MissingTextModelError
+    from audit.text._tokenizer import resolve_model_dir
+
+    folder = resolve_model_dir(path)
+    verbosity = transformers.logging.get_verbosity()
+    bars = transformers.utils.logging.is_progress_bar_enabled()
+    transformers.logging.set_verbosity_error()  # the "newly initialised head" notice is expected
+    transformers.utils.logging.disable_progress_bar()
+    try:
+        return AutoModelForSequenceClassification.from_pretrained(
+            str(folder), num_labels=n_classes, local_files_only=True)
+    except (OSError, ValueError) as exc:
+        raise MissingTextModelError(
+            str(path), "a folder loadable by AutoModelForSequenceClassification",
+            str(exc).splitlines()[0][:200], "save it with model.save_pretrained(folder)") from None
+    finally:
+        transformers.logging.set_verbosity(verbosity)
+        if bars:
+            transformers.utils.logging.enable_progress_bar()

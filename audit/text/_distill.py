@@ -1,0 +1,59 @@
+"""Knowledge distillation (Hinton et al., 2015) through the one training core: a student learns
+from the teacher's softened probabilities and the true labels."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+
+from audit.errors import ConfigError
+from audit.text._data import TextDataset
+from audit.text._train import predict_logits, train_text_model
+from audit.training import TrainingRun
+
+
+def distillation_loss(temperature: float = 2.0, alpha: float = 0.5
+                      ) -> Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]:
+    """``alpha * T^2 * KL(teacher_T || student_T) + (1 - alpha) * CE(student, labels)``.
+
+    ``T`` softens both distributions (``softmax(logits / T)``); the ``T^2`` factor keeps the
+    soft-target gradients on the scale of the hard-label ones. Pass it as ``fit(loss_fn=...)``
+    with batches whose third element is the teacher's logits.
+
+    Examples
+    --------
+    >>> loss = distillation_loss(2.0, 1.0)
+    >>> z = torch.tensor([[1.0, -1.0]])
+    >>> float(loss(z, torch.tensor([0]), z))
+    0.0
+    """
+    if not temperature > 0 or not 0.0 <= alpha <= 1.0:
+        raise ConfigError("distillation", "temperature > 0 and alpha in [0, 1]",
+                          f"temperature {temperature}, alpha {alpha}",
+                          "use e.g. temperature 2.0, alpha 0.5")
+
+    def loss(logits: torch.Tensor, labels: torch.Tensor, teacher_logits: torch.Tensor
+             ) -> torch.Tensor:
+        soft = F.kl_div(F.log_softmax(logits / temperature, dim=1),
+                        F.log_softmax(teacher_logits.to(logits.dtype) / temperature, dim=1),
+                        reduction="batchmean", log_target=True) * temperature ** 2
+        return alpha * soft + (1.0 - alpha) * F.cross_entropy(logits, labels)
+    return loss
+
+
+def distil(teacher: torch.nn.Module, student: torch.nn.Module, dataset: TextDataset, *,
+           temperature: float = 2.0, alpha: float = 0.5, teacher_batch_size: int = 64,
+           **fit_kwargs: Any) -> TrainingRun:
+    """Train ``student`` on ``dataset.train`` against ``teacher``'s logits (computed once).
+
+    Examples
+    --------
+    >>> run = distil(teacher, PoolingClassifier(ds.vocab_size), ds, epochs=3)  # doctest: +SKIP
+    """
+    logits = torch.from_numpy(predict_logits(teacher, dataset.train, batch_size=teacher_batch_size,
+                                             pad_id=dataset.pad_id))
+    return train_text_model(student, dataset, train=dataset.train.with_extra(logits),
+                            loss_fn=distillation_loss(temperature, alpha), **fit_kwargs)

@@ -1,0 +1,115 @@
+"""Training and inference glue: text models through the one training core."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+import torch
+
+from audit.text._data import TextDataset, TextSplit, collate
+from audit.text._errors import TokenizerModelMismatchError
+from audit.training import TrainingRun, fit
+
+
+def input_embedding_size(model: torch.nn.Module) -> int | None:
+    """Rows of the model's token-embedding table (Hugging Face or :mod:`audit.models` text kinds)."""
+    getter = getattr(model, "get_input_embeddings", None)
+    table = getter() if callable(getter) else getattr(model, "embedding", None)
+    return getattr(table, "num_embeddings", None)
+
+
+def check_tokenizer_model(tokenizer: Any, model: torch.nn.Module, *, max_length: int | None = None,
+                          model_tokenizer: Any = None) -> None:
+    """Refuse a tokenizer whose ids the model cannot embed, or whose vocabulary differs from
+    the tokenizer saved with the model.
+
+    Raises
+    ------
+    TokenizerModelMismatchError
+    """
+    vocab = len(tokenizer)
+    rows = input_embedding_size(model)
+    if rows is not None and vocab > rows:
+        raise TokenizerModelMismatchError(
+            "tokenizer", f"a tokenizer with at most {rows} ids (the model's embedding table)",
+            f"{type(tokenizer).__name__} with {vocab} ids",
+            "use the tokenizer saved with the model (data.text.tokenizer: the model's folder)")
+    if model_tokenizer is not None and model_tokenizer.get_vocab() != tokenizer.get_vocab():
+        raise TokenizerModelMismatchError(
+            "tokenizer", "the vocabulary of the tokenizer saved with the model",
+            f"a different vocabulary ({vocab} vs {len(model_tokenizer)} entries)",
+            "tokenize with the model's own tokenizer")
+    positions = getattr(getattr(model, "config", None), "max_position_embeddings", None)
+    if max_length is not None and isinstance(positions, int) and max_length > positions:
+        raise TokenizerModelMismatchError(
+            "max_length", f"at most {positions} tokens (the model's position embeddings)",
+            str(max_length), f"set data.text.max_length <= {positions}")
+
+
+def _has_recurrent_layer(model: torch.nn.Module) -> bool:
+    from opacus.layers.dp_rnn import DPRNNBase
+
+    return any(isinstance(m, (DPRNNBase, torch.nn.RNNBase)) for m in model.modules())
+
+
+def train_text_model(model: torch.nn.Module, dataset: TextDataset, *, validation: bool = True,
+                     train: TextSplit | None = None, **fit_kwargs: Any) -> TrainingRun:
+    """:func:`audit.training.fit` on ``dataset.train`` (or ``train``) with per-batch padding.
+
+    ``fit_kwargs`` are :func:`~audit.training.fit`'s (epochs, batch_size, privacy, loss_fn...).
+    Under DP-SGD, models with recurrent layers use opacus's ``hooks`` grad-sample mode when the
+    mode is ``auto``.
+
+    Examples
+    --------
+    >>> run = train_text_model(model, ds, epochs=1, progress=False)  # doctest: +SKIP
+    """
+    privacy = fit_kwargs.pop("privacy", None)
+    # from_pretrained returns eval mode; opacus's validator refuses a model not in training mode
+    model.train()
+    if privacy is not None and privacy.grad_sample_mode == "auto" and _has_recurrent_layer(model):
+        # the book-keeping mode records one input per nn.Linear call; DPLSTM calls its gate
+        # Linear layers once per time step, so only opacus's hooks give per-example gradients
+        privacy = privacy.model_copy(update={"grad_sample_mode": "hooks"})
+    with warnings.catch_warnings():
+        # frozen embeddings: the first layer opacus hooks gets inputs without gradients, for
+        # which torch notes that its full backward hook sees only output gradients (all opacus
+        # needs); not a problem, so not shown to every text-model user
+        warnings.filterwarnings("ignore", message="Full backward hook is firing when gradients")
+        return fit(model, train if train is not None else dataset.train, privacy=privacy,
+                   validation=dataset.validation if validation else None,
+                   collate_fn=dataset.collate, **fit_kwargs)
+
+
+@torch.no_grad()
+def predict_logits(model: torch.nn.Module, split: TextSplit, *, batch_size: int = 64,
+                   pad_id: int = 0) -> np.ndarray:
+    """Logits ``(n, n_classes)`` of ``model`` on ``split`` (batches of similar lengths, for speed;
+    rows come back in the split's order)."""
+    was_training = model.training
+    model.eval()
+    device = next(model.parameters()).device
+    order = np.argsort(split.lengths, kind="stable")
+    out = np.zeros((len(split), 0), dtype=np.float32)
+    chunks = []
+    for start in range(0, len(order), batch_size):
+        idx = order[start:start + batch_size]
+        inputs = collate([(split[int(i)][0], torch.tensor(0)) for i in idx], pad_id)[0]
+        output = model(**{k: v.to(device) for k, v in inputs.items()})
+        chunks.append(getattr(output, "logits", output).float().cpu().numpy())
+    model.train(was_training)
+    if chunks:
+        out = np.zeros((len(split), chunks[0].shape[1]), dtype=np.float32)
+        out[order] = np.concatenate(chunks)
+    return out
+
+
+def predict_text_proba(model: torch.nn.Module, split: TextSplit, *, batch_size: int = 64,
+                       pad_id: int = 0) -> np.ndarray:
+    """Probability of class 1 for each example of ``split``."""
+    logits = torch.from_numpy(predict_logits(model, split, batch_size=batch_size, pad_id=pad_id))
+    if logits.numel() == 0:
+        return np.zeros(0)
+    return torch.softmax(logits.double(), dim=1)[:, 1].numpy()

@@ -1,0 +1,102 @@
+"""Error analysis: the cohorts where the model errs most, as a filterable table and the error tree.
+
+Presents ``result.error_analysis`` (computed by :mod:`audit.error_analysis`); the dashboard has
+no model, so the filters (minimum support, sensitive features, order, significance) select
+among the cohorts stored in the result.
+"""
+
+import pandas as pd
+import streamlit as st
+
+from dashboards._state import fmt_pct, md_escape
+
+st.header("Error analysis")
+result = st.session_state.get("result")
+if result is None:
+    st.info("Open a result in the sidebar first.")
+    st.stop()
+section = getattr(result, "error_analysis", None)
+if section is None or not section.analyses:
+    st.info("The error analysis was not run for this result.")
+    st.stop()
+
+s = section.settings
+st.caption(f"Cohorts of the {md_escape(section.split)} split ({section.n_rows:,} rows) on the original "
+           f"features, where the metric is {s.direction}; slices of up to {s.max_order} features with at "
+           f"least {s.min_support:,} rows; q values: Benjamini-Hochberg over every slice tested.")
+
+names = [a.metric for a in section.analyses]
+c1, c2, c3 = st.columns(3)
+metric = c1.selectbox("Metric", names, format_func=lambda m: m.replace("_", " "))
+analysis = section.analysis(metric)
+largest = max([c.size for c in analysis.cohorts], default=s.min_support)
+min_support = c2.number_input("Minimum support (rows)", min_value=s.min_support,
+                              max_value=max(largest, s.min_support), value=s.min_support, step=10,
+                              help="Cohorts were searched with the run's minimum; raise it to hide "
+                                   "smaller ones.")
+max_order = c3.selectbox("Most features per slice", list(range(1, s.max_order + 1)),
+                         index=s.max_order - 1)
+c4, c5 = st.columns(2)
+include_sensitive = c4.checkbox("Include cohorts defined by sensitive features",
+                                value=s.include_sensitive, disabled=not s.include_sensitive,
+                                help="Sensitive features: " + ", ".join(s.sensitive_features)
+                                if s.sensitive_features else "No sensitive features were named.")
+significant_only = c5.checkbox("Significant only (q <= alpha)", value=False)
+if not s.include_sensitive:
+    st.caption("This run left the sensitive features out of the search.")
+
+m1, m2, m3 = st.columns(3)
+m1.metric(f"Overall {metric.replace('_', ' ')}", fmt_pct(analysis.overall_value, 1))
+m2.metric("Slices tested", f"{analysis.n_slices_tested:,}")
+m3.metric("Significant", f"{analysis.n_significant:,}")
+
+
+def cohort_table(cohorts) -> pd.DataFrame:
+    return pd.DataFrame([{
+        "#": i, "cohort": c.text, "rows": c.size, "share": c.share, "rows in rate": c.metric_rows,
+        metric: c.value, "CI low": c.interval.low if c.interval else None,
+        "CI high": c.interval.high if c.interval else None, "rest": c.rest_value,
+        "difference": c.difference, "ratio": c.ratio, "p": c.p_value, "q": c.q_value,
+        "significant": c.significant, "sensitive": c.uses_sensitive} for i, c in enumerate(cohorts, 1)])
+
+
+st.subheader("Top cohorts")
+kept = [c for c in analysis.cohorts
+        if c.size >= min_support and c.order <= max_order
+        and (include_sensitive or not c.uses_sensitive) and (c.significant or not significant_only)]
+st.caption(f"{len(kept)} of the {len(analysis.cohorts)} stored cohorts match the filters, "
+           "largest effect first.")
+if kept:
+    table = cohort_table(kept)
+    st.dataframe(table, hide_index=True)
+    top = table.head(10).assign(cohort=lambda t: "#" + t["#"].astype(str) + " " + t["cohort"])
+    st.bar_chart(top, x="cohort", y=metric, horizontal=True, sort=False,
+                 x_label="", y_label=metric.replace("_", " "))
+else:
+    st.info("No stored cohort matches these filters.")
+
+st.subheader("Error tree")
+st.caption(f"Decision tree of depth at most {s.tree_max_depth} fitted to predict the rows counted in "
+           f"the {metric.replace('_', ' ')}; each line: split, rows, value. Bold: worse than all rows.")
+nodes = {n.node_id: n for n in analysis.tree_nodes}
+
+
+def tree_lines(node_id: int, depth: int = 0) -> list[str]:
+    n = nodes[node_id]
+    worse = n.value == n.value and ((n.value > analysis.overall_value) if s.direction == "highest"
+                                    else (n.value < analysis.overall_value))
+    text = f"{md_escape(n.condition or 'all rows')}: {n.size:,} rows, {fmt_pct(n.value, 1)}"
+    line = "  " * depth + "- " + (f"**{text}**" if worse else text)
+    return [line] + [x for c in n.children for x in tree_lines(c, depth + 1)]
+
+
+if nodes:
+    st.markdown("\n".join(tree_lines(0)))
+st.caption("Leaves as cohorts (tested against the rest; BH over the leaves):")
+leaves = [c for c in analysis.leaves if include_sensitive or not c.uses_sensitive]
+if leaves:
+    st.dataframe(cohort_table(leaves), hide_index=True)
+
+with st.expander("How these cohorts were found"):
+    for note in section.notes:
+        st.markdown("- " + md_escape(note))

@@ -1,0 +1,120 @@
+"""What the report's text section needs from the result: charts, tables and coloured words.
+
+Word colours are computed here from numbers only (a ``background-color`` style per word);
+the words themselves stay plain strings that the template autoescapes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from markupsafe import Markup
+
+from audit.result import AuditResult
+from reports import _charts
+
+#: Colours of positive (towards the positive class) and negative attributions.
+POSITIVE_RGB = (26, 133, 26)
+NEGATIVE_RGB = (200, 40, 40)
+MAX_ALPHA = 0.75
+
+
+def word_styles(scores: list[float] | tuple[float, ...]) -> list[str]:
+    """One CSS ``background-color`` per word, its opacity proportional to |score| / max |score|.
+
+    Only numbers go into the style, so no user text can reach an attribute.
+
+    Examples
+    --------
+    >>> word_styles([1.0, -0.5, 0.0])
+    ['background-color: rgba(26, 133, 26, 0.750)', 'background-color: rgba(200, 40, 40, 0.375)', \
+'background-color: rgba(26, 133, 26, 0.000)']
+    """
+    top = max((abs(float(s)) for s in scores if s == s), default=0.0)
+    out = []
+    for s in scores:
+        s = float(s) if s == s else 0.0
+        alpha = MAX_ALPHA * abs(s) / top if top > 0 else 0.0
+        r, g, b = POSITIVE_RGB if s >= 0 else NEGATIVE_RGB
+        out.append(f"background-color: rgba({r}, {g}, {b}, {alpha:.3f})")
+    return out
+
+
+def coloured_words(attribution) -> list[dict[str, Any]]:
+    """Words with their style, score and whether a new segment (second text of a pair) starts."""
+    styles = word_styles(attribution.scores)
+    segments = list(attribution.segments) or [0] * len(attribution.words)
+    return [{"word": w, "style": st, "score": sc, "break": i > 0 and segments[i] != segments[i - 1]}
+            for i, (w, st, sc) in enumerate(zip(attribution.words, styles, attribution.scores))]
+
+
+#: History scalars written by audit.integrations.huggingface.AuditTrainerCallback.
+HISTORY_PREFIX = "text/counterfactual_token_flip_rate["
+
+
+def history_chart(result: AuditResult) -> Markup | None:
+    """Flip rate per axis across the recorded evaluations, when the training callback wrote it."""
+    records = [r for r in getattr(result, "history", ()) if any(k.startswith(HISTORY_PREFIX) for k in r.metrics)]
+    if not records:
+        return None
+    keys = sorted({k for r in records for k in r.metrics if k.startswith(HISTORY_PREFIX)})
+    series = {k[len(HISTORY_PREFIX):-1]: [r.metrics.get(k, float("nan")) for r in records] for k in keys}
+    return Markup(_charts.line_chart([r.epoch for r in records], series, xlabel="evaluation",
+                                     ylabel="flip rate", title="Counterfactual token flip rate during training"))
+
+
+def context(result: AuditResult) -> dict[str, Any]:
+    """Template variables for `templates/_text.html.j2` (charts as SVG Markup).
+
+    Examples
+    --------
+    >>> context(result)["text_sec"] is None  # doctest: +SKIP
+    True
+    """
+    section = getattr(result, "text", None)
+    if section is None:
+        return {"text_sec": None, "text_view": None}
+    axes = []
+    for fairness in section.axes:
+        groups = [g for g in section.groups if g.axis == fairness.axis]
+        chart = Markup(_charts.box_chart(
+            [f"{g.group} (n={g.n}{', small' if g.small else ''})" for g in groups],
+            [{"whislo": g.box.whislo, "q1": g.box.q1, "med": g.box.median, "q3": g.box.q3,
+              "whishi": g.box.whishi} for g in groups],
+            xlabel="score (probability of the positive class)", reference=section.threshold,
+            title=f"Scores by {fairness.axis} group"))
+        axes.append({"fairness": fairness, "groups": groups, "chart": chart})
+    flip_chart = None
+    if section.axes:
+        flip_chart = Markup(_charts.interval_chart(
+            [a.axis for a in section.axes], [a.flip_rate for a in section.axes],
+            [a.flip_interval.low for a in section.axes], [a.flip_interval.high for a in section.axes],
+            xlabel="share of identity-term swaps that flip the prediction",
+            title="Counterfactual token fairness: flip rate (Clopper-Pearson 95%)"))
+    seat_chart = None
+    if section.seat:
+        seat_chart = Markup(_charts.interval_chart(
+            [f"{s.test}: {s.description}" for s in section.seat], [s.effect_size for s in section.seat],
+            [float("nan")] * len(section.seat), [float("nan")] * len(section.seat),
+            xlabel="effect size d (positive: X with A, Y with B)", reference=0.0,
+            title=f"SEAT effect sizes ({section.encoder or 'encoder'})"))
+    identity_chart = None
+    if section.identity_tokens:
+        top = section.identity_tokens[:15]
+        identity_chart = Markup(_charts.importance_chart(
+            [f"{t.axis}: {t.group}" for t in top], [t.mean_attribution for t in top],
+            [t.mean_attribution for t in top], [t.mean_attribution for t in top],
+            xlabel="mean attribution of the identity words (log-odds)",
+            title="Identity terms that move the prediction most"))
+    return {
+        "text_sec": section,
+        "text_view": {
+            "axes": axes,
+            "flip_chart": flip_chart,
+            "seat_chart": seat_chart,
+            "identity_chart": identity_chart,
+            "attributions": [{"a": a, "words": coloured_words(a)} for a in section.attributions],
+            "has_error_rates": section.template_label is not None,
+            "history_chart": history_chart(result),
+        },
+    }

@@ -1,0 +1,61 @@
+"""The text runner's pieces: config checks, raw-text predictor, and the text-bias hook."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from audit.config import parse_config
+from audit.errors import ConfigError
+from audit.models import PoolingClassifier
+from audit.text import predict_text_proba
+from audit.text._runner import _text_bias_section, load_text_dataset, text_predictor
+
+
+def _cfg(tmp_path, reviews, **model):
+    train, test = reviews
+    train.to_csv(tmp_path / "train.csv", index=False)
+    test.to_json(tmp_path / "test.jsonl", orient="records", lines=True)
+    return parse_config({
+        "data": {"loader": "text", "train_path": "train.csv", "test_path": "test.jsonl",
+                 "target": "label", "positive_label": "pos", "sensitive_features": ["group"],
+                 "text": {"text": "text", "max_length": 32}},
+        "model": {"kind": "pooling", **model}}, base_dir=tmp_path)
+
+
+def test_user_csv_and_jsonl_load_through_the_config(tmp_path, reviews, tokenizer):
+    ds = load_text_dataset(_cfg(tmp_path, reviews), tokenizer)
+    assert (len(ds.train) + len(ds.validation), len(ds.test)) == (600, 300)
+    assert ds.positive_label == "pos" and ds.sensitive_features == ("group",)
+    assert ds.tokenizer_name.startswith("minilm")
+
+
+def test_missing_text_block_and_tabular_kind_are_refused(tmp_path, reviews):
+    cfg = _cfg(tmp_path, reviews)
+    with pytest.raises(ConfigError, match="data.text"):
+        load_text_dataset(cfg.model_copy(update={"data": cfg.data.model_copy(update={"text": None})}))
+    with pytest.raises(ConfigError, match=r"model.kind.*\['lstm', 'pooling', 'hf'\].*'mlp'"):
+        load_text_dataset(cfg.model_copy(update={"model": cfg.model.model_copy(update={"kind": "mlp"})}))
+
+
+def test_raw_text_predictor_equals_dataset_predictions(review_dataset, tokenizer):
+    model = PoolingClassifier(review_dataset.vocab_size, 8, 8).eval()
+    predict = text_predictor(model, tokenizer, max_length=review_dataset.max_length)
+    texts = review_dataset.test.texts["text"].tolist()
+    np.testing.assert_allclose(predict(texts), predict_text_proba(model, review_dataset.test),
+                               rtol=1e-6)
+
+
+def test_text_bias_hook_runs_when_enabled(review_dataset, tokenizer):
+    from audit.text_bias import TextBiasConfig
+
+    model = PoolingClassifier(review_dataset.vocab_size, 8, 8).eval()
+    off = SimpleNamespace(audits=SimpleNamespace(), seed=0)
+    assert _text_bias_section(off, model, tokenizer, review_dataset) is None
+    bias = TextBiasConfig(enabled=True, seat=False, attributions=False, axes=("names_gender",),
+                          max_templates=2, n_bootstrap=20)
+    on = SimpleNamespace(audits=SimpleNamespace(text_bias=bias), seed=0)
+    section = _text_bias_section(on, model, tokenizer, review_dataset)
+    assert section.axes and section.axes[0].axis == "names_gender"
