@@ -62,16 +62,25 @@ def is_distributed(model: torch.nn.Module) -> bool:
     return isinstance(model, (DPDDP, DDP))
 
 
+def has_recurrent_layers(model: torch.nn.Module) -> bool:
+    """True when ``model`` holds an RNN/LSTM/GRU, torch's or opacus's DP version."""
+    from opacus.layers.dp_rnn import DPRNNBase
+
+    return any(isinstance(m, (DPRNNBase, torch.nn.RNNBase)) for m in model.modules())
+
+
 def choose_grad_sample_mode(model: torch.nn.Module, privacy: PrivacyConfig) -> str:
     """``auto`` with flat clipping: book-keeping (one backward pass) for models made of
     Linear layers, and for transformer-style models (trainable embeddings) made of Linear,
     Embedding and LayerNorm layers (per-layer norm strategy, :mod:`audit.privacy._bk_sequence`);
     opacus's ghost clipping for other models with trainable embeddings (its sparse embedding
     norms avoid hooks mode's dense ``batch x vocab x hidden`` per-example gradients); else
-    opacus's hooks. Models wrapped for torch.distributed use opacus's hooks."""
+    opacus's hooks. Models wrapped for torch.distributed, and recurrent models (opacus's
+    ``DPLSTM`` calls its gate Linear layers once per time step, which book-keeping cannot
+    record), use opacus's hooks."""
     if privacy.grad_sample_mode != "auto":
         return privacy.grad_sample_mode
-    if is_distributed(model):  # opacus's DistributedDPOptimizer: hooks (or ghost if asked)
+    if is_distributed(model) or has_recurrent_layers(model):
         return "hooks"
     if privacy.clipping == "flat" and bookkeeping_supported(model):
         return "bookkeeping"

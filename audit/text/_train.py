@@ -48,19 +48,13 @@ def check_tokenizer_model(tokenizer: Any, model: torch.nn.Module, *, max_length:
             str(max_length), f"set data.text.max_length <= {positions}")
 
 
-def _has_recurrent_layer(model: torch.nn.Module) -> bool:
-    from opacus.layers.dp_rnn import DPRNNBase
-
-    return any(isinstance(m, (DPRNNBase, torch.nn.RNNBase)) for m in model.modules())
-
-
 def train_text_model(model: torch.nn.Module, dataset: TextDataset, *, validation: bool = True,
                      train: TextSplit | None = None, **fit_kwargs: Any) -> TrainingRun:
     """:func:`audit.training.fit` on ``dataset.train`` (or ``train``) with per-batch padding.
 
     ``fit_kwargs`` are :func:`~audit.training.fit`'s (epochs, batch_size, privacy, loss_fn...).
-    Under DP-SGD, models with recurrent layers use opacus's ``hooks`` grad-sample mode when the
-    mode is ``auto``.
+    Under DP-SGD with grad-sample mode ``auto``, recurrent models get opacus's ``hooks`` mode
+    (:func:`audit.privacy._engine.choose_grad_sample_mode`).
 
     Examples
     --------
@@ -69,10 +63,6 @@ def train_text_model(model: torch.nn.Module, dataset: TextDataset, *, validation
     privacy = fit_kwargs.pop("privacy", None)
     # from_pretrained returns eval mode; opacus's validator refuses a model not in training mode
     model.train()
-    if privacy is not None and privacy.grad_sample_mode == "auto" and _has_recurrent_layer(model):
-        # the book-keeping mode records one input per nn.Linear call; DPLSTM calls its gate
-        # Linear layers once per time step, so only opacus's hooks give per-example gradients
-        privacy = privacy.model_copy(update={"grad_sample_mode": "hooks"})
     with warnings.catch_warnings():
         # frozen embeddings: the first layer opacus hooks gets inputs without gradients, for
         # which torch notes that its full backward hook sees only output gradients (all opacus

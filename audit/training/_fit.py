@@ -253,7 +253,8 @@ def fit(
     if privacy is not None:
         from audit.privacy._engine import make_private_training, prepare_model
 
-        model = prepare_model(model, privacy).to(device)
+        # opacus refuses a model in eval mode, which is how from_pretrained returns one
+        model = prepare_model(model.train(), privacy).to(device)
     opt = _make_optimizer(optimizer, model.parameters(), learning_rate, weight_decay)
     if privacy is not None:
         engine = make_private_training(model, opt, loader, privacy=privacy, epochs=epochs,
