@@ -8,7 +8,8 @@ context (strings and small values) comes back. The output is byte-identical to a
 (matplotlib's SVG ids are seeded), which a test checks.
 
 Serial instead when: the platform cannot fork; one CPU; the caller runs Python threads of its
-own (forking a process whose other threads may hold locks can deadlock the child), or
+own, tqdm's monitor excepted (forking a process whose other threads may hold locks can
+deadlock the child), or
 ``RAI_AUDIT_REPORT_WORKERS=1``. Any failure in the parallel path (a context that cannot be
 pickled, a killed worker) falls back to the serial render, so the report is never lost to it.
 """
@@ -31,6 +32,13 @@ from audit.result import AuditResult
 _RESULT: AuditResult | None = None
 
 
+def _other_threads() -> list[threading.Thread]:
+    """Python threads besides the main one, except tqdm's progress-bar monitor (it only waits on
+    an event between rare checks of its bars, and the workers never touch tqdm)."""
+    return [t for t in threading.enumerate()
+            if t is not threading.main_thread() and type(t).__name__ != "TMonitor"]
+
+
 def report_workers(n_sections: int) -> int:
     """How many worker processes to use for ``n_sections`` sections (1 means serial)."""
     configured = os.environ.get("RAI_AUDIT_REPORT_WORKERS", "").strip()
@@ -41,7 +49,7 @@ def report_workers(n_sections: int) -> int:
             return 1
     if "fork" not in multiprocessing.get_all_start_methods():
         return 1
-    if threading.active_count() > 1:
+    if _other_threads():
         return 1
     return max(1, min(len(os.sched_getaffinity(0)), n_sections))
 

@@ -36,3 +36,17 @@ def test_workers_setting_is_read_and_bounded(monkeypatch):
     assert _parallel.report_workers(3) == 1
     monkeypatch.delenv("RAI_AUDIT_REPORT_WORKERS")
     assert 1 <= _parallel.report_workers(3) <= 3
+
+
+def test_a_thread_of_the_caller_makes_the_render_serial(monkeypatch):
+    import threading
+
+    monkeypatch.delenv("RAI_AUDIT_REPORT_WORKERS", raising=False)
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        assert _parallel.report_workers(3) == 1
+    finally:
+        stop.set()
+        thread.join()
