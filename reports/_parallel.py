@@ -51,7 +51,8 @@ def report_workers(n_sections: int) -> int:
         return 1
     if _other_threads():
         return 1
-    return max(1, min(len(os.sched_getaffinity(0)), n_sections))
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, min(cpus or 1, n_sections))
 
 
 def _context_of(module_name: str) -> dict[str, Any]:
