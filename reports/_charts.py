@@ -1,206 +1,275 @@
-"""Static SVG charts (matplotlib) that read without hovering and print cleanly."""
+"""Report charts as Vega-Lite specifications, drawn by the reader's browser.
+
+Each function returns an HTML fragment: a ``<div class="chart">`` holding the chart's Vega-Lite
+specification in a ``<script type="application/json">`` block. ``reports/assets/charts.js``,
+inlined once at the end of the report after the Vega bundle (:mod:`reports._vega`), draws every
+such block as an SVG. Building a specification is a few dictionaries, so the report renders in a
+fraction of a second instead of seconds of matplotlib layout; the charts get tooltips for free.
+
+Every chart reads without hovering: axis titles, intervals drawn as bars, values written in cells.
+User strings (group names, feature names, titles) travel only as JSON data, with ``<``, ``>`` and
+``&`` escaped for the ``<script>`` block, and Vega draws them as SVG text, never as markup.
+"""
 
 from __future__ import annotations
 
-import io
-import re
+import json
+import math
 from collections.abc import Sequence
+from typing import Any
 
-import matplotlib
+from markupsafe import Markup, escape
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
-
-plt.rcParams.update({
-    "svg.fonttype": "none",  # keep text as text: small files, selectable, uses page fonts
-    "font.family": "sans-serif",
-    "font.size": 9,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "svg.hashsalt": "rai-audit",  # deterministic element ids
-})
+#: Plot-area sizes in CSS pixels (axes, titles and legends come on top).
+WIDTH = 380
+ROW_HEIGHT = 20
+#: One colour per series, in order (Tableau 10, as in the dashboard's Altair charts).
+BLUE, GREY, RED, GREEN = "#4c78a8", "#5b6475", "#e45756", "#54a24b"
 
 
-def figure_to_svg(fig) -> str:
-    """Render a matplotlib figure to an inline ``<svg>`` string and close it."""
-    buffer = io.StringIO()
-    # The tight box measured once here, instead of bbox_inches="tight", which lays the figure
-    # out twice before drawing it: about a quarter of the report's render time.
-    tight = fig.get_tightbbox(fig.canvas.get_renderer()).padded(0.1)
-    fig.savefig(buffer, format="svg", bbox_inches=tight, metadata={"Date": None})
-    plt.close(fig)
-    svg = buffer.getvalue()
-    svg = svg[svg.index("<svg"):]
-    # matplotlib's RDF metadata block carries URLs (creator, dc types) that are not needed
-    return re.sub(r"<metadata>.*?</metadata>\s*", "", svg, flags=re.DOTALL)
+def _finite(value: Any) -> Any:
+    """JSON-ready copy: NaN and infinities become ``null`` (Vega skips them), numpy scalars plain."""
+    if isinstance(value, dict):
+        return {str(k): _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def chart_html(spec: dict[str, Any], *, label: str = "") -> Markup:
+    """Wrap a Vega-Lite specification as the report's chart fragment.
+
+    Parameters
+    ----------
+    spec : dict
+        A Vega-Lite specification without ``$schema`` (the loader states the mode).
+    label : str
+        Accessible name of the chart (escaped here).
+    """
+    text = json.dumps(_finite(spec), allow_nan=False, ensure_ascii=False, separators=(",", ":"))
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return Markup('<div class="chart" role="img" aria-label="{}">'
+                  '<script type="application/json" class="rai-chart">{}</script></div>'
+                  ).format(escape(label), Markup(text))
+
+
+def _titled(spec: dict[str, Any], title: str, subtitle: str = "") -> dict[str, Any]:
+    if title or subtitle:
+        spec["title"] = {"text": title, **({"subtitle": subtitle} if subtitle else {})}
+    return spec
+
+
+def _rows_axis(field: str, title: str | None = None, domain: Sequence[str] | None = None) -> dict[str, Any]:
+    """A nominal y axis that keeps the data's order (first row on top); an explicit ``domain``
+    keeps rows whose values are all undefined."""
+    axis: dict[str, Any] = {"field": field, "type": "nominal", "sort": None, "title": title}
+    if domain is not None:
+        axis["scale"] = {"domain": list(domain)}
+    return axis
+
+
+def _tooltip(*fields: tuple[str, str, str]) -> list[dict[str, Any]]:
+    return [{"field": f, "type": t, "title": title, **({"format": ".4g"} if t == "quantitative" else {})}
+            for f, t, title in fields]
 
 
 def line_chart(x: Sequence[float], series: dict[str, Sequence[float]], *, xlabel: str,
-               ylabel: str, title: str = "", width: float = 5.2, height: float = 2.6) -> str:
-    """One line per series over a shared x axis, with markers and a legend."""
-    fig, ax = plt.subplots(figsize=(width, height))
-    for label, values in series.items():
-        ax.plot(list(x), list(values), marker="o", markersize=3, label=label)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    if title:
-        ax.set_title(title, loc="left", fontsize=10)
-    ax.grid(alpha=0.3)
-    if len(series) > 1:
-        ax.legend(frameon=False, fontsize=8)
-    return figure_to_svg(fig)
+               ylabel: str, title: str = "", width: float = WIDTH, height: float = 180,
+               log_x: bool = False) -> Markup:
+    """One line per series over a shared x axis, with points and a legend when there are several."""
+    values = [{"x": xv, "series": name, "y": yv}
+              for name, ys in series.items() for xv, yv in zip(x, ys)]
+    color: dict[str, Any] = {"field": "series", "type": "nominal", "sort": None, "title": None}
+    if len(series) <= 1:
+        color["legend"] = None
+    spec = {
+        "width": width, "height": height, "data": {"values": values},
+        "mark": {"type": "line", "point": True, "tooltip": True},
+        "encoding": {
+            "x": {"field": "x", "type": "quantitative", "title": xlabel,
+                  **({"scale": {"type": "log"}} if log_x else {})},
+            "y": {"field": "y", "type": "quantitative", "title": ylabel, "scale": {"zero": False}},
+            "color": color,
+            "tooltip": _tooltip(("series", "nominal", "series"), ("x", "quantitative", xlabel),
+                                ("y", "quantitative", ylabel)),
+        },
+    }
+    return chart_html(_titled(spec, title), label=title or ylabel)
 
 
-def confusion_chart(tn: int, fp: int, fn: int, tp: int, *, positive: str, negative: str) -> str:
+def confusion_chart(tn: int, fp: int, fn: int, tp: int, *, positive: str, negative: str) -> Markup:
     """A 2x2 confusion matrix with counts and row shares written in each cell."""
-    import numpy as np
-
-    counts = np.array([[tn, fp], [fn, tp]])
-    shares = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
-    fig, ax = plt.subplots(figsize=(3.0, 2.6))
-    ax.imshow(shares, cmap="Blues", vmin=0, vmax=1)
-    for i in range(2):
-        for j in range(2):
-            ax.text(j, i, f"{counts[i, j]:,}\n{shares[i, j]:.1%}", ha="center", va="center",
-                    color="white" if shares[i, j] > 0.6 else "black", fontsize=9)
-    ticks = [f"{negative}", f"{positive}"]
-    ax.set_xticks([0, 1], [f"pred. {t}" for t in ticks])
-    ax.set_yticks([0, 1], [f"true {t}" for t in ticks])
-    ax.spines[:].set_visible(False)
-    return figure_to_svg(fig)
-
-
-# --- fairness charts -------------------------------------------------------------------------
-
-def _plain(label: object) -> str:
-    """A user label as literal text for matplotlib (no mathtext: ``$`` is escaped)."""
-    return str(label).replace("$", r"\$")
+    cells = []
+    for truth, row in ((negative, (tn, fp)), (positive, (fn, tp))):
+        total = max(sum(row), 1)
+        for predicted, count in zip((negative, positive), row):
+            cells.append({"truth": f"true {truth}", "predicted": f"pred. {predicted}", "count": count,
+                          "share": count / total, "text": [f"{count:,}", f"{count / total:.1%}"]})
+    spec = {
+        "width": 220, "height": 160, "data": {"values": cells},
+        "encoding": {"x": {"field": "predicted", "type": "nominal", "sort": None, "title": None,
+                           "axis": {"labelAngle": 0, "orient": "top"}},
+                     "y": _rows_axis("truth")},
+        "layer": [
+            {"mark": {"type": "rect", "tooltip": True},
+             "encoding": {"color": {"field": "share", "type": "quantitative", "legend": None,
+                                    "scale": {"scheme": "blues", "domain": [0, 1]}}}},
+            {"mark": {"type": "text", "fontSize": 12},
+             "encoding": {"text": {"field": "text"},
+                          "color": {"condition": {"test": "datum.share > 0.6", "value": "white"},
+                                    "value": "black"}}},
+        ],
+    }
+    return chart_html(spec, label="confusion matrix")
 
 
 def interval_chart(labels: Sequence[str], values: Sequence[float], lows: Sequence[float],
                    highs: Sequence[float], *, xlabel: str, title: str = "",
-                   flagged: Sequence[bool] = (), reference: float | None = None) -> str:
+                   flagged: Sequence[bool] = (), reference: float | None = None) -> Markup:
     """One row per group: a dot at the value and a bar over its interval.
 
-    Flagged rows (small groups) are drawn hollow and marked with ``*``; NaN values are written
-    as "undefined".
+    Flagged rows (small groups) are drawn hollow and marked with ``*``; rows whose value is NaN
+    say "(undefined)" and draw nothing.
     """
-    import numpy as np
-
-    n = len(labels)
-    flagged = list(flagged) or [False] * n
-    fig, ax = plt.subplots(figsize=(5.2, 0.9 + 0.28 * n))
-    ys = np.arange(n)[::-1]
-    for y, v, lo, hi, small in zip(ys, values, lows, highs, flagged):
-        if v != v:
-            ax.text(0.01, y, "undefined", va="center", fontsize=8, color="#5b6475",
-                    transform=ax.get_yaxis_transform())
-            continue
-        if lo == lo and hi == hi:
-            ax.plot([lo, hi], [y, y], color="#2f5fb3", linewidth=2, alpha=0.5)
-        ax.plot([v], [y], marker="o", markersize=5, color="#2f5fb3",
-                markerfacecolor="white" if small else "#2f5fb3")
+    flagged = list(flagged) or [False] * len(labels)
+    rows = []
+    for label, value, low, high, small in zip(labels, values, lows, highs, flagged):
+        defined = value == value
+        name = f"{label} *" if small else str(label)
+        rows.append({"group": name if defined else f"{name} (undefined)", "value": value,
+                     "low": low, "high": high, "filled": not small})
+    y = _rows_axis("group", domain=[row["group"] for row in rows])
+    tip = _tooltip(("group", "nominal", "group"), ("value", "quantitative", xlabel),
+                   ("low", "quantitative", "95% CI low"), ("high", "quantitative", "95% CI high"))
+    layers: list[dict[str, Any]] = [
+        {"mark": {"type": "rule", "strokeWidth": 2, "opacity": 0.55, "color": BLUE},
+         "encoding": {"y": y, "x": {"field": "low", "type": "quantitative", "title": xlabel,
+                                    "scale": {"zero": False}},
+                      "x2": {"field": "high"}}},
+        {"mark": {"type": "point", "size": 50, "strokeWidth": 1.5, "color": BLUE, "tooltip": True},
+         "encoding": {"y": y, "x": {"field": "value", "type": "quantitative", "title": xlabel},
+                      "fill": {"condition": {"test": "datum.filled", "value": BLUE}, "value": "white"},
+                      "tooltip": tip}},
+    ]
     if reference is not None:
-        ax.axvline(reference, color="#5b6475", linewidth=0.8, linestyle="--")
-    ax.set_yticks(ys, [_plain(f"{lab} *" if small else lab) for lab, small in zip(labels, flagged)])
-    ax.set_xlabel(xlabel)
-    ax.set_ylim(-0.7, n - 0.3)
-    ax.grid(axis="x", alpha=0.3)
-    if title:
-        ax.set_title(_plain(title), loc="left", fontsize=10)
-    return figure_to_svg(fig)
+        layers.append({"data": {"values": [{"reference": reference}]},
+                       "mark": {"type": "rule", "color": GREY, "strokeDash": [4, 3]},
+                       "encoding": {"x": {"field": "reference", "type": "quantitative"}}})
+    spec = {"width": WIDTH, "height": {"step": ROW_HEIGHT}, "data": {"values": rows}, "layer": layers}
+    return chart_html(_titled(spec, title), label=title or xlabel)
 
 
 def heatmap_chart(matrix, row_labels: Sequence[str], col_labels: Sequence[str], *,
                   annotations: Sequence[Sequence[str]], title: str = "",
-                  colorbar_label: str = "", vmin: float = 0.0, vmax: float = 1.0) -> str:
+                  colorbar_label: str = "", vmin: float = 0.0, vmax: float = 1.0) -> Markup:
     """A matrix of values with a text annotation per cell (NaN cells stay blank grey)."""
-    import numpy as np
-
-    data = np.ma.masked_invalid(np.asarray(matrix, dtype=float))
-    rows, cols = data.shape
-    fig, ax = plt.subplots(figsize=(1.4 + 1.05 * cols, 0.9 + 0.5 * rows))
-    cmap = plt.get_cmap("viridis").with_extremes(bad="#eeeeee")
-    image = ax.imshow(data, cmap=cmap, vmin=vmin, vmax=vmax, aspect="auto")
-    for i in range(rows):
-        for j in range(cols):
-            value = data[i, j]
-            dark = value is not np.ma.masked and value < (vmin + vmax) / 2
-            ax.text(j, i, _plain(annotations[i][j]), ha="center", va="center", fontsize=7,
-                    color="white" if dark else "black")
-    ax.set_xticks(range(cols), [_plain(c) for c in col_labels], rotation=30, ha="right")
-    ax.set_yticks(range(rows), [_plain(r) for r in row_labels])
-    ax.spines[:].set_visible(False)
-    bar = fig.colorbar(image, ax=ax, fraction=0.05)
-    if colorbar_label:
-        bar.set_label(_plain(colorbar_label))
-    if title:
-        ax.set_title(_plain(title), loc="left", fontsize=10)
-    return figure_to_svg(fig)
+    cells = [{"row": str(r), "col": str(c), "value": float(matrix[i][j]), "text": annotations[i][j]}
+             for i, r in enumerate(row_labels) for j, c in enumerate(col_labels)]
+    middle = (vmin + vmax) / 2
+    spec = {
+        "data": {"values": cells},
+        "width": {"step": 84}, "height": {"step": 30},
+        "encoding": {"x": {"field": "col", "type": "nominal", "sort": None, "title": None,
+                           "axis": {"labelAngle": -30}},
+                     "y": _rows_axis("row")},
+        "layer": [
+            {"mark": {"type": "rect", "color": "#eeeeee"}},
+            {"transform": [{"filter": "isValid(datum.value)"}],
+             "mark": {"type": "rect", "tooltip": True},
+             "encoding": {"color": {"field": "value", "type": "quantitative",
+                                    "title": colorbar_label or None,
+                                    "scale": {"scheme": "viridis", "domain": [vmin, vmax]}}}},
+            {"mark": {"type": "text", "fontSize": 10, "lineBreak": "\n"},
+             "encoding": {"text": {"field": "text"},
+                          "color": {"condition": {"test": f"isValid(datum.value) && datum.value < {middle!r}",
+                                                  "value": "white"}, "value": "black"}}},
+        ],
+    }
+    return chart_html(_titled(spec, title), label=title or colorbar_label)
 
 
 def reliability_chart(curves: dict[str, tuple[Sequence[float], Sequence[float]]], *,
-                      title: str = "") -> str:
+                      title: str = "") -> Markup:
     """Reliability curves (mean predicted probability vs observed positive rate) per group."""
-    fig, ax = plt.subplots(figsize=(4.0, 3.4))
-    ax.plot([0, 1], [0, 1], color="#5b6475", linewidth=0.8, linestyle="--", label="perfect")
-    for label, (mean_predicted, fraction_positive) in curves.items():
-        ax.plot(list(mean_predicted), list(fraction_positive), marker="o", markersize=3,
-                label=_plain(label))
-    ax.set_xlim(0, 1)
-    ax.set_ylim(0, 1)
-    ax.set_xlabel("mean predicted probability")
-    ax.set_ylabel("observed positive rate")
-    ax.grid(alpha=0.3)
-    ax.legend(frameon=False, fontsize=7)
-    if title:
-        ax.set_title(_plain(title), loc="left", fontsize=10)
-    return figure_to_svg(fig)
+    values = [{"group": str(group), "predicted": p, "observed": o}
+              for group, (predicted, observed) in curves.items() for p, o in zip(predicted, observed)]
+    unit = {"type": "quantitative", "scale": {"domain": [0, 1]}}
+    spec = {
+        "width": 260, "height": 240,
+        "layer": [
+            {"data": {"values": [{"p": 0}, {"p": 1}]},
+             "mark": {"type": "line", "color": GREY, "strokeDash": [4, 3]},
+             "encoding": {"x": {"field": "p", **unit}, "y": {"field": "p", **unit}}},
+            {"data": {"values": values},
+             "mark": {"type": "line", "point": True, "tooltip": True},
+             "encoding": {"x": {"field": "predicted", "title": "mean predicted probability", **unit},
+                          "y": {"field": "observed", "title": "observed positive rate", **unit},
+                          "color": {"field": "group", "type": "nominal", "sort": None, "title": None}}},
+        ],
+    }
+    return chart_html(_titled(spec, title, "dashed: perfect calibration"), label=title or "calibration")
 
 
 def tradeoff_chart(points: Sequence[tuple[str, float, float, float, float]], *, xlabel: str,
-                   ylabel: str, title: str = "") -> str:
-    """Before -> after arrows in (accuracy, disparity) space, one per mitigation."""
-    fig, ax = plt.subplots(figsize=(5.6, 3.6))
-    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-    for i, (label, x0, y0, x1, y1) in enumerate(points):
-        color = colors[i % len(colors)]
-        ax.annotate("", xy=(x1, y1), xytext=(x0, y0),
-                    arrowprops={"arrowstyle": "->", "color": color, "alpha": 0.8})
-        ax.plot([x0], [y0], marker="o", markersize=4, color="#5b6475")
-        ax.plot([x1], [y1], marker="s", markersize=5, color=color, label=_plain(label))
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    ax.grid(alpha=0.3)
-    ax.legend(frameon=False, fontsize=7, loc="best")
-    if title:
-        ax.set_title(_plain(title), loc="left", fontsize=10)
-    return figure_to_svg(fig)
+                   ylabel: str, title: str = "") -> Markup:
+    """Before -> after segments in (accuracy, disparity) space, one per mitigation."""
+    moves = [{"method": str(label), "x0": x0, "y0": y0, "x1": x1, "y1": y1}
+             for label, x0, y0, x1, y1 in points]
+    color = {"field": "method", "type": "nominal", "sort": None, "title": None}
+    x = {"type": "quantitative", "title": xlabel, "scale": {"zero": False}}
+    y = {"type": "quantitative", "title": ylabel, "scale": {"zero": False}}
+    spec = {
+        "width": WIDTH, "height": 240, "data": {"values": moves},
+        "layer": [
+            {"mark": {"type": "rule", "strokeWidth": 1.5, "opacity": 0.8},
+             "encoding": {"x": {"field": "x0", **x}, "y": {"field": "y0", **y},
+                          "x2": {"field": "x1"}, "y2": {"field": "y1"}, "color": color}},
+            {"mark": {"type": "point", "shape": "circle", "color": GREY, "filled": True},
+             "encoding": {"x": {"field": "x0", **x}, "y": {"field": "y0", **y}}},
+            {"mark": {"type": "point", "shape": "square", "filled": True, "size": 60, "tooltip": True},
+             "encoding": {"x": {"field": "x1", **x}, "y": {"field": "y1", **y}, "color": color}},
+        ],
+    }
+    return chart_html(_titled(spec, title, "grey circle: before, square: after"), label=title or ylabel)
 
 
 def importance_chart(features: Sequence[str], values: Sequence[float], lows: Sequence[float],
-                     highs: Sequence[float], *, xlabel: str, title: str = "") -> str:
-    """Horizontal bars (largest on top) with interval whiskers, for global importance."""
-    import numpy as np
-
-    n = len(features)
-    fig, ax = plt.subplots(figsize=(5.2, 0.28 * n + 0.9))
-    y = np.arange(n)[::-1]
-    values = np.asarray(values, dtype=float)
-    err = np.vstack([values - np.asarray(lows, dtype=float),
-                     np.asarray(highs, dtype=float) - values]).clip(min=0)
-    ax.barh(y, values, color="#4c78a8", xerr=err, error_kw={"ecolor": "#333", "capsize": 2,
-                                                            "elinewidth": 0.8})
-    ax.set_yticks(y, list(features))
-    ax.set_xlabel(xlabel)
-    if title:
-        ax.set_title(title, loc="left", fontsize=10)
-    ax.grid(axis="x", alpha=0.3)
-    return figure_to_svg(fig)
+                     highs: Sequence[float], *, xlabel: str, title: str = "",
+                     reference: float | None = None, reference_label: str = "") -> Markup:
+    """Horizontal bars (first feature on top) with interval whiskers (NaN: none drawn), and an
+    optional red reference line named in the subtitle."""
+    rows = [{"feature": str(f), "value": v, "low": lo, "high": hi}
+            for f, v, lo, hi in zip(features, values, lows, highs)]
+    y = _rows_axis("feature")
+    spec = {
+        "width": WIDTH, "height": {"step": ROW_HEIGHT}, "data": {"values": rows},
+        "layer": [
+            {"mark": {"type": "bar", "color": BLUE, "tooltip": True},
+             "encoding": {"y": y, "x": {"field": "value", "type": "quantitative", "title": xlabel},
+                          "tooltip": _tooltip(("feature", "nominal", "feature"),
+                                              ("value", "quantitative", xlabel),
+                                              ("low", "quantitative", "95% CI low"),
+                                              ("high", "quantitative", "95% CI high"))}},
+        ],
+    }
+    if any(lo == lo and hi == hi for lo, hi in zip(lows, highs)):
+        spec["layer"].append({"mark": {"type": "rule", "color": "#333333"},
+                              "encoding": {"y": y, "x": {"field": "low", "type": "quantitative"},
+                                           "x2": {"field": "high"}}})
+    if reference is not None:
+        spec["layer"].append({"data": {"values": [{"reference": reference}]},
+                              "mark": {"type": "rule", "color": RED, "strokeWidth": 1.5},
+                              "encoding": {"x": {"field": "reference", "type": "quantitative"}}})
+    subtitle = f"red line: {reference_label}" if reference is not None and reference_label else ""
+    return chart_html(_titled(spec, title, subtitle), label=title or xlabel)
 
 
 def waterfall_chart(base: float, contributions: dict[str, float], *, xlabel: str,
-                    title: str = "", top: int = 8) -> str:
+                    title: str = "", top: int = 8) -> Markup:
     """Waterfall from the baseline output through the largest contributions to the output.
 
     Contributions beyond the ``top`` largest in magnitude are pooled as "other features".
@@ -209,88 +278,120 @@ def waterfall_chart(base: float, contributions: dict[str, float], *, xlabel: str
     shown = items[:top]
     if len(items) > top:
         shown.append((f"{len(items) - top} other features", sum(v for _, v in items[top:])))
-    fig, ax = plt.subplots(figsize=(5.2, 0.3 * (len(shown) + 2) + 0.9))
-    labels = ["baseline"] + [k for k, _ in shown] + ["output"]
+    steps = [{"step": "baseline", "start": 0.0, "end": base, "kind": "baseline", "change": base}]
     position = base
-    n = len(labels)
-    ax.barh(n - 1, base, color="#999")
-    for i, (_, value) in enumerate(shown, start=1):
-        ax.barh(n - 1 - i, value, left=position, color="#d62728" if value < 0 else "#2ca02c")
+    for name, value in shown:
+        steps.append({"step": str(name), "start": position, "end": position + value,
+                      "kind": "lowers" if value < 0 else "raises", "change": value})
         position += value
-    ax.barh(0, position, color="#4c78a8")
-    ax.axvline(0, color="#333", linewidth=0.6)
-    ax.set_yticks(range(n - 1, -1, -1), labels)
-    ax.set_xlabel(xlabel)
-    if title:
-        ax.set_title(title, loc="left", fontsize=10)
-    ax.grid(axis="x", alpha=0.3)
-    return figure_to_svg(fig)
+    steps.append({"step": "output", "start": 0.0, "end": position, "kind": "output", "change": position})
+    spec = {
+        "width": WIDTH, "height": {"step": ROW_HEIGHT}, "data": {"values": steps},
+        "layer": [
+            {"mark": {"type": "bar", "tooltip": True},
+             "encoding": {"y": _rows_axis("step"),
+                          "x": {"field": "start", "type": "quantitative", "title": xlabel},
+                          "x2": {"field": "end"},
+                          "color": {"field": "kind", "type": "nominal", "title": None,
+                                    "scale": {"domain": ["baseline", "raises", "lowers", "output"],
+                                              "range": ["#999999", GREEN, RED, BLUE]}},
+                          "tooltip": _tooltip(("step", "nominal", "step"),
+                                              ("change", "quantitative", "contribution"),
+                                              ("end", "quantitative", "running total"))}},
+            {"data": {"values": [{"zero": 0}]}, "mark": {"type": "rule", "color": "#333333"},
+             "encoding": {"x": {"field": "zero", "type": "quantitative"}}},
+        ],
+    }
+    return chart_html(_titled(spec, title), label=title or xlabel)
 
 
 def matrix_chart(matrix: Sequence[Sequence[float]], labels: Sequence[str], *, title: str = "",
-                 vmin: float = -1.0, vmax: float = 1.0) -> str:
+                 vmin: float = -1.0, vmax: float = 1.0) -> Markup:
     """A square heat map with the value written in each cell (e.g. rank correlations)."""
-    import numpy as np
-
-    values = np.asarray(matrix, dtype=float)
-    n = len(labels)
-    fig, ax = plt.subplots(figsize=(0.55 * n + 1.8, 0.55 * n + 1.0))
-    ax.imshow(values, cmap="RdBu", vmin=vmin, vmax=vmax)
-    for i in range(n):
-        for j in range(n):
-            ax.text(j, i, f"{values[i, j]:.2f}", ha="center", va="center", fontsize=7,
-                    color="white" if abs(values[i, j]) > 0.7 else "black")
-    ax.set_xticks(range(n), list(labels), rotation=45, ha="right")
-    ax.set_yticks(range(n), list(labels))
-    ax.spines[:].set_visible(False)
-    if title:
-        ax.set_title(title, loc="left", fontsize=10)
-    return figure_to_svg(fig)
+    cells = [{"row": str(r), "col": str(c), "value": float(matrix[i][j])}
+             for i, r in enumerate(labels) for j, c in enumerate(labels)]
+    spec = {
+        "data": {"values": cells}, "width": {"step": 44}, "height": {"step": 30},
+        "encoding": {"x": {"field": "col", "type": "nominal", "sort": None, "title": None,
+                           "axis": {"labelAngle": -45}},
+                     "y": _rows_axis("row")},
+        "layer": [
+            {"mark": {"type": "rect", "tooltip": True},
+             "encoding": {"color": {"field": "value", "type": "quantitative", "title": None,
+                                    "scale": {"scheme": "redblue", "domain": [vmin, vmax]}}}},
+            {"mark": {"type": "text", "fontSize": 10},
+             "encoding": {"text": {"field": "value", "type": "quantitative", "format": ".2f"},
+                          "color": {"condition": {"test": "abs(datum.value) > 0.7", "value": "white"},
+                                    "value": "black"}}},
+        ],
+    }
+    return chart_html(_titled(spec, title), label=title or "matrix")
 
 
 def grouped_bar_chart(categories: Sequence[str], series: dict[str, Sequence[float]], *,
-                      xlabel: str, title: str = "") -> str:
+                      xlabel: str, title: str = "") -> Markup:
     """Horizontal bars of several series (e.g. groups) side by side for each category."""
-    import numpy as np
-
-    n, k = len(categories), max(len(series), 1)
-    fig, ax = plt.subplots(figsize=(5.2, 0.22 * n * k + 1.0))
-    height = 0.8 / k
-    base = np.arange(n)[::-1]
-    for s, (label, values) in enumerate(series.items()):
-        ax.barh(base + 0.4 - height * (s + 0.5), list(values), height=height, label=label)
-    ax.axvline(0, color="#333", linewidth=0.6)
-    ax.set_yticks(base, list(categories))
-    ax.set_xlabel(xlabel)
-    if title:
-        ax.set_title(title, loc="left", fontsize=10)
-    ax.grid(axis="x", alpha=0.3)
-    ax.legend(frameon=False, fontsize=7)
-    return figure_to_svg(fig)
+    rows = [{"category": str(c), "series": str(name), "value": v}
+            for name, values in series.items() for c, v in zip(categories, values)]
+    spec = {
+        "width": WIDTH, "height": {"step": 12 * max(len(series), 1) + 6}, "data": {"values": rows},
+        "layer": [
+            {"mark": {"type": "bar", "tooltip": True},
+             "encoding": {"y": _rows_axis("category"),
+                          "yOffset": {"field": "series", "type": "nominal", "sort": None},
+                          "x": {"field": "value", "type": "quantitative", "title": xlabel},
+                          "color": {"field": "series", "type": "nominal", "sort": None, "title": None}}},
+            {"data": {"values": [{"zero": 0}]}, "mark": {"type": "rule", "color": "#333333"},
+             "encoding": {"x": {"field": "zero", "type": "quantitative"}}},
+        ],
+    }
+    return chart_html(_titled(spec, title), label=title or xlabel)
 
 
 def box_chart(labels: Sequence[str], stats: Sequence[dict], *, xlabel: str, title: str = "",
-              reference: float | None = None) -> str:
+              reference: float | None = None) -> Markup:
     """Horizontal box plots from precomputed five-number summaries (``whislo``, ``q1``, ``med``,
     ``q3``, ``whishi``), one row per label, first label on top."""
-    import numpy as np
-
-    n = len(labels)
-    fig, ax = plt.subplots(figsize=(5.2, 0.9 + 0.3 * n))
-    ys = np.arange(n)[::-1] + 1
-    import inspect
-
-    # matplotlib 3.10 replaced vert=False by orientation="horizontal" (vert warns from 3.11)
-    horizontal = ({"orientation": "horizontal"} if "orientation" in inspect.signature(ax.bxp).parameters
-                  else {"vert": False})
-    ax.bxp([dict(s, fliers=[]) for s in stats], positions=ys, widths=0.6, patch_artist=True, **horizontal,
-           boxprops={"facecolor": "#c6d4ec", "edgecolor": "#2f5fb3"},
-           medianprops={"color": "#2f5fb3"}, showfliers=False)
+    rows = [{"label": str(label), **{k: s[k] for k in ("whislo", "q1", "med", "q3", "whishi")}}
+            for label, s in zip(labels, stats)]
+    y = _rows_axis("label")
+    x = {"type": "quantitative", "title": xlabel, "scale": {"zero": False}}
+    layers: list[dict[str, Any]] = [
+        {"mark": {"type": "rule", "color": BLUE},
+         "encoding": {"y": y, "x": {"field": "whislo", **x}, "x2": {"field": "whishi"}}},
+        {"mark": {"type": "bar", "color": "#c6d4ec", "stroke": BLUE, "size": 12, "tooltip": True},
+         "encoding": {"y": y, "x": {"field": "q1", **x}, "x2": {"field": "q3"},
+                      "tooltip": _tooltip(("label", "nominal", "group"), ("whislo", "quantitative", "low whisker"),
+                                          ("q1", "quantitative", "Q1"), ("med", "quantitative", "median"),
+                                          ("q3", "quantitative", "Q3"), ("whishi", "quantitative", "high whisker"))}},
+        {"mark": {"type": "tick", "color": BLUE, "thickness": 2, "size": 12},
+         "encoding": {"y": y, "x": {"field": "med", **x}}},
+    ]
     if reference is not None:
-        ax.axvline(reference, color="#5b6475", linewidth=0.8, linestyle="--")
-    ax.set_yticks(ys, [_plain(label) for label in labels])
-    ax.set_xlabel(xlabel)
-    ax.grid(axis="x", alpha=0.3)
-    if title:
-        ax.set_title(_plain(title), loc="left", fontsize=10)
-    return figure_to_svg(fig)
+        layers.append({"data": {"values": [{"reference": reference}]},
+                       "mark": {"type": "rule", "color": GREY, "strokeDash": [4, 3]},
+                       "encoding": {"x": {"field": "reference", "type": "quantitative"}}})
+    spec = {"width": WIDTH, "height": {"step": ROW_HEIGHT + 4}, "data": {"values": rows}, "layer": layers}
+    return chart_html(_titled(spec, title), label=title or xlabel)
+
+
+def bar_chart(labels: Sequence[str], values: Sequence[float], *, xlabel: str, ylabel: str,
+              title: str = "", highlighted: Sequence[bool] = ()) -> Markup:
+    """Vertical bars in the given order; highlighted bars are red (e.g. classes below k)."""
+    highlighted = list(highlighted) or [False] * len(labels)
+    rows = [{"label": str(label), "value": v, "highlighted": h}
+            for label, v, h in zip(labels, values, highlighted)]
+    spec = {
+        "width": WIDTH, "height": 180, "data": {"values": rows},
+        "mark": {"type": "bar", "tooltip": True},
+        "encoding": {"x": {"field": "label", "type": "nominal", "sort": None, "title": xlabel,
+                           "axis": {"labelAngle": 0}},
+                     "y": {"field": "value", "type": "quantitative", "title": ylabel},
+                     "color": {"condition": {"test": "datum.highlighted", "value": RED}, "value": BLUE}},
+    }
+    return chart_html(_titled(spec, title), label=title or ylabel)
+
+
+def side_by_side(charts: Sequence[Markup]) -> Markup:
+    """Several charts as one figure (one row of panels)."""
+    return Markup('<div class="chart-row">{}</div>').format(Markup("").join(charts))

@@ -14,7 +14,7 @@ TOP_FEATURES = 8
 
 
 def context(result: AuditResult) -> dict[str, Any]:
-    """Template variables for `templates/_counterfactuals.html.j2` (charts as SVG Markup).
+    """Template variables for `templates/_counterfactuals.html.j2` (charts as Markup).
 
     Examples
     --------

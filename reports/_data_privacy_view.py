@@ -1,43 +1,36 @@
-"""What the report's data privacy section needs: class-size and quasi-identifier charts (SVG)
+"""What the report's data privacy section needs: class-size and quasi-identifier charts
 and plain rows for the tables (no HTML here; the template autoescapes every value)."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from markupsafe import Markup
 
 from audit.result import AuditResult
-from reports._charts import figure_to_svg, plt
+from reports import _charts
 
 
 def _size_chart(anonymity) -> Markup:
     bins = anonymity.size_histogram
-    fig, ax = plt.subplots(figsize=(5.2, 2.6))
-    colours = ["#c0392b" if (b.high != -1 and b.high < anonymity.k_target) else "#2c7fb8" for b in bins]
-    ax.bar([b.label for b in bins], [b.n_rows for b in bins], color=colours)
-    ax.set_xlabel("equivalence class size (rows sharing all quasi-identifier values)")
-    ax.set_ylabel("rows")
-    ax.set_title(f"Rows by class size (red: below k = {anonymity.k_target})", loc="left", fontsize=10)
-    ax.grid(axis="y", alpha=0.3)
-    return Markup(figure_to_svg(fig))
+    return _charts.bar_chart(
+        [b.label for b in bins], [b.n_rows for b in bins],
+        highlighted=[b.high != -1 and b.high < anonymity.k_target for b in bins],
+        xlabel="equivalence class size (rows sharing all quasi-identifier values)", ylabel="rows",
+        title=f"Rows by class size (red: below k = {anonymity.k_target})")
 
 
 def _qi_chart(section) -> Markup | None:
     qis = [c for c in section.columns if c.unique_share_without is not None]
     if not qis:
         return None
-    fig, ax = plt.subplots(figsize=(5.2, 0.28 * len(qis) + 1.0))
-    labels = [c.column for c in qis][::-1]
-    ax.barh(labels, [c.unique_share_without for c in qis][::-1], color="#2c7fb8",
-            label="unique share without this column")
-    ax.axvline(section.anonymity.unique_share, color="#c0392b", linewidth=1,
-               label="unique share with all")
-    ax.set_xlabel("share of rows unique on the quasi-identifiers")
-    ax.set_title("What each quasi-identifier adds (leave one out)", loc="left", fontsize=10)
-    ax.legend(frameon=False, fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    ax.grid(axis="x", alpha=0.3)
-    return Markup(figure_to_svg(fig))
+    return _charts.importance_chart(
+        [c.column for c in qis], [c.unique_share_without for c in qis],
+        [math.nan] * len(qis), [math.nan] * len(qis),
+        xlabel="share of rows unique on the quasi-identifiers, without this column",
+        title="What each quasi-identifier adds (leave one out)",
+        reference=section.anonymity.unique_share, reference_label="unique share with all")
 
 
 def context(result: AuditResult) -> dict[str, Any]:

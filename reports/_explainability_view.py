@@ -27,7 +27,7 @@ def _history_chart(result: AuditResult, features: list[str]) -> Markup | None:
 
 
 def context(result: AuditResult) -> dict[str, Any]:
-    """Template variables for `templates/_explainability.html.j2` (charts as SVG Markup).
+    """Template variables for `templates/_explainability.html.j2` (charts as Markup).
 
     Examples
     --------

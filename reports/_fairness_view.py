@@ -1,8 +1,8 @@
 """What the report's fairness section needs from the result: charts and tables (no HTML here).
 
-Every chart is SVG made by :mod:`reports._charts` (matplotlib escapes the user's group names);
-it is the only markup marked safe. Everything else reaches the template as plain values and is
-autoescaped there.
+Every chart is a Vega-Lite block made by :mod:`reports._charts` (group names travel as escaped
+JSON data and are drawn as SVG text); it is the only markup marked safe. Everything else reaches
+the template as plain values and is autoescaped there.
 """
 
 from __future__ import annotations
@@ -161,12 +161,12 @@ def epoch_charts(result: AuditResult, partitions: list[str]) -> list[Markup]:
                     disp[key[len("fairness/"):-len(key_d)].replace("_", " ")].append(value)
         if acc and all(len(v) == len(epochs) for v in acc.values()):
             charts.append(Markup(_charts.line_chart(
-                epochs, {_charts._plain(k): v for k, v in acc.items()}, xlabel="epoch",
-                ylabel="validation accuracy", title=f"Accuracy by {_charts._plain(name)}")))
+                epochs, dict(acc), xlabel="epoch",
+                ylabel="validation accuracy", title=f"Accuracy by {name}")))
         if disp and all(len(v) == len(epochs) for v in disp.values()):
             charts.append(Markup(_charts.line_chart(
                 epochs, dict(disp), xlabel="epoch", ylabel="disparity",
-                title=f"Disparities over {_charts._plain(name)}")))
+                title=f"Disparities over {name}")))
     return charts
 
 
@@ -222,7 +222,7 @@ def tradeoff(section) -> Markup | None:
 
 
 def context(result: AuditResult) -> dict[str, Any]:
-    """Template variables for `templates/_fairness.html.j2` (charts as SVG Markup)."""
+    """Template variables for `templates/_fairness.html.j2` (charts as Markup)."""
     section = getattr(result, "fairness", None)
     if section is None:
         return {"fairness_view": None}

@@ -1,5 +1,5 @@
 """What the report's privacy section needs: epsilon over epochs, ROC curves on log-log axes,
-per-group attack success, the privacy-utility curve (charts as SVG, tables as rows)."""
+per-group attack success, the privacy-utility curve (charts as Markup, tables as rows)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from typing import Any
 from markupsafe import Markup
 
 from audit.result import AuditResult
-from reports._charts import figure_to_svg, line_chart, plt
+from reports import _charts
+from reports._charts import line_chart
 
 _FPR_LABELS = {"0.001": "TPR at FPR 0.1%", "0.01": "TPR at FPR 1%"}
 
@@ -26,54 +27,67 @@ def _epsilon_chart(result: AuditResult) -> Markup | None:
 
 
 def _roc_chart(membership: Any) -> Markup:
-    fig, ax = plt.subplots(figsize=(4.2, 3.6))
     floor = 1.0 / (10 * max(membership.n_nonmembers, 1))
-    for name, attack in membership.attacks.items():
-        fpr = [max(f, floor) for f in attack.roc.fpr]
-        tpr = [max(t, floor) for t in attack.roc.tpr]
-        ax.plot(fpr, tpr, label=f"{name} (AUC {attack.auc:.3f})")
-    ax.plot([floor, 1], [floor, 1], color="grey", linestyle="--", linewidth=1,
-            label="chance (TPR = FPR)")
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.set_xlim(floor, 1)
-    ax.set_ylim(floor, 1)
-    ax.set_xlabel("false positive rate (non-members flagged)")
-    ax.set_ylabel("true positive rate (members found)")
-    ax.set_title("Membership inference ROC (log-log)", loc="left", fontsize=10)
-    ax.grid(alpha=0.3, which="both")
-    ax.legend(frameon=False, fontsize=7, loc="lower right")
-    return Markup(figure_to_svg(fig))
+    points = [{"attack": f"{name} (AUC {attack.auc:.3f})", "fpr": max(f, floor), "tpr": max(t, floor)}
+              for name, attack in membership.attacks.items()
+              for f, t in zip(attack.roc.fpr, attack.roc.tpr)]
+    decades = [10.0 ** -k for k in range(0, 1 - math.floor(math.log10(floor)))]
+    axis = {"type": "quantitative", "scale": {"type": "log", "domain": [floor, 1]},
+            "axis": {"values": decades, "format": "~g"}}
+    spec = {
+        "width": 280, "height": 240,
+        "title": {"text": "Membership inference ROC (log-log)", "subtitle": "dashed: chance (TPR = FPR)"},
+        "layer": [
+            {"data": {"values": [{"p": floor}, {"p": 1.0}]},
+             "mark": {"type": "line", "color": _charts.GREY, "strokeDash": [4, 3]},
+             "encoding": {"x": {"field": "p", **axis}, "y": {"field": "p", **axis}}},
+            {"data": {"values": points},
+             "mark": {"type": "line", "tooltip": True},
+             "encoding": {"x": {"field": "fpr", "title": "false positive rate (non-members flagged)", **axis},
+                          "y": {"field": "tpr", "title": "true positive rate (members found)", **axis},
+                          "color": {"field": "attack", "type": "nominal", "sort": None, "title": None,
+                                    "legend": {"orient": "bottom-right"}},
+                          "order": {"field": "fpr", "type": "quantitative"}}},
+        ],
+    }
+    return _charts.chart_html(spec, label="membership inference ROC")
+
+
+def _epsilon_panel(xs: list[float], ys: list[float], plain_value: float | None, label: str,
+                   intervals: list[tuple[float, float]] | None = None) -> dict[str, Any]:
+    """One panel of the privacy-utility figure: DP-SGD runs over epsilon (log), non-private dashed."""
+    x = {"field": "epsilon", "type": "quantitative", "title": "epsilon (log scale)",
+         "scale": {"type": "log"}, "axis": {"values": xs, "format": ".3g"}}
+    rows = [{"epsilon": e, "value": v, "low": lo, "high": hi}
+            for e, v, (lo, hi) in zip(xs, ys, intervals or [(None, None)] * len(xs))]
+    layers: list[dict[str, Any]] = [
+        {"mark": {"type": "line", "point": True, "tooltip": True, "color": _charts.BLUE},
+         "encoding": {"x": x, "y": {"field": "value", "type": "quantitative", "title": label,
+                                    "scale": {"zero": False}}}}]
+    if intervals:
+        layers.append({"mark": {"type": "rule", "color": _charts.BLUE},
+                       "encoding": {"x": x, "y": {"field": "low", "type": "quantitative"},
+                                    "y2": {"field": "high"}}})
+    if plain_value is not None:
+        layers.append({"data": {"values": [{"value": plain_value}]},
+                       "mark": {"type": "rule", "color": _charts.GREY, "strokeDash": [4, 3]},
+                       "encoding": {"y": {"field": "value", "type": "quantitative"}}})
+    return {"width": 200, "height": 160, "data": {"values": rows}, "layer": layers}
 
 
 def _utility_chart(points: tuple) -> Markup:
-    fig, axes = plt.subplots(1, 3, figsize=(9.6, 2.6))
     finite = [p for p in points if math.isfinite(p.epsilon)]
     plain = next((p for p in points if not math.isfinite(p.epsilon)), None)
     xs = [p.epsilon for p in finite]
-    panels = [("accuracy", "test accuracy", [p.accuracy for p in finite], plain and plain.accuracy),
-              ("attack_auc", "loss-attack AUC", [p.attack_auc for p in finite],
-               plain and plain.attack_auc),
-              ("dp", f"demographic parity diff. ({points[0].fairness_feature})",
-               [p.dp_difference for p in finite], plain and plain.dp_difference)]
-    for ax, (_, label, ys, plain_value) in zip(axes, panels):
-        ax.plot(xs, ys, marker="o", markersize=4, label="DP-SGD")
-        if plain_value is not None:
-            ax.axhline(plain_value, color="grey", linestyle="--", linewidth=1,
-                       label="non-private")
-        ax.set_xscale("log")
-        ax.minorticks_off()
-        ax.set_xticks(xs, [f"{x:.3g}" for x in xs])
-        ax.set_xlabel("epsilon (log scale)")
-        ax.set_ylabel(label)
-        ax.grid(alpha=0.3)
-    if finite:
-        intervals = [(p.attack_auc_interval.low, p.attack_auc_interval.high) for p in finite]
-        axes[1].vlines(xs, [lo for lo, _ in intervals], [hi for _, hi in intervals],
-                       color="C0", linewidth=1)
-    axes[0].legend(frameon=False, fontsize=7)
-    fig.tight_layout()
-    return Markup(figure_to_svg(fig))
+    intervals = [(p.attack_auc_interval.low, p.attack_auc_interval.high) for p in finite]
+    panels = [
+        _epsilon_panel(xs, [p.accuracy for p in finite], plain and plain.accuracy, "test accuracy"),
+        _epsilon_panel(xs, [p.attack_auc for p in finite], plain and plain.attack_auc,
+                       "loss-attack AUC", intervals),
+        _epsilon_panel(xs, [p.dp_difference for p in finite], plain and plain.dp_difference,
+                       f"demographic parity diff. ({points[0].fairness_feature})"),
+    ]
+    return _charts.chart_html({"hconcat": panels}, label="privacy-utility curve")
 
 
 def _run_label(point) -> str:
@@ -88,23 +102,26 @@ def _fairness_by_epoch_chart(points: tuple) -> Markup | None:
     feature = tracked[0].fairness_feature
     gap_key = f"fairness/demographic_parity_difference[{feature}]"
     prefix = f"fairness/accuracy[{feature}="
-    fig, (left, right) = plt.subplots(1, 2, figsize=(9.6, 2.8))
+    rows = []
     for point in tracked:
-        epochs = list(range(1, len(point.fairness_history) + 1))
-        label = _run_label(point)
-        left.plot(epochs, [h.get(gap_key, math.nan) for h in point.fairness_history],
-                  marker="o", markersize=3, label=label)
-        worst = [min((v for k, v in h.items() if k.startswith(prefix)), default=math.nan)
-                 for h in point.fairness_history]
-        right.plot(epochs, worst, marker="o", markersize=3, label=label)
-    left.set_ylabel(f"demographic parity diff. ({feature})")
-    right.set_ylabel(f"worst {feature} group's accuracy")
-    for ax in (left, right):
-        ax.set_xlabel("epoch")
-        ax.grid(alpha=0.3)
-    left.legend(frameon=False, fontsize=7)
-    fig.tight_layout()
-    return Markup(figure_to_svg(fig))
+        for epoch, record in enumerate(point.fairness_history, start=1):
+            worst = min((v for k, v in record.items() if k.startswith(prefix)), default=math.nan)
+            rows.append({"run": _run_label(point), "epoch": epoch,
+                         "gap": record.get(gap_key, math.nan), "worst": worst})
+    color = {"field": "run", "type": "nominal", "sort": None, "title": None}
+
+    def panel(field: str, title: str) -> dict[str, Any]:
+        return {"width": 300, "height": 170, "mark": {"type": "line", "point": True, "tooltip": True},
+                "encoding": {"x": {"field": "epoch", "type": "quantitative", "title": "epoch",
+                                   "axis": {"tickMinStep": 1}},
+                             "y": {"field": field, "type": "quantitative", "title": title,
+                                   "scale": {"zero": False}},
+                             "color": color}}
+
+    spec = {"data": {"values": rows},
+            "hconcat": [panel("gap", f"demographic parity diff. ({feature})"),
+                        panel("worst", f"worst {feature} group's accuracy")]}
+    return _charts.chart_html(spec, label="fairness over epochs by privacy level")
 
 
 def _attack_rows(membership: Any, spend: Any) -> list[dict[str, Any]]:

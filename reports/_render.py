@@ -1,9 +1,9 @@
 """Render an :class:`~audit.result.AuditResult` to one self-contained HTML file.
 
-Jinja2 with autoescape on. The only fragments marked safe are the SVG charts made by
-:mod:`reports._charts` and the inlined CSS, both produced here; user strings in charts are
-escaped by matplotlib's SVG writer. Data embedded in ``<script>`` goes through
-:func:`json_for_script`, which escapes ``<``, ``>`` and ``&``.
+Jinja2 with autoescape on. The only fragments marked safe are the chart blocks made by
+:mod:`reports._charts` (Vega-Lite JSON with ``<``, ``>`` and ``&`` escaped), the inlined CSS and
+the inlined JavaScript (the Vega bundle of :mod:`reports._vega` and ``assets/charts.js``). Other data
+embedded in ``<script>`` goes through :func:`json_for_script`, which escapes the same characters.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from reports import (
     _text_models_view,
     _text_view,
 )
-from reports._parallel import section_contexts
+from reports._vega import vega_bundle
 
 _HERE = Path(__file__).parent
 _ENV = jinja2.Environment(
@@ -67,8 +67,7 @@ _ENV.globals["inf"] = float("inf")
 _ENV.filters["pct"] = lambda v, d=1: "undefined" if v != v else f"{100 * v:.{d}f}%"
 
 
-#: The modules whose ``context(result)`` fill the template, heaviest (most charts) first so the
-#: worker processes finish together.
+#: The modules whose ``context(result)`` fill the template (on a key clash, later ones win).
 SECTION_VIEWS = (_fairness_view, _explainability_view, _privacy_view, _robustness_view,
                  _counterfactuals_view, _error_analysis_view, _data_privacy_view, _text_view,
                  _text_models_view, _governance, _quality_view)
@@ -115,11 +114,15 @@ def render_report(result: AuditResult) -> str:
     True
     """
     template = _ENV.get_template("report.html.j2")
-    sections = section_contexts(result, SECTION_VIEWS)
+    sections: dict[str, Any] = {}
+    for view in SECTION_VIEWS:
+        sections.update(view.context(result))
     return template.render(
         **sections,
         r=result, m=result.metadata, q=result.quality,
         css=Markup((_HERE / "assets" / "report.css").read_text()),
+        vega_js=Markup(vega_bundle()),
+        charts_js=Markup((_HERE / "assets" / "charts.js").read_text()),
         appendix=appendix_rows(result),
         embedded=json_for_script({"schema_version": result.schema_version,
                                   "run_name": result.metadata.run_name}),

@@ -1,7 +1,8 @@
 """What the report's robustness section needs from the result: charts and tables (no HTML here).
 
-Charts are SVG made by :mod:`reports._charts` (the only markup marked safe); labels (feature
-and group names are user data) reach the template as plain strings and are autoescaped there.
+Charts are Vega-Lite blocks made by :mod:`reports._charts` (the only markup marked safe); labels
+(feature and group names are user data) reach the template as plain strings and are autoescaped
+there.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ def _threshold_charts(ts) -> list[Markup]:
 
 
 def context(result: AuditResult) -> dict[str, Any]:
-    """Template variables for ``templates/_robustness.html.j2`` (charts as SVG Markup).
+    """Template variables for ``templates/_robustness.html.j2`` (charts as Markup).
 
     Examples
     --------

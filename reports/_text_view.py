@@ -64,7 +64,7 @@ def history_chart(result: AuditResult) -> Markup | None:
 
 
 def context(result: AuditResult) -> dict[str, Any]:
-    """Template variables for `templates/_text.html.j2` (charts as SVG Markup).
+    """Template variables for `templates/_text.html.j2` (charts as Markup).
 
     Examples
     --------

@@ -229,7 +229,7 @@ def evil_result(result):
 
 
 #: JavaScript: elements that an injection would have created (event-handler attributes,
-#: the payload's <img>, scripts other than the report's JSON data block).
+#: the payload's <img>, the global a payload script would set).
 INJECTED_ELEMENTS_JS = """() => {
   const handlers = [...document.querySelectorAll('*')].filter(
       el => [...el.attributes].some(a => a.name.toLowerCase().startsWith('on')));

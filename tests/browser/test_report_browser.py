@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
 
+from reports._vega import vega_bundle
 from tests.browser._support import (
     INJECTED_ELEMENTS_JS,
     XSS_FLAGS,
@@ -20,6 +22,8 @@ from tests.browser._support import (
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
+CHARTS_SOURCE = (Path(__file__).parents[2] / "reports" / "assets" / "charts.js").read_text()
+
 SECTIONS = ("summary", "card", "quality", "data-privacy", "privacy", "fairness", "explainability",
             "text-models", "text", "counterfactuals", "error-analysis", "robustness", "governance",
             "history", "appendix")
@@ -28,16 +32,31 @@ SCREENSHOT_DIR = os.environ.get("RAI_AUDIT_SCREENSHOTS")
 
 
 def load(page, path):
+    """Open the report from disk with every non-file request refused; wait until the chart
+    loader says every chart is drawn (or has said why not); return the seconds that took."""
     page.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file:")
                else route.abort())
+    started = time.perf_counter()
     page.goto(path.as_uri(), wait_until="load")
+    page.wait_for_selector("html[data-charts=drawn]", state="attached", timeout=60_000)
+    drawn = time.perf_counter() - started
     page.wait_for_load_state("networkidle")
+    return drawn
+
+
+#: JavaScript: per chart block, whether the loader drew an SVG of some size or wrote why not.
+CHARTS_JS = """() => [...document.querySelectorAll('div.chart')].map(div => {
+  const svg = div.querySelector('svg.marks');
+  const box = svg ? svg.getBoundingClientRect() : {width: 0, height: 0};
+  return {width: box.width, height: box.height, text: svg ? svg.textContent : div.innerText};
+})"""
 
 
 def test_census_report_renders_offline_with_nothing_broken(chromium, census_files, tmp_path):
     _, _, report = census_files
     with browser_page(chromium, offline=True) as (page, log):
-        load(page, report)
+        drawn_s = load(page, report)
+        print(f"\nreport opened and {page.locator('div.chart').count()} charts drawn in {drawn_s:.2f} s")
         assert log.page_errors == [] and log.console_errors == []
         assert log.requests == [report.as_uri()], "the report fetched something"
         assert external_requests(log.requests, report.as_uri()) == []
@@ -57,12 +76,13 @@ def test_census_report_renders_offline_with_nothing_broken(chromium, census_file
             assert page.locator(f"[id='{target}']").count() == 1, target
 
         page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
-        svgs = page.locator("svg").evaluate_all(
-            "els => els.filter(e => !e.parentElement.closest('svg'))"
-            ".map(e => { const r = e.getBoundingClientRect(); return [r.width, r.height]; })")
-        assert all(w > 0 and h > 0 for w, h in svgs), svgs  # every drawing has a size
-        charts = [(w, h) for w, h in svgs if w > 150 and h > 100]
-        assert len(charts) >= 3, svgs  # at least confusion matrix, loss, validation accuracy
+        charts = page.evaluate(CHARTS_JS)
+        assert len(charts) >= 40, len(charts)  # every section draws its charts
+        # every chart block became an SVG with a size, none says it could not be drawn
+        assert all(c["width"] > 100 and c["height"] > 50 for c in charts), charts
+        texts = " ".join(c["text"] for c in charts)
+        for label in ("pred. >50K", "selection rate", "Female", "marital-status", "epsilon (log scale)"):
+            assert label in texts, label  # axis titles, group and feature names drawn as text
 
         broken_images = page.eval_on_selector_all(
             "img", "els => els.filter(e => !e.complete || e.naturalWidth === 0).map(e => e.src)")
@@ -100,8 +120,17 @@ def test_report_with_script_injection_names_executes_nothing(chromium, census_ru
         injected = page.evaluate(INJECTED_ELEMENTS_JS)
         assert log.dialogs == [], log.dialogs
         assert injected == {"handlers": [], "imgX": 0, "xss": None}, injected
-        assert page.locator("script").count() == 1  # only the JSON data block
-        assert log.page_errors == []
+        # scripts: the JSON data block, the charts' JSON blocks, and the two inlined scripts
+        # (the Vega bundle and the chart loader), none of them made from the payloads
+        scripts = page.eval_on_selector_all(
+            "script", "els => els.map(e => [e.type, e.className, e.textContent.length])")
+        code = [length for kind, _, length in scripts if kind in ("", "text/javascript")]
+        assert code == [len(vega_bundle()), len(CHARTS_SOURCE)], code
+        assert all(kind == "application/json" for kind, _, _ in scripts
+                   if kind not in ("", "text/javascript"))
+        assert log.page_errors == [] and log.console_errors == []
+        # the positive label (a payload) is drawn as text in the confusion matrix
+        assert any(f"pred. {XSS_NAMES[1]}" in c["text"] for c in page.evaluate(CHARTS_JS))
         assert log.requests == [report.as_uri()], "an injected element fetched something"
 
         card = page.inner_text("section#card")

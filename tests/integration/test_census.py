@@ -56,5 +56,5 @@ def test_cli_run_writes_result_and_report(tmp_path):
     result = load_result(tmp_path / "result.json")
     assert result.quality.accuracy >= 0.84
     html = (tmp_path / "report.html").read_text()
-    assert "census-income-mlp" in html and "<svg" in html
+    assert "census-income-mlp" in html and 'class="rai-chart"' in html
     assert len(html.encode()) < 5 * 1024 * 1024

@@ -22,7 +22,8 @@ def test_report_fetches_nothing():
     assert "<link" not in html and "@import" not in html
     urls = set(re.findall(r"https?://[^\s\"'<>)]+", html))
     # XML namespace names are identifiers, not fetched resources
-    assert urls <= {"http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"}, urls
+    assert urls <= {"http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink",
+                    "http://www.w3.org/2000/xmlns/"}, urls
 
 
 def test_json_for_script_cannot_close_the_script():
