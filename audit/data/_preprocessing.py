@@ -37,15 +37,25 @@ class TabularPreprocessor:
         self.categorical = list(categorical)
 
     def _make_transformer(self, categories: list[list[str]] | str = "auto") -> ColumnTransformer:
-        return ColumnTransformer(
-            [
-                ("num", StandardScaler(), self.numeric),
-                ("cat", OneHotEncoder(categories=categories, handle_unknown="ignore",
-                                      sparse_output=False, dtype=np.float32), self.categorical),
-            ],
-            remainder="drop",
-            verbose_feature_names_out=False,
-        )
+        # A part with no columns is left out: ColumnTransformer would keep it unfitted.
+        parts = []
+        if self.numeric:
+            parts.append(("num", StandardScaler(), self.numeric))
+        if self.categorical:
+            parts.append(("cat", OneHotEncoder(categories=categories, handle_unknown="ignore",
+                                               sparse_output=False, dtype=np.float32), self.categorical))
+        return ColumnTransformer(parts, remainder="drop", verbose_feature_names_out=False)
+
+    def _categories(self) -> list[np.ndarray]:
+        """The one-hot categories of each categorical column (none without categorical columns)."""
+        return list(self.transformer_.named_transformers_["cat"].categories_) if self.categorical else []
+
+    def _scaler_state(self) -> dict[str, Any]:
+        if not self.numeric:
+            return {"mean": [], "scale": [], "var": [], "n_samples_seen": 0}
+        scaler: StandardScaler = self.transformer_.named_transformers_["num"]
+        return {"mean": [float(v) for v in scaler.mean_], "scale": [float(v) for v in scaler.scale_],
+                "var": [float(v) for v in scaler.var_], "n_samples_seen": int(scaler.n_samples_seen_)}
 
     def fit(self, frame: pd.DataFrame) -> TabularPreprocessor:
         """Fit on ``frame`` (the training rows only) and return ``self``."""
@@ -61,9 +71,8 @@ class TabularPreprocessor:
     def _set_names(self) -> None:
         names: list[str] = list(self.numeric)
         groups: dict[str, tuple[int, ...]] = {c: (i,) for i, c in enumerate(self.numeric)}
-        encoder: OneHotEncoder = self.transformer_.named_transformers_["cat"]
         offset = len(self.numeric)
-        for column, cats in zip(self.categorical, encoder.categories_):
+        for column, cats in zip(self.categorical, self._categories()):
             groups[column] = tuple(range(offset, offset + len(cats)))
             names.extend(f"{column}={c}" for c in cats)
             offset += len(cats)
@@ -72,17 +81,12 @@ class TabularPreprocessor:
 
     def to_dict(self) -> dict[str, Any]:
         """The fitted parameters as JSON-ready data."""
-        scaler: StandardScaler = self.transformer_.named_transformers_["num"]
-        encoder: OneHotEncoder = self.transformer_.named_transformers_["cat"]
         return {
             "format_version": FORMAT_VERSION,
             "numeric": self.numeric,
             "categorical": self.categorical,
-            "mean": [float(v) for v in scaler.mean_],
-            "scale": [float(v) for v in scaler.scale_],
-            "var": [float(v) for v in scaler.var_],
-            "n_samples_seen": int(scaler.n_samples_seen_),
-            "categories": [[str(c) for c in cats] for cats in encoder.categories_],
+            **self._scaler_state(),
+            "categories": [[str(c) for c in cats] for cats in self._categories()],
         }
 
     @classmethod
@@ -97,10 +101,11 @@ class TabularPreprocessor:
             stub[column] = [cats[i % len(cats)] for i in range(n)]
         self.transformer_ = self._make_transformer(categories=data["categories"]).fit(
             pd.DataFrame(stub))
-        scaler: StandardScaler = self.transformer_.named_transformers_["num"]
-        scaler.mean_ = np.asarray(data["mean"], dtype=np.float64)
-        scaler.scale_ = np.asarray(data["scale"], dtype=np.float64)
-        scaler.var_ = np.asarray(data["var"], dtype=np.float64)
-        scaler.n_samples_seen_ = data["n_samples_seen"]
+        if self.numeric:
+            scaler: StandardScaler = self.transformer_.named_transformers_["num"]
+            scaler.mean_ = np.asarray(data["mean"], dtype=np.float64)
+            scaler.scale_ = np.asarray(data["scale"], dtype=np.float64)
+            scaler.var_ = np.asarray(data["var"], dtype=np.float64)
+            scaler.n_samples_seen_ = data["n_samples_seen"]
         self._set_names()
         return self

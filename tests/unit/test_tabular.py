@@ -65,3 +65,24 @@ def test_validation_split_is_seeded_and_stratified(adult):
     again = load_adult(seed=0)
     np.testing.assert_array_equal(again.validation.y, adult.validation.y)
     assert abs(adult.validation.y.mean() - adult.train.y.mean()) < 0.002
+
+
+def test_numeric_only_and_categorical_only_tables_encode_and_round_trip():
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+    frame = pd.DataFrame({"a": [1.0, 2.0, 4.0, 8.0], "b": [3.0, 1.0, 2.0, 0.0],
+                          "c": ["x", "y", "x", "z"]})
+    numeric = TabularPreprocessor(["a", "b"], []).fit(frame)
+    assert numeric.feature_names_ == ("a", "b") and numeric.feature_groups_ == {"a": (0,), "b": (1,)}
+    expected = StandardScaler().fit_transform(frame[["a", "b"]])
+    np.testing.assert_allclose(numeric.transform(frame), expected, rtol=1e-6)
+
+    categorical = TabularPreprocessor([], ["c"]).fit(frame)
+    assert categorical.feature_names_ == ("c=x", "c=y", "c=z")
+    one_hot = OneHotEncoder(sparse_output=False).fit_transform(frame[["c"]])
+    np.testing.assert_array_equal(categorical.transform(frame), one_hot)
+
+    for fitted in (numeric, categorical):
+        restored = TabularPreprocessor.from_dict(json.loads(json.dumps(fitted.to_dict())))
+        np.testing.assert_array_equal(restored.transform(frame), fitted.transform(frame))
+        assert restored.feature_groups_ == fitted.feature_groups_
