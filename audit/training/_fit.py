@@ -268,6 +268,26 @@ def fit(
             engine.close()
 
 
+def _empty_batch_step(model, opt, loss_fn, inputs, labels, extra, grad_sample_mode: str) -> None:
+    """One DP-SGD step on an empty Poisson batch: the update is the calibrated noise alone.
+
+    Book-keeping steps without a backward pass. Opacus's modes need their hooks to have run,
+    so the empty batch (opacus's loader gives it the right shapes) goes through the model;
+    its loss is NaN but has no elements to carry it into a gradient.
+    """
+    opt.zero_grad(set_to_none=True)
+    if grad_sample_mode != "bookkeeping":
+        try:
+            loss_fn(forward_logits(model, inputs), labels, extra).backward()
+        except RuntimeError as exc:
+            raise RaiAuditError(
+                "training data loader", "batches a DP-SGD step can run on, including the empty "
+                "batches Poisson sampling draws", f"an empty batch the model cannot run: {exc}",
+                "raise training.batch_size (empty batches then practically never occur) or use "
+                "privacy.grad_sample_mode 'bookkeeping'") from exc
+    opt.step()
+
+
 def _train_loop(model, opt, loader, val_loader, loss_fn, engine, callbacks, *, epochs, device,
                 progress) -> TrainingRun:
     control = TrainerControl()
@@ -293,13 +313,12 @@ def _train_loop(model, opt, loader, val_loader, loss_fn, engine, callbacks, *, e
         for batch in tqdm(loader, desc=f"epoch {epoch}", disable=not progress, leave=False):
             inputs, labels, weights = _unpack(batch)
             if len(labels) == 0:  # Poisson sampling can draw an empty batch
-                if engine is not None and engine.grad_sample_mode == "bookkeeping":
-                    # a noise-only step, counted by the accountant like any other (skipping
-                    # it would reveal that the batch was empty without accounting for it);
-                    # opacus's own modes cannot step without per-example gradients, and an
-                    # empty batch is vanishingly rare at realistic batch sizes
-                    opt.zero_grad(set_to_none=True)
-                    opt.step()
+                if engine is not None:
+                    # a noise-only step, counted by the accountant like any other: skipping it
+                    # would reveal that the batch was empty without accounting for it
+                    _empty_batch_step(model, opt, loss_fn, _to_device(inputs, device), labels.to(device),
+                                      weights.to(device) if weights is not None else None,
+                                      engine.grad_sample_mode)
                     step += 1
                 continue
             inputs, labels = _to_device(inputs, device), labels.to(device)

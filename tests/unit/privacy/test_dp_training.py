@@ -270,3 +270,24 @@ def test_users_own_loop_with_make_private_training():
     assert private.steps == steps == 16
     assert 0 < private.epsilon() == private.spend().epsilon
     assert not any(m._forward_hooks for m in model.modules())
+
+
+@pytest.mark.parametrize("mode", ["bookkeeping", "hooks", "ghost"])
+def test_empty_poisson_batches_are_noise_steps_the_accountant_counts(mode):
+    # expected batch size 1: a Poisson batch is empty with probability (1 - 1/40)^40, about 36%
+    seed_everything(0)
+    empties = []
+
+    class CountEmpty(Callback):
+        def on_step_end(self, state, control):
+            empties.append(state.step)
+
+    result = fit(TabularMLP(6, (8,), dropout=0.0), data(n=40), epochs=2, batch_size=1, seed=0,
+                 progress=False, callbacks=[CountEmpty()],
+                 privacy=PrivacyConfig(noise_multiplier=1.0, max_grad_norm=1.0, delta=1e-3,
+                                       grad_sample_mode=mode))
+    assert result.privacy.steps == 80  # every drawn batch, empty or not, was accounted
+    non_empty = len(empties)  # callbacks see only the steps that had examples
+    assert 10 < 80 - non_empty < 50, non_empty
+    assert all(math.isfinite(r.metrics["train/loss"]) for r in result.history)
+    assert all(torch.isfinite(p).all() for p in result.model.parameters())
