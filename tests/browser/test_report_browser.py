@@ -108,6 +108,9 @@ def test_census_report_renders_offline_with_nothing_broken(chromium, census_file
 
         page.emulate_media(media="print")
         assert page.locator("section#appendix").is_visible()
+        assert page.locator("div.chart svg.marks").first.is_visible()  # charts print too
+        pdf = page.pdf(format="A4")  # "print to PDF", as a reader would
+        assert pdf.startswith(b"%PDF") and len(pdf) > 100_000
         assert log.page_errors == [] and log.console_errors == []
 
 
