@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from audit.policy._metrics import MetricValue, register_metric
+from audit.policy._metrics import MetricValue, register_metric, register_worst_metric
 from audit.result import AuditResult
 
 
@@ -16,30 +16,21 @@ def _gaps(result: AuditResult, measure: str, arg: str | None) -> list:
             and (arg is None or g.sensitive_feature == arg)]
 
 
-@register_metric("counterfactuals.recourse_gap",
-                 "largest minus smallest group mean cost of recourse (bootstrap CI); "
-                 "[sensitive feature] or the worst")
-def _recourse_gap(result: AuditResult, arg: str | None) -> MetricValue | None:
-    found = _gaps(result, "mean_cost", arg)
-    if not found:
-        return None
-    worst = max(found, key=lambda g: g.value)
-    return MetricValue(worst.value, worst.interval,
-                       f"recourse cost gap over {worst.sensitive_feature} (costliest "
-                       f"{worst.worst_group}, cheapest {worst.best_group})")
-
-
-@register_metric("counterfactuals.recourse_share_gap",
-                 "largest minus smallest group share of negative decisions with recourse "
-                 "(bootstrap CI); [sensitive feature] or the worst")
-def _share_gap(result: AuditResult, arg: str | None) -> MetricValue | None:
-    found = _gaps(result, "share_flippable", arg)
-    if not found:
-        return None
-    worst = max(found, key=lambda g: g.value)
-    return MetricValue(worst.value, worst.interval,
-                       f"gap in share with recourse over {worst.sensitive_feature} (lowest "
-                       f"{worst.worst_group}, highest {worst.best_group})")
+register_worst_metric(
+    "counterfactuals.recourse_gap",
+    "largest minus smallest group mean cost of recourse (bootstrap CI); [sensitive feature] or the worst",
+    lambda result, arg: _gaps(result, "mean_cost", arg),
+    lambda g: MetricValue(g.value, g.interval,
+                          f"recourse cost gap over {g.sensitive_feature} (costliest "
+                          f"{g.worst_group}, cheapest {g.best_group})"))
+register_worst_metric(
+    "counterfactuals.recourse_share_gap",
+    "largest minus smallest group share of negative decisions with recourse (bootstrap CI); "
+    "[sensitive feature] or the worst",
+    lambda result, arg: _gaps(result, "share_flippable", arg),
+    lambda g: MetricValue(g.value, g.interval,
+                          f"gap in share with recourse over {g.sensitive_feature} (lowest "
+                          f"{g.worst_group}, highest {g.best_group})"))
 
 
 @register_metric("counterfactuals.not_found_share",

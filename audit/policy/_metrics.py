@@ -7,8 +7,9 @@ result does not contain it (its audit was not run).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from audit.errors import ConfigError, suggest
 from audit.result import AuditResult, Interval
@@ -24,6 +25,7 @@ class MetricValue:
 
 
 MetricFn = Callable[[AuditResult, "str | None"], "MetricValue | None"]
+T = TypeVar("T")
 _REGISTRY: dict[str, tuple[MetricFn, str]] = {}
 
 
@@ -35,6 +37,28 @@ def register_metric(name: str, help: str) -> Callable[[MetricFn], MetricFn]:
         _REGISTRY[name] = (fn, help)
         return fn
     return decorate
+
+
+def register_worst_metric(name: str, help: str,
+                          candidates: Callable[[AuditResult, str | None], Sequence[T]],
+                          measure: Callable[[T], MetricValue]) -> MetricFn:
+    """Register the gate metric ``name`` as the largest of several measured values.
+
+    Parameters
+    ----------
+    name, help : str
+        As for :func:`register_metric`.
+    candidates : callable
+        ``candidates(result, arg)``: the items the metric can be measured on (e.g. every
+        sensitive feature's gap, or only ``arg``'s); none means the metric is not available.
+    measure : callable
+        The metric of one item; the item with the largest value is reported (the first on a tie).
+    """
+    def worst(result: AuditResult, arg: str | None) -> MetricValue | None:
+        values = [measure(item) for item in candidates(result, arg)]
+        return max(values, key=lambda v: v.value) if values else None
+
+    return register_metric(name, help)(worst)
 
 
 def available_metrics() -> dict[str, str]:

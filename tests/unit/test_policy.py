@@ -161,3 +161,17 @@ def test_run_with_policy_flag_exits_1_after_writing_both_files(tmp_path):
     assert out.exit_code == 1, out.output
     assert "policy failed: near perfect" in out.output
     assert (tmp_path / "out" / "result.json").exists() and (tmp_path / "out" / "report.html").exists()
+
+
+def test_worst_metric_reports_the_largest_value_first_on_a_tie_and_none_without_items():
+    from audit.policy._metrics import _REGISTRY, MetricValue, register_worst_metric
+
+    items = {"a": [1.0, 3.0, 3.0, 2.0], "empty": []}
+    fn = register_worst_metric("test.worst_of_items", "test only",
+                               lambda result, arg: list(enumerate(items[arg])),
+                               lambda item: MetricValue(item[1], None, f"item {item[0]}"))
+    try:
+        assert fn(None, "a") == MetricValue(3.0, None, "item 1")
+        assert fn(None, "empty") is None
+    finally:
+        del _REGISTRY["test.worst_of_items"]
