@@ -7,7 +7,9 @@ import hashlib
 import math
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import streamlit as st
 
@@ -150,3 +152,26 @@ def fmt_pct(value: float, digits: int = 2) -> str:
 def fmt_num(value: float, digits: int = 3) -> str:
     """A float with ``digits`` decimals; NaN -> ``'undefined'``."""
     return "undefined" if value is None or math.isnan(value) else f"{value:.{digits}f}"
+
+
+def open_result() -> AuditResult:
+    """The result opened in the sidebar; without one, the page says so and stops."""
+    result = st.session_state.get("result")
+    if result is None:
+        st.info("Open a result in the sidebar first.")
+        st.stop()
+    return result
+
+
+def section_or_stop(name: str, not_run: str, *, is_empty: Callable[[Any], bool] | None = None):
+    """``(result, section)`` for the page of section ``name`` of the open result.
+
+    The page says ``not_run`` and stops when the section is missing (its audit was not run) or
+    when ``is_empty(section)`` says it has nothing to show.
+    """
+    result = open_result()
+    section = getattr(result, name, None)
+    if section is None or (is_empty is not None and is_empty(section)):
+        st.info(not_run)
+        st.stop()
+    return result, section

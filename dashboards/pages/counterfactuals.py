@@ -6,18 +6,11 @@ Presents ``result.counterfactuals`` (computed by :mod:`audit.counterfactuals`); 
 import pandas as pd
 import streamlit as st
 
-from dashboards._state import md_escape
+from dashboards._state import md_escape, section_or_stop
 
 st.header("Counterfactuals")
 st.caption("Counterfactual explanations and recourse: what would change each decision, and for whom it costs more.")
-result = st.session_state.get("result")
-if result is None:
-    st.info("Open a result in the sidebar first.")
-    st.stop()
-section = getattr(result, "counterfactuals", None)
-if section is None:
-    st.info("The counterfactual audit was not run for this result.")
-    st.stop()
+result, section = section_or_stop("counterfactuals", "The counterfactual audit was not run for this result.")
 
 immutable = ", ".join(section.immutable) or "nothing"
 st.caption(f"Up to {section.n_per_row} counterfactuals for each of {section.n_rows_searched:,} "

@@ -7,18 +7,12 @@ smallest classes show quasi-identifier values of the most exposed records: inter
 import pandas as pd
 import streamlit as st
 
-from dashboards._state import md_escape
+from dashboards._state import md_escape, section_or_stop
 
 st.header("Data privacy")
-result = st.session_state.get("result")
-if result is None:
-    st.info("Open a result in the sidebar first.")
-    st.stop()
-section = getattr(result, "data_privacy", None)
-if section is None:
-    st.info("The data privacy scan was not run for this result. Enable it with "
+result, section = section_or_stop(
+    "data_privacy", "The data privacy scan was not run for this result. Enable it with "
             "`audits: data_privacy: enabled: true`, or run `rai-audit scan FILE`.")
-    st.stop()
 
 a, g = section.anonymity, section.generalisation
 st.caption(f"{section.n_rows:,} rows x {section.n_columns} columns of {md_escape(section.source)}; "

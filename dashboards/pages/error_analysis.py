@@ -8,17 +8,11 @@ among the cohorts stored in the result.
 import pandas as pd
 import streamlit as st
 
-from dashboards._state import fmt_pct, md_escape
+from dashboards._state import fmt_pct, md_escape, section_or_stop
 
 st.header("Error analysis")
-result = st.session_state.get("result")
-if result is None:
-    st.info("Open a result in the sidebar first.")
-    st.stop()
-section = getattr(result, "error_analysis", None)
-if section is None or not section.analyses:
-    st.info("The error analysis was not run for this result.")
-    st.stop()
+result, section = section_or_stop("error_analysis", "The error analysis was not run for this result.",
+                                  is_empty=lambda s: not s.analyses)
 
 s = section.settings
 st.caption(f"Cohorts of the {md_escape(section.split)} split ({section.n_rows:,} rows) on the original "

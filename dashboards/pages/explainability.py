@@ -6,19 +6,13 @@ Presents ``result.explainability`` (computed by :mod:`audit.explain`); computes 
 import pandas as pd
 import streamlit as st
 
-from dashboards._state import md_escape
+from dashboards._state import md_escape, section_or_stop
 
 DETAIL_KEY = "explain/global_importance"  # written by audit.explain.AttributionCallback
 
 st.header("Explainability")
-result = st.session_state.get("result")
-if result is None:
-    st.info("Open a result in the sidebar first.")
-    st.stop()
-section = getattr(result, "explainability", None)
-if section is None or not section.methods:
-    st.info("The explainability audit was not run for this result.")
-    st.stop()
+result, section = section_or_stop("explainability", "The explainability audit was not run for this result.",
+                                  is_empty=lambda s: not s.methods)
 
 methods = {m.method: m for m in section.methods}
 warns = [c for c in section.checks if c.status == "warn"]

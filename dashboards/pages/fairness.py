@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from audit.fairness import DisparityThresholds, tracked_frame, what_if_thresholds
-from dashboards._state import fmt_num, load_for_display, md_escape
+from dashboards._state import fmt_num, load_for_display, md_escape, section_or_stop
 
 METRICS = ("selection_rate", "true_positive_rate", "false_positive_rate", "false_negative_rate",
            "precision", "accuracy", "balanced_accuracy", "base_rate", "roc_auc",
@@ -46,14 +46,8 @@ def disparity_frame(partitions) -> pd.DataFrame:
 
 
 st.header("Fairness")
-result = st.session_state.get("result")
-if result is None:
-    st.info("Open a result in the sidebar first.")
-    st.stop()
-section = getattr(result, "fairness", None)
-if section is None:
-    st.info("The fairness audit was not run for this result (set audits.fairness.enabled: true).")
-    st.stop()
+result, section = section_or_stop(
+    "fairness", "The fairness audit was not run for this result (set audits.fairness.enabled: true).")
 
 st.caption(md_escape(
     f"{section.split} split, {section.n_rows:,} rows, threshold {section.threshold} on the "

@@ -6,16 +6,12 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from dashboards._state import section_or_stop
+
 st.header("Privacy")
-result = st.session_state.get("result")
-if result is None:
-    st.info("Open a result in the sidebar first.")
-    st.stop()
-section = result.privacy
-if section is None:
-    st.info("The privacy audit was not run for this result. Enable it with "
-            "`audits: privacy: enabled: true` (and `training: privacy:` for DP-SGD).")
-    st.stop()
+result, section = section_or_stop(
+    "privacy", "The privacy audit was not run for this result. Enable it with "
+    "`audits: privacy: enabled: true` (and `training: privacy:` for DP-SGD).")
 
 spend, membership = section.spend, section.membership
 cols = st.columns(3)

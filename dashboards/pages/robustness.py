@@ -6,7 +6,7 @@ Presents ``result.robustness`` (computed by :mod:`audit.robustness`); computes n
 import pandas as pd
 import streamlit as st
 
-from dashboards._state import fmt_pct, md_escape
+from dashboards._state import fmt_pct, md_escape, section_or_stop
 
 
 def flip_frame(rates, **extra) -> pd.DataFrame:
@@ -20,15 +20,9 @@ def flip_frame(rates, **extra) -> pd.DataFrame:
 
 st.header("Robustness")
 st.caption("Robustness and controllability: how often decisions flip under changes that should not matter.")
-result = st.session_state.get("result")
-if result is None:
-    st.info("Open a result in the sidebar first.")
-    st.stop()
-section = getattr(result, "robustness", None)
-if section is None:
-    st.info("The robustness checks were not run for this result "
+result, section = section_or_stop(
+    "robustness", "The robustness checks were not run for this result "
             "(enable `audits.robustness` in the config).")
-    st.stop()
 
 st.caption(f"{md_escape(section.split)} split, {section.n_rows:,} rows, decision threshold "
            f"{section.threshold:g}; {section.interval_method} intervals at "

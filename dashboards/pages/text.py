@@ -8,18 +8,11 @@ the attribution numbers only.
 import pandas as pd
 import streamlit as st
 
-from dashboards._state import fmt_num, fmt_pct, md_escape
+from dashboards._state import fmt_num, fmt_pct, md_escape, section_or_stop
 from reports._text_view import word_styles
 
 st.header("Text")
-result = st.session_state.get("result")
-if result is None:
-    st.info("Open a result in the sidebar first.")
-    st.stop()
-section = getattr(result, "text", None)
-if section is None:
-    st.info("The text-bias audit was not run for this result.")
-    st.stop()
+result, section = section_or_stop("text", "The text-bias audit was not run for this result.")
 
 st.caption(f"{section.n_sentences:,} template sentences in which only an identity term changes; scores are the "
            f"probability of the positive class (positive at >= {section.threshold}).")

@@ -6,16 +6,13 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from dashboards._state import md_escape
+from dashboards._state import md_escape, open_result
 
 MAX_AUDIT_CHARTS = 48
 _QUALIFIED = re.compile(r"^(?P<base>[^\[]+)\[(?P<qualifier>.*)\]$")
 
 st.header("Training")
-result = st.session_state.get("result")
-if result is None:
-    st.info("Open a result in the sidebar first.")
-    st.stop()
+result = open_result()
 if not result.history:
     st.info("No per-epoch history was recorded in this run.")
     st.stop()
