@@ -30,6 +30,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from audit.privacy._bookkeeping import remove_keeper_hooks
 from audit.privacy._errors import UnsupportedModelError
 
 SUPPORTED = (nn.Linear, nn.Embedding, nn.LayerNorm)
@@ -214,10 +215,4 @@ class SequenceBookKeeper:
     def remove(self) -> None:
         """Remove every hook; the model is as it was."""
         self._freeze(False)
-        for handle in self._handles:
-            handle.remove()
-        self._handles.clear()
-        self._inputs.clear()
-        self._grads.clear()
-        if getattr(self.model, "_rai_bookkeeper", None) is self:
-            del self.model._rai_bookkeeper
+        remove_keeper_hooks(self)

@@ -103,13 +103,18 @@ class BookKeeper:
 
     def remove(self) -> None:
         """Remove every hook; the model is as it was."""
-        for handle in self._handles:
-            handle.remove()
-        self._handles.clear()
-        self._inputs.clear()
-        self._grads.clear()
-        if getattr(self.model, "_rai_bookkeeper", None) is self:
-            del self.model._rai_bookkeeper
+        remove_keeper_hooks(self)
+
+
+def remove_keeper_hooks(keeper) -> None:
+    """Remove a book-keeper's hooks, drop what they recorded, and unmark its model."""
+    for handle in keeper._handles:
+        handle.remove()
+    keeper._handles.clear()
+    keeper._inputs.clear()
+    keeper._grads.clear()
+    if getattr(keeper.model, "_rai_bookkeeper", None) is keeper:
+        del keeper.model._rai_bookkeeper
 
 
 class BookKeepingDPOptimizer(DPOptimizer):
