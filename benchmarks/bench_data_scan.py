@@ -17,18 +17,10 @@ native-country, marital-status, education, occupation, workclass), best of ``--r
 from __future__ import annotations
 
 import argparse
-import time
+
+from _timing import best_of
 
 QIS = ["age", "sex", "race", "native-country", "marital-status", "education", "occupation", "workclass"]
-
-
-def best_of(fn, repeat: int):
-    times, out = [], None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - start)
-    return min(times), out
 
 
 def main() -> None:

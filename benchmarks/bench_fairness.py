@@ -17,6 +17,7 @@ import time
 
 import numpy as np
 import pandas as pd
+from _timing import best_of
 
 
 def make_data(n: int, seed: int = 0):
@@ -27,15 +28,6 @@ def make_data(n: int, seed: int = 0):
     y_true = (rng.random(n) < 0.24).astype(np.int64)
     y_pred = np.where(rng.random(n) < 0.85, y_true, 1 - y_true)
     return y_true, y_pred, pd.DataFrame({"sex": sex, "race": race})
-
-
-def best_of(fn, repeat: int):
-    times, out = [], None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - start)
-    return min(times), out
 
 
 def main() -> None:

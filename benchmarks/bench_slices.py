@@ -20,19 +20,10 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import time
 
 import numpy as np
 import pandas as pd
-
-
-def best_of(fn, repeat: int):
-    times, out = [], None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - start)
-    return min(times), out
+from _timing import best_of
 
 
 def naive_pairs(binned: pd.DataFrame, y: np.ndarray, pred: np.ndarray) -> dict:
