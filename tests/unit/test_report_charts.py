@@ -129,3 +129,45 @@ def test_external_urls_are_blanked_but_namespaces_kept():
             'c=`see (https://github.com/vega/vega-lite/issues/2415)`')
     assert _vega._EXTERNAL_URL.sub("", text) == (
         'a="";b="http://www.w3.org/2000/svg";c=`see ()`')
+
+
+def every_chart_kind() -> dict[str, str]:
+    """One chart of each kind, with the awkward cases (NaN, references, a small group)."""
+    nan = math.nan
+    return {
+        "line": _charts.line_chart([1, 2, 3], {"loss": [3, 2, 1], "val": [4, nan, 2]},
+                                   xlabel="epoch axis", ylabel="loss axis", title="Loss"),
+        "confusion": _charts.confusion_chart(90, 10, 30, 70, positive=">50K", negative="other"),
+        "interval": _charts.interval_chart(["Female", "Male", "Other"], [0.1, 0.3, nan],
+                                           [0.08, 0.28, nan], [0.12, 0.32, nan],
+                                           xlabel="selection rate", flagged=[False, False, True],
+                                           reference=0.2),
+        "heatmap": _charts.heatmap_chart([[0.1, nan], [0.7, 0.4]], ["Female", "Male"], ["a", "b"],
+                                         annotations=[["0.10\nn=5", ""], ["0.70\nn=9", "0.40\nn=3"]],
+                                         colorbar_label="selection rate axis"),
+        "reliability": _charts.reliability_chart({"Female": ([0.1, 0.5], [0.2, 0.4])}, title="Calib"),
+        "tradeoff": _charts.tradeoff_chart([("threshold", 0.85, 0.18, 0.84, 0.05)],
+                                           xlabel="accuracy axis", ylabel="disparity axis"),
+        "importance": _charts.importance_chart(["age", "sex"], [0.9, 0.2], [0.8, nan], [1.0, nan],
+                                               xlabel="importance axis", reference=0.5,
+                                               reference_label="all"),
+        "waterfall": _charts.waterfall_chart(0.1, {"age": 0.5, "sex": -0.2}, xlabel="log-odds axis"),
+        "matrix": _charts.matrix_chart([[1.0, 0.3], [0.3, 1.0]], ["IG", "SHAP"]),
+        "grouped_bar": _charts.grouped_bar_chart(["age", "sex"], {"F": [0.1, 0.2], "M": [0.3, -0.1]},
+                                                 xlabel="attribution axis"),
+        "box": _charts.box_chart(["women", "men"],
+                                 [{"whislo": 0.1, "q1": 0.2, "med": 0.3, "q3": 0.4, "whishi": 0.6}] * 2,
+                                 xlabel="score axis", reference=0.5),
+        "bar": _charts.bar_chart(["1", "2-4", "5+"], [10, 20, 30], xlabel="class size axis",
+                                 ylabel="rows", highlighted=[True, False, False]),
+    }
+
+
+def test_every_chart_kind_compiles_and_draws_with_vega():
+    """Vega-Lite itself (through vl-convert, no browser) accepts and draws each specification."""
+    vl_convert = pytest.importorskip("vl_convert")
+    for kind, html in every_chart_kind().items():
+        svg = vl_convert.vegalite_to_svg(spec_of(html))
+        assert svg.startswith("<svg") and "<text" in svg, kind
+    drawn = vl_convert.vegalite_to_svg(spec_of(every_chart_kind()["line"]))
+    assert "epoch axis" in drawn and "loss axis" in drawn
