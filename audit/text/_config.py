@@ -39,6 +39,8 @@ class TextModelConfig(_Strict):
     embedding_init: str | None = Field(
         "minilm", description="lstm/pooling: copy word embeddings from this model folder")
     freeze_embeddings: bool = True
+    pair_features: bool = Field(
+        False, description="pooling: pool text and text_pair separately, MLP on [a, b, a*b, |a-b|]")
 
 
 class DistillationConfig(_Strict):

@@ -92,9 +92,10 @@ def build_text_model(config: AuditConfig, dataset: TextDataset, kind: str | None
     mt = config.model.text
     if kind == "hf":
         return build_model("hf", path=mt.path, n_classes=2)
+    extra = {"pair_features": mt.pair_features} if kind == "pooling" else {}
     return build_model(kind, vocab_size=dataset.vocab_size, embedding_dim=mt.embedding_dim,
                        hidden_size=mt.hidden_size, dropout=config.model.dropout,
-                       embedding_init=mt.embedding_init, freeze_embeddings=mt.freeze_embeddings)
+                       embedding_init=mt.embedding_init, freeze_embeddings=mt.freeze_embeddings, **extra)
 
 
 def save_text_model(model: torch.nn.Module, directory: Path, *, kind: str, tokenizer: Any,

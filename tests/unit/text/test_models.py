@@ -90,11 +90,44 @@ def test_dp_lstm_survives_empty_poisson_batches(review_dataset):
     assert run.privacy.steps > 0
 
 
-def test_pooling_trains_under_dp_with_trainable_embedding_bag(review_dataset):
-    model = PoolingClassifier(review_dataset.vocab_size, embedding_dim=4, hidden_size=4)
+@pytest.mark.parametrize("pair_features", [False, True])
+def test_pooling_trains_under_dp_with_trainable_embeddings(review_dataset, pair_features):
+    model = PoolingClassifier(review_dataset.vocab_size, embedding_dim=4, hidden_size=4,
+                              pair_features=pair_features)
     run = train_text_model(model, review_dataset.limit(train=120), epochs=1, batch_size=40,
                            privacy=PrivacyConfig(noise_multiplier=1.0), progress=False)
-    assert run.privacy.epsilon > 0
+    # Embedding + Linear only: one-pass book-keeping, no dense batch x vocab x dim gradient
+    assert run.privacy.epsilon > 0 and run.privacy.grad_sample_mode == "bookkeeping"
+    assert not any(hasattr(p, "grad_sample") for p in run.model.parameters())
+
+
+def test_pair_features_pool_each_text_then_match():
+    model = PoolingClassifier(vocab_size=50, embedding_dim=8, hidden_size=6, pair_features=True).eval()
+    items = [({"input_ids": torch.tensor(ids), "token_type_ids": torch.tensor(types)}, torch.tensor(0))
+             for ids, types in [([1, 7, 9, 2, 4, 5, 2], [0, 0, 0, 0, 1, 1, 1]),
+                                ([1, 3, 2, 6, 2], [0, 0, 0, 1, 1])]]
+    inputs = collate(items)[0]
+    table = model.embedding.weight
+    rows = []
+    for first, second in (([1, 7, 9, 2], [4, 5, 2]), ([1, 3, 2], [6, 2])):
+        a, b = table[first].mean(0), table[second].mean(0)
+        rows.append(torch.cat([a, b, a * b, (a - b).abs()]))
+    torch.testing.assert_close(model(**inputs), model.head(torch.stack(rows)))
+    alone = model(**collate(items[1:])[0])
+    torch.testing.assert_close(model(**inputs)[1:], alone, rtol=1e-5, atol=1e-6)  # padding-free
+
+
+def test_pooling_model_is_explained_on_its_embedding_layer(tokenizer):
+    """Integrated gradients on the pooling model's token embeddings: complete (sum of word
+    scores = output - baseline output) for a pair model."""
+    from audit.explain._text import explain_texts
+
+    torch.manual_seed(0)
+    model = PoolingClassifier(len(tokenizer), embedding_dim=8, hidden_size=6, pair_features=True).eval()
+    (ex,) = explain_texts(model, tokenizer, ["is the sky blue"], text_pairs=["the sky is blue by day"],
+                          n_steps=64)
+    assert ex.words[:4] == ("is", "the", "sky", "blue") and len(ex.words) == 10
+    assert sum(ex.scores) == pytest.approx(ex.output - ex.baseline_output, abs=1e-3)
 
 
 def test_small_models_save_and_load_through_the_registry(tmp_path):
