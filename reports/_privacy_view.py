@@ -31,7 +31,7 @@ def _roc_chart(membership: Any) -> Markup:
     points = [{"attack": f"{name} (AUC {attack.auc:.3f})", "fpr": max(f, floor), "tpr": max(t, floor)}
               for name, attack in membership.attacks.items()
               for f, t in zip(attack.roc.fpr, attack.roc.tpr)]
-    decades = [10.0 ** -k for k in range(0, 1 - math.floor(math.log10(floor)))]
+    decades = [10.0 ** -k for k in range(0, 1 - math.floor(math.log10(floor))) if 10.0 ** -k >= floor]
     axis = {"type": "quantitative", "scale": {"type": "log", "domain": [floor, 1]},
             "axis": {"values": decades, "format": "~g"}}
     spec = {
