@@ -172,7 +172,7 @@ def heatmap_chart(matrix, row_labels: Sequence[str], col_labels: Sequence[str], 
     middle = (vmin + vmax) / 2
     spec = {
         "data": {"values": cells},
-        "width": {"step": 84}, "height": {"step": 30},
+        "width": {"step": 84}, "height": {"step": 38},
         "encoding": {"x": {"field": "col", "type": "nominal", "sort": None, "title": None,
                            "axis": {"labelAngle": -30}},
                      "y": _rows_axis("row")},
