@@ -9,9 +9,9 @@ is harder for one sensitive group than another.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from audit._lazy import lazy_names
 from audit.counterfactuals._config import CounterfactualAuditConfig
 
 #: Public name -> private module, loaded on first use so that ``audit.config`` (which reads
@@ -46,18 +46,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from audit.counterfactuals._space import COST_METRICS, FeatureSpace, check_cost_metric, feature_space
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        value = getattr(importlib.import_module(f"audit.counterfactuals.{_LAZY[name]}"), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'audit.counterfactuals' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
-
-
 __all__ = [
     "COST_METRICS",
     "Candidates",
@@ -81,3 +69,5 @@ __all__ = [
     "training_callbacks",
     "verify",
 ]
+
+__getattr__, __dir__ = lazy_names(__name__, _LAZY, __all__)

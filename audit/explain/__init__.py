@@ -8,9 +8,9 @@ sensitivity, agreement between methods and the model-randomisation sanity check.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from audit._lazy import lazy_names
 from audit.explain._config import ExplainabilityAuditConfig
 
 #: Public name -> private module. Loaded on first use so that ``audit.config`` (which reads
@@ -74,18 +74,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from audit.explain._tabular import aggregate, feature_mask
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        value = getattr(importlib.import_module(f"audit.explain.{_LAZY[name]}"), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'audit.explain' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
-
-
 __all__ = [
     "METHODS",
     "AttributionCallback",
@@ -123,3 +111,5 @@ __all__ = [
     "training_callbacks",
     "without_hooks",
 ]
+
+__getattr__, __dir__ = lazy_names(__name__, _LAZY, __all__)
