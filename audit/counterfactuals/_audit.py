@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import torch
 
+from audit._threads import torch_threads
 from audit.counterfactuals._config import CounterfactualAuditConfig
 from audit.counterfactuals._find import CounterfactualSet, find_counterfactuals
 from audit.counterfactuals._recourse import recourse_by_group
@@ -156,18 +157,13 @@ def run_audit(dataset: TabularDataset, model: torch.nn.Module,
     else:
         positions = np.sort(np.random.default_rng(seed).permutation(len(test))[:config.n_rows])
     positions = np.unique(np.concatenate([positions, requested]))
-    threads = torch.get_num_threads()
-    if config.cpu_threads is not None:
-        torch.set_num_threads(config.cpu_threads)
-    try:
+    with torch_threads(config.cpu_threads):
         tick = time.perf_counter()
         cfs = find_counterfactuals(
             model, dataset, positions, n=config.n_per_row, immutable=config.immutable,
             cost=config.cost, steps=config.steps, learning_rate=config.learning_rate,
             distance_weight=config.distance_weight, seed=seed)
         seconds = time.perf_counter() - tick
-    finally:
-        torch.set_num_threads(threads)
     index = {int(p): i for i, p in enumerate(positions)}
     section = section_from(cfs, dataset, config,
                            requested=np.array([index[int(r)] for r in requested], dtype=np.int64),

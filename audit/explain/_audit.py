@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 import torch
 
+from audit._threads import torch_threads
 from audit.explain._checks import (
     CheckOutcome,
     agreement_checks,
@@ -198,13 +199,8 @@ def run_audit(dataset: TabularDataset, model: torch.nn.Module,
     if not config.enabled:
         return None
     model = without_hooks(model)  # e.g. opacus's per-sample-gradient hooks after DP training
-    threads = torch.get_num_threads()
-    if config.cpu_threads is not None:
-        torch.set_num_threads(config.cpu_threads)
-    try:
+    with torch_threads(config.cpu_threads):
         return _run(dataset, model, config, seed)
-    finally:
-        torch.set_num_threads(threads)
 
 
 def _run(dataset: TabularDataset, model: torch.nn.Module, config: ExplainabilityAuditConfig,

@@ -155,17 +155,11 @@ def run_audit(dataset: TabularDataset, model: torch.nn.Module, config: Robustnes
     >>> section.counterfactual[0].feature  # doctest: +SKIP
     'sex'
     """
-    import torch
-
+    from audit._threads import torch_threads
     from audit.models import predict_proba
 
     def predict(X: np.ndarray) -> np.ndarray:
         return np.clip(predict_proba(model, X), 0.0, 1.0)
 
-    threads = torch.get_num_threads()
-    if config.cpu_threads is not None:
-        torch.set_num_threads(config.cpu_threads)
-    try:
+    with torch_threads(config.cpu_threads):
         return audit_robustness(predict, dataset, config, seed)
-    finally:
-        torch.set_num_threads(threads)
