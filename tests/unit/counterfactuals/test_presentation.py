@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,6 +10,7 @@ import pytest
 from audit.counterfactuals import CounterfactualAuditConfig, find_counterfactuals, section_from
 from audit.data import build_tabular_dataset
 from audit.result import result_from_json, result_to_json
+from tests._apptest import open_dashboard_page
 from tests.unit.counterfactuals.conftest import linear, make_frame
 from tests.unit.test_result_schema import make_result
 
@@ -62,17 +62,10 @@ def test_report_without_the_section_says_so():
 
 def test_dashboard_page_renders(result, tmp_path, monkeypatch):
     pytest.importorskip("streamlit")
-    from streamlit.testing.v1 import AppTest
-
     from audit.result import save_result
 
     path = save_result(result, tmp_path / "result.json")
-    monkeypatch.setenv("RAI_AUDIT_RESULTS", str(path))
-    app = str(Path(__file__).resolve().parents[3] / "dashboards" / "app.py")
-    at = AppTest.from_file(app, default_timeout=60)
-    at.run()
-    at.switch_page("pages/counterfactuals.py")
-    at.run()
+    at = open_dashboard_page(path, "counterfactuals", monkeypatch)
     assert not at.exception
     assert any("Counterfactual" in h.value for h in at.header)
     markdown = " ".join(str(m.value) for m in at.markdown)

@@ -19,6 +19,7 @@ from audit.error_analysis import (
     audit_errors,
 )
 from audit.result import result_from_json, result_to_json
+from tests._apptest import open_dashboard_page
 
 EVIL = "<script>alert(1)</script>"
 
@@ -147,16 +148,10 @@ def test_report_section_escapes_feature_and_value_names():
 
 def test_dashboard_page(section, tmp_path, monkeypatch):
     pytest.importorskip("streamlit")
-    from streamlit.testing.v1 import AppTest
-
     from audit.result import save_result
 
     save_result(result_with(section), tmp_path / "run" / "result.json")
-    monkeypatch.setenv("RAI_AUDIT_RESULTS", str(tmp_path))
-    app = Path(__file__).resolve().parents[3] / "dashboards" / "app.py"
-    at = AppTest.from_file(str(app), default_timeout=60)
-    at.run()
-    at.switch_page("pages/error_analysis.py").run()
+    at = open_dashboard_page(tmp_path, "error_analysis", monkeypatch)
     assert not at.exception
     assert at.header[0].value == "Error analysis"
     table = at.dataframe[0].value
@@ -171,15 +166,9 @@ def test_dashboard_page(section, tmp_path, monkeypatch):
 
 def test_dashboard_page_without_the_section(tmp_path, monkeypatch):
     pytest.importorskip("streamlit")
-    from streamlit.testing.v1 import AppTest
-
     from audit.result import save_result
 
     save_result(result_with(None), tmp_path / "run" / "result.json")
-    monkeypatch.setenv("RAI_AUDIT_RESULTS", str(tmp_path))
-    app = Path(__file__).resolve().parents[3] / "dashboards" / "app.py"
-    at = AppTest.from_file(str(app), default_timeout=60)
-    at.run()
-    at.switch_page("pages/error_analysis.py").run()
+    at = open_dashboard_page(tmp_path, "error_analysis", monkeypatch)
     assert not at.exception
     assert at.info[0].value == "The error analysis was not run for this result."

@@ -3,7 +3,6 @@
 
 import dataclasses
 import math
-from pathlib import Path
 
 import pytest
 import torch
@@ -16,6 +15,7 @@ from audit.result import Interval, PrivacySection, load_result, save_result
 from audit.result._privacy import UtilityPoint
 from audit.training import fit, seed_everything
 from reports import render_report
+from tests._apptest import open_dashboard_page
 from tests.unit.test_result_schema import make_result
 
 
@@ -59,15 +59,8 @@ def test_report_privacy_section_after_round_trip(privacy_result):
 
 def test_dashboard_privacy_page(privacy_result, monkeypatch):
     pytest.importorskip("streamlit")
-    from streamlit.testing.v1 import AppTest
-
     result, path = privacy_result
-    monkeypatch.setenv("RAI_AUDIT_RESULTS", str(path))
-    app = str(Path(__file__).resolve().parents[3] / "dashboards" / "app.py")
-    at = AppTest.from_file(app, default_timeout=60)
-    at.run()
-    at.switch_page("pages/privacy.py")
-    at.run()
+    at = open_dashboard_page(path, "privacy", monkeypatch)
     assert not at.exception, at.exception
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Formal epsilon (upper bound)"] == f"{result.privacy.spend.epsilon:.3f}"

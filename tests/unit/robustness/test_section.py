@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 
@@ -13,6 +12,7 @@ from audit.policy._config import PolicyConfig
 from audit.result import result_from_json, result_to_json
 from audit.robustness import RobustnessAuditConfig, audit_robustness, text_counterfactual_stability
 from reports import render_report
+from tests._apptest import open_dashboard_page
 from tests.unit.test_result_schema import make_result
 
 
@@ -97,16 +97,10 @@ def test_report_without_section_says_so():
 
 
 def test_dashboard_page_renders(result, tmp_path, monkeypatch):
-    from streamlit.testing.v1 import AppTest
-
     from audit.result import save_result
 
     path = save_result(result, tmp_path / "result.json")
-    monkeypatch.setenv("RAI_AUDIT_RESULTS", str(path.parent))
-    at = AppTest.from_file(str(Path(__file__).resolve().parents[3] / "dashboards" / "app.py"),
-                           default_timeout=60)
-    at.run()
-    at.switch_page("pages/robustness.py").run()
+    at = open_dashboard_page(path.parent, "robustness", monkeypatch)
     assert not at.exception
     assert any("Robustness" in h.value for h in at.header)
     assert len(at.dataframe) >= 4
@@ -135,15 +129,9 @@ def test_runner_wires_the_concern_and_the_sample_config_enables_it(adult):
 
 
 def test_dashboard_page_without_section_says_so(tmp_path, monkeypatch):
-    from streamlit.testing.v1 import AppTest
-
     from audit.result import save_result
 
     save_result(make_result(), tmp_path / "result.json")
-    monkeypatch.setenv("RAI_AUDIT_RESULTS", str(tmp_path))
-    at = AppTest.from_file(str(Path(__file__).resolve().parents[3] / "dashboards" / "app.py"),
-                           default_timeout=60)
-    at.run()
-    at.switch_page("pages/robustness.py").run()
+    at = open_dashboard_page(tmp_path, "robustness", monkeypatch)
     assert not at.exception
     assert any("robustness checks were not run" in i.value for i in at.info)
