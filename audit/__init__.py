@@ -4,4 +4,4 @@
 when used, and nothing here imports streamlit or jinja2.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

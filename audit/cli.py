@@ -1,6 +1,8 @@
 """The ``rai-audit`` command line (Typer).
 
-Exit codes: 0 success, 1 a policy gate failed, 2 bad input (the message says what to fix).
+Exit codes: 0 success, 1 a policy gate failed, 2 bad input (the message says what to fix),
+4 an audit failed (its section says why; the other sections, the result and the report were
+written).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ app = typer.Typer(
 
 EXIT_GATE_FAILED = 1
 EXIT_BAD_INPUT = 2
+EXIT_AUDIT_FAILED = 4
 
 
 def _fail(exc: RaiAuditError) -> None:
@@ -74,6 +77,15 @@ def run(
     typer.echo(f"result: {result_path}")
     typer.echo(f"report: {report_path}")
     _exit_for_policy(result)
+    _exit_for_failed_audits(result)
+
+
+def _exit_for_failed_audits(result) -> None:
+    failed = result.failed_audits
+    if failed:
+        typer.secho(f"audit(s) failed: {', '.join(failed)} (see their sections in the report)",
+                    err=True, fg=typer.colors.RED)
+        raise typer.Exit(EXIT_AUDIT_FAILED)
 
 
 def _policy_with(base, extra_file: Path | None):
@@ -215,12 +227,27 @@ def metrics() -> None:
 
 
 @app.command()
+def audits() -> None:
+    """List the registered audits: slug (config key, result section, gate prefix), modalities
+    and what each measures."""
+    from audit.core import registered_audits
+
+    for a in registered_audits():
+        typer.echo(f"{a.slug:16} {','.join(a.modalities):18} {a.phase:5}  {a.title}: {a.description}")
+
+
+@app.command()
 def validate(config: Path = typer.Argument(..., help="Audit config (YAML) to check")) -> None:
-    """Check a config file and print it with defaults filled in."""
+    """Check a config file and print it with defaults filled in.
+
+    Refuses (exit 2) an enabled audit that cannot run on the config's data.
+    """
     from audit.config import load_config
+    from audit.runner import check_config
 
     try:
         cfg = load_config(config)
+        check_config(cfg)
     except RaiAuditError as exc:
         _fail(exc)
     typer.echo(cfg.model_dump_json(indent=2))
@@ -284,7 +311,7 @@ def dashboard(
 def version() -> None:
     """Print the versions of rai-audit and the libraries it relies on."""
     import audit
-    from audit.runner import library_versions
+    from audit.pipelines import library_versions
 
     typer.echo(f"rai-audit {audit.__version__}")
     for name, value in library_versions().items():

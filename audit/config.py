@@ -10,23 +10,14 @@ from pathlib import Path
 from typing import Any, Literal, get_args
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, create_model
 
-from audit.counterfactuals._config import CounterfactualAuditConfig
-from audit.data_privacy._config import DataPrivacyAuditConfig
-from audit.error_analysis._config import ErrorAnalysisConfig
+from audit.core import StrictConfig as _Strict
+from audit.core import registered_audits, registry_version
 from audit.errors import ConfigError, Problem, RaiAuditError, suggest
-from audit.explain._config import ExplainabilityAuditConfig
-from audit.fairness._config import FairnessAuditConfig
 from audit.policy._config import PolicyConfig
-from audit.privacy._config import PrivacyAuditConfig, PrivacyConfig
-from audit.robustness._config import RobustnessAuditConfig
-from audit.text._config import TextDataConfig, TextModelConfig, TextModelsAuditConfig
-from audit.text_bias._config import TextBiasConfig
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+from audit.privacy._config import PrivacyConfig
+from audit.text._config import TextDataConfig, TextModelConfig
 
 
 class DataConfig(_Strict):
@@ -73,21 +64,6 @@ class TrainingConfig(_Strict):
                           "absent: non-private training")
 
 
-class AuditsConfig(_Strict):
-    """Which audits to run."""
-
-    quality: bool = True
-    privacy: PrivacyAuditConfig = Field(default_factory=PrivacyAuditConfig)
-    fairness: FairnessAuditConfig = Field(default_factory=FairnessAuditConfig)
-    explainability: ExplainabilityAuditConfig = Field(default_factory=ExplainabilityAuditConfig)
-    text_models: TextModelsAuditConfig = Field(default_factory=TextModelsAuditConfig)
-    text_bias: TextBiasConfig = Field(default_factory=TextBiasConfig)
-    robustness: RobustnessAuditConfig = Field(default_factory=RobustnessAuditConfig)
-    error_analysis: ErrorAnalysisConfig = Field(default_factory=ErrorAnalysisConfig)
-    data_privacy: DataPrivacyAuditConfig = Field(default_factory=DataPrivacyAuditConfig)
-    counterfactuals: CounterfactualAuditConfig = Field(default_factory=CounterfactualAuditConfig)
-
-
 class CardConfig(_Strict):
     """Model-card text shown in the report."""
 
@@ -107,7 +83,13 @@ class CardConfig(_Strict):
     monitoring: str = Field("", description="post-deployment monitoring plan")
 
 
-class AuditConfig(_Strict):
+class _AuditsBase(_Strict):
+    """Which audits to run: ``quality`` plus one block per registered audit (its slug)."""
+
+    quality: bool = True
+
+
+class _AuditConfigBase(_Strict):
     """A whole audit run. See ``sample_models/census_income/audit.yaml``."""
 
     name: str = "audit"
@@ -115,10 +97,39 @@ class AuditConfig(_Strict):
     data: DataConfig = Field(default_factory=DataConfig)
     model: ModelConfig = Field(default_factory=ModelConfig)
     training: TrainingConfig = Field(default_factory=TrainingConfig)
-    audits: AuditsConfig = Field(default_factory=AuditsConfig)
     card: CardConfig = Field(default_factory=CardConfig)
     policy: PolicyConfig = Field(default_factory=PolicyConfig)
     output_dir: Path = Path("reports/out/audit")
+
+
+_MODELS: dict[str, Any] = {"version": None}
+
+
+def config_models() -> tuple[type[BaseModel], type[BaseModel]]:
+    """``(AuditConfig, AuditsConfig)`` built from the audit registry (rebuilt when it changes).
+
+    ``AuditsConfig`` has ``quality`` and one field per registered audit, named by its slug and
+    typed by its ``config_type``; ``AuditConfig`` is the whole run.
+    """
+    version = registry_version()
+    if _MODELS["version"] != version:
+        fields: dict[str, Any] = {
+            a.slug: (a.config_type, Field(default_factory=a.config_type, description=a.title))
+            for a in registered_audits()}
+        audits = create_model("AuditsConfig", __base__=_AuditsBase, __module__=__name__, **fields)
+        whole = create_model("AuditConfig", __base__=_AuditConfigBase, __module__=__name__,
+                             audits=(audits, Field(default_factory=audits)))
+        _MODELS.update(version=version, audit=whole, audits=audits)
+    return _MODELS["audit"], _MODELS["audits"]
+
+
+def __getattr__(name: str) -> Any:
+    # AuditConfig and AuditsConfig derive from the registry, so they are built on first use
+    if name == "AuditConfig":
+        return config_models()[0]
+    if name == "AuditsConfig":
+        return config_models()[1]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _model_at(loc: tuple[Any, ...], root: type[BaseModel]) -> type[BaseModel]:
@@ -146,7 +157,7 @@ def _problems(exc: ValidationError, source: str,
         where = ".".join(map(str, err["loc"])) or "top level"
         if err["type"] == "extra_forbidden":
             key = str(err["loc"][-1])
-            known = list(_model_at(err["loc"], root or AuditConfig).model_fields)
+            known = list(_model_at(err["loc"], root or config_models()[0]).model_fields)
             problems.append(Problem(ConfigError, f"{source}: key {where!r}",
                                     f"one of {known}", f"unknown key {key!r}",
                                     "remove or rename the key." + suggest(key, known)))
@@ -159,7 +170,7 @@ def _problems(exc: ValidationError, source: str,
 
 
 def parse_config(data: dict[str, Any], *, source: str = "config",
-                 base_dir: Path | None = None) -> AuditConfig:
+                 base_dir: Path | None = None) -> Any:
     """Validate a config mapping; relative paths are resolved against ``base_dir``.
 
     Raises
@@ -171,7 +182,7 @@ def parse_config(data: dict[str, Any], *, source: str = "config",
         raise ConfigError(source, "a YAML mapping of keys (name, data, model, training, ...)",
                           type(data).__name__, "start from sample_models/census_income/audit.yaml")
     try:
-        config = AuditConfig.model_validate(data)
+        config = config_models()[0].model_validate(data)
     except ValidationError as exc:
         raise RaiAuditError.from_problems(_problems(exc, source)) from None
     if base_dir is None:
@@ -194,7 +205,7 @@ def yaml_error_text(exc: yaml.YAMLError) -> str:
     return f"a parse error ({problem}){where}"
 
 
-def load_config(path: str | Path) -> AuditConfig:
+def load_config(path: str | Path) -> Any:
     """Read and validate a YAML config file.
 
     Examples

@@ -1,35 +1,39 @@
-"""Config-driven audit runs: load data, train, audit, collect one :class:`AuditResult`."""
+"""Config-driven audit runs: one runner for every modality and every registered audit.
+
+load -> (data-phase audits) -> build and train the model with every audit's callbacks ->
+quality -> each enabled model-phase audit's ``run`` (cheap ones first) -> one
+:class:`AuditResult`. Audits come from the registry (:mod:`audit.core`); the modality-specific
+steps from a :class:`audit.pipelines.Pipeline`. An audit that fails is recorded as failed with
+its reason and the others still run; an enabled audit that cannot run on the data's modality is
+refused before anything is loaded.
+"""
 
 from __future__ import annotations
 
-import importlib.metadata
-import platform
+import logging
+import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
-
-import pandas as pd
+from typing import Any
 
 import audit
-from audit.config import AuditConfig
-from audit.data import TabularDataset, build_tabular_dataset, load_adult
-from audit.data._tabular import DataSource
-from audit.errors import ConfigError
-from audit.models import build_model, predict_proba, save_model
+from audit.core import Audit, AuditContext, registered_audits, run_order
+from audit.errors import ConfigError, Problem, RaiAuditError, raise_problems
+from audit.pipelines import Pipeline, fit_settings, library_versions, load_dataset, modality_of, pipeline_for
 from audit.quality import model_quality
 from audit.result import (
+    AuditFailure,
     AuditResult,
-    DataInfo,
     ModelCardInfo,
     ModelInfo,
-    PrivacySection,
     RunMetadata,
+    SectionRecord,
     TrainingInfo,
 )
-from audit.training import TrainingRun, fit, seed_everything
 
-_VERSIONED = ("torch", "opacus", "fairlearn", "captum", "scikit-learn", "numpy", "pandas")
+_LOG = logging.getLogger("audit.runner")
 
 
 @dataclass(frozen=True)
@@ -37,97 +41,68 @@ class AuditRun:
     """An audit's result plus the live objects an API user may want to keep using."""
 
     result: AuditResult
-    dataset: TabularDataset
-    training: TrainingRun
+    dataset: Any
+    training: Any
     model_dir: Path
 
 
-def library_versions() -> dict[str, str]:
-    """Versions of Python and the libraries whose numbers the audit relies on."""
-    versions = {"python": platform.python_version()}
-    for name in _VERSIONED:
-        try:
-            versions[name] = importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
-            versions[name] = "not installed"
-    return versions
+def enabled_audits(config: Any) -> list[tuple[Audit, Any]]:
+    """``(audit, its config)`` for every registered audit the config enables, in run order."""
+    return run_order([(a, getattr(config.audits, a.slug)) for a in registered_audits()
+                      if getattr(config.audits, a.slug).enabled])
 
 
-def load_dataset(config: AuditConfig) -> TabularDataset:
-    """Load the table named by ``config.data``."""
-    data = config.data
-    if data.loader == "adult":
-        return load_adult(data.path, sensitive_features=data.sensitive_features,
-                          sensitive_bins=data.sensitive_bins or None,
-                          use_sensitive_as_features=data.use_sensitive_as_features,
-                          validation_fraction=data.validation_fraction, seed=config.seed)
-    missing = [k for k in ("train_path", "test_path") if getattr(data, k) is None]
-    if missing:
-        raise ConfigError(f"data.{missing[0]}", "a CSV path when data.loader is 'csv'", "nothing",
-                          f"add data.{missing[0]}: path/to/file.csv to the config")
-    frames = []
-    for key in ("train_path", "test_path"):
-        path = getattr(data, key)
-        if not Path(path).is_file():
-            raise ConfigError(f"data.{key}", "an existing CSV file", str(path), "check the path")
-        frames.append(pd.read_csv(path))
-    return build_tabular_dataset(
-        frames[0], frames[1], target=data.target, positive_label=data.positive_label,
-        sensitive_features=data.sensitive_features, numeric=data.numeric,
-        categorical=data.categorical, drop_columns=data.drop_columns,
-        sensitive_bins=data.sensitive_bins, use_sensitive_as_features=data.use_sensitive_as_features,
-        validation_fraction=data.validation_fraction, seed=config.seed,
-        name=Path(data.train_path).stem, source=DataSource(name=str(data.train_path)),
-    )
+def modality_problems(config: Any) -> list[Problem]:
+    """An enabled audit that cannot run on the config's data (known without loading it)."""
+    modality = modality_of(config)
+    return [Problem(ConfigError, f"audits.{a.slug}.enabled",
+                    f"an audit that runs on {modality} data ({a.title} supports: "
+                    f"{', '.join(a.modalities)})", "true",
+                    f"set audits.{a.slug}.enabled: false, or audit {'/'.join(a.modalities)} data")
+            for a, _ in enabled_audits(config) if modality not in a.modalities]
 
 
-def _data_info(ds: TabularDataset) -> DataInfo:
-    return DataInfo(
-        name=ds.name, source=ds.source.name, citation=ds.source.citation,
-        license=ds.source.license, target=ds.target, positive_label=ds.positive_label,
-        sensitive_features=ds.sensitive_features, features=tuple(ds.feature_groups),
-        n_encoded_features=ds.n_features, n_train=len(ds.train), n_validation=len(ds.validation),
-        n_test=len(ds.test), base_rate_train=float(ds.train.y.mean()),
-        base_rate_test=float(ds.test.y.mean()),
-    )
+def check_config(config: Any) -> None:
+    """Refuse a config whose enabled audits cannot run on its data (``rai-audit validate``).
+
+    Raises
+    ------
+    ConfigError
+        Listing every such audit with the modalities it supports.
+    """
+    raise_problems(modality_problems(config))
 
 
-def _enabled_concerns(config: AuditConfig) -> list:
-    """``(result section name, audit module, its config)`` for each enabled concern."""
-    import importlib
-
-    triples = [("privacy", "audit.privacy._audit", config.audits.privacy),
-               ("fairness", "audit.fairness._audit", config.audits.fairness),
-               ("explainability", "audit.explain._audit", config.audits.explainability),
-               ("robustness", "audit.robustness._audit", config.audits.robustness),
-               ("error_analysis", "audit.error_analysis._audit", config.audits.error_analysis),
-               ("counterfactuals", "audit.counterfactuals._audit", config.audits.counterfactuals)]
-    return [(name, importlib.import_module(module), cfg) for name, module, cfg in triples
-            if cfg.enabled]
+def _failure(exc: BaseException) -> AuditFailure:
+    return AuditFailure(error_type=type(exc).__name__, message=str(exc) or repr(exc),
+                        input_error=isinstance(exc, RaiAuditError))
 
 
-def _concern_kwargs(name: str, config: AuditConfig, dataset: TabularDataset,
-                    training: TrainingRun) -> dict:
-    """Extra arguments a concern's ``run_audit`` needs beyond (dataset, model, config, seed)."""
-    if name != "privacy":
-        return {}
-    tc = config.training
-
-    def build_model():
-        return _build(config, dataset)
-
-    return {"spend": training.privacy, "build_model": build_model, "privacy": tc.privacy,
-            "fit_kwargs": {"epochs": tc.epochs, "batch_size": tc.batch_size,
-                           "optimizer": tc.optimizer, "learning_rate": tc.learning_rate,
-                           "weight_decay": tc.weight_decay, "device": tc.device}}
+def run_section(audit_: Audit, ctx: AuditContext, config: Any) -> SectionRecord:
+    """Run one audit; a failure becomes a ``failed`` record instead of an exception."""
+    tick = time.perf_counter()
+    try:
+        section = audit_.run(ctx, config)
+    except Exception as exc:  # one audit's failure must not lose the others
+        _LOG.warning("audit %r failed", audit_.slug, exc_info=True)
+        return SectionRecord(status="failed", seconds=time.perf_counter() - tick, seed=ctx.seed,
+                             failure=_failure(exc))
+    return SectionRecord(status="ok", seconds=time.perf_counter() - tick, seed=ctx.seed,
+                         section=section)
 
 
-def _build(config: AuditConfig, dataset: TabularDataset):
-    return build_model(config.model.kind, input_width=dataset.n_features,
-                       hidden_sizes=config.model.hidden_sizes, dropout=config.model.dropout)
+def _context(config: Any, pipeline: Pipeline, dataset: Any, extras: dict[str, Any],
+             out: Path, progress: bool) -> AuditContext:
+    def build():
+        return pipeline.build(config, dataset, extras)
+
+    return AuditContext(
+        modality=pipeline.modality, seed=config.seed, dataset=dataset, config=config,
+        build_model=build, fit_kwargs=fit_settings(config), privacy=config.training.privacy,
+        output_dir=out, extras={**extras, "progress": progress})
 
 
-def run_audit(config: AuditConfig, *, output_dir: str | Path | None = None,
+def run_audit(config: Any, *, output_dir: str | Path | None = None,
               progress: bool = True) -> AuditRun:
     """Run the audit described by ``config``: load, train, audit, judge its policy gates,
     save the model.
@@ -138,79 +113,79 @@ def run_audit(config: AuditConfig, *, output_dir: str | Path | None = None,
     Returns
     -------
     AuditRun
+
+    Raises
+    ------
+    ConfigError
+        Before anything is loaded, when an enabled audit cannot run on the data's modality;
+        after loading and before training, for every problem an audit finds in its inputs.
     """
-    if config.data.loader == "text":  # texts, tokenizers and text models: audit.text
-        from audit.text import run_text_audit
-
-        return run_text_audit(config, output_dir=output_dir, progress=progress)
-    timings: dict[str, float] = {}
+    check_config(config)
+    pipeline = pipeline_for(config)
     out = Path(output_dir if output_dir is not None else config.output_dir)
+    timings: dict[str, float] = {}
     tick = time.perf_counter()
-    dataset = load_dataset(config)
+    dataset, extras = pipeline.load(config)
     timings["data_seconds"] = time.perf_counter() - tick
-    data_sections = {}
-    if config.audits.data_privacy.enabled:  # on the data alone, before any training
-        from audit.data_privacy import scan_for_config
+    ctx = _context(config, pipeline, dataset, extras, out, progress)
+    audits = enabled_audits(config)
+    raise_problems(p for a, cfg in audits for p in a.problems(ctx, cfg))
 
-        tick = time.perf_counter()
-        data_sections["data_privacy"] = scan_for_config(config)
-        timings["data_privacy_seconds"] = time.perf_counter() - tick
+    records: dict[str, SectionRecord] = {}
+    for a, cfg in audits:  # on the data alone, before any training
+        if a.phase == "data":
+            records[a.slug] = run_section(a, ctx, cfg)
+
+    from audit.training import seed_everything
 
     seed_everything(config.seed)
-    model = _build(config, dataset)
-    tc = config.training
-    concerns = _enabled_concerns(config)
-    callbacks = [cb for _, module, section_config in concerns
-                 for cb in module.training_callbacks(dataset, section_config, config.seed)]
-    training = fit(model, dataset.train.to_torch(), validation=dataset.validation.to_torch(),
-                   epochs=tc.epochs, batch_size=tc.batch_size, optimizer=tc.optimizer,
-                   learning_rate=tc.learning_rate, weight_decay=tc.weight_decay,
-                   seed=config.seed, device=tc.device, privacy=tc.privacy,
-                   callbacks=callbacks, progress=progress)
+    model = ctx.build_model()
+    callbacks = [cb for a, cfg in audits if a.phase == "model" for cb in a.callbacks(ctx, cfg)]
+    training = pipeline.fit(model, dataset, config, callbacks=callbacks, progress=progress,
+                            extras=extras)
     timings["training_seconds"] = training.seconds
-    model_dir = save_model(training.model, out / "model", kind=config.model.kind,
-                           extra={"preprocessing": dataset.preprocessor.to_dict()})
+    model_dir = pipeline.save(training.model, out / "model", config, dataset, extras)
+    ctx.model, ctx.training = training.model, training
+    ctx.predict = lambda split: pipeline.predict(training.model, split, dataset)
 
     tick = time.perf_counter()
-    quality = None
-    if config.audits.quality:
-        scores = predict_proba(training.model, dataset.test.X)
-        quality = model_quality(dataset.test.y, scores, split="test")
+    quality = (model_quality(dataset.test.y, ctx.test_scores(), split="test")
+               if config.audits.quality else None)
     timings["quality_seconds"] = time.perf_counter() - tick
-    sections = dict(data_sections)
-    for name, module, section_config in concerns:
-        tick = time.perf_counter()
-        sections[name] = module.run_audit(dataset, training.model, section_config, config.seed,
-                                          **_concern_kwargs(name, config, dataset, training))
-        timings[f"{name}_seconds"] = time.perf_counter() - tick
-    if training.privacy is not None and "privacy" not in sections:
-        from audit.privacy._audit import privacy_notes
+    for a, cfg in audits:
+        if a.phase == "model":
+            records[a.slug] = run_section(a, ctx, cfg)
+    for a in registered_audits():
+        if a.slug not in records:
+            free = a.free_section(ctx)
+            if free is not None:
+                records[a.slug] = SectionRecord(status="ok", seed=config.seed, section=free)
+    for slug, record in records.items():
+        if not math.isnan(record.seconds):
+            timings[f"{slug}_seconds"] = record.seconds
 
-        sections["privacy"] = PrivacySection(spend=training.privacy,
-                                             notes=privacy_notes(training.privacy, None))
-
-    device = str(next(training.model.parameters()).device)
+    tc = config.training
     metadata = RunMetadata(
         run_name=config.name,
         created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         seed=config.seed, rai_audit_version=audit.__version__,
-        library_versions=library_versions(), data=_data_info(dataset),
+        library_versions=pipeline.versions(), data=pipeline.data_info(dataset),
         model=ModelInfo(kind=config.model.kind,
                         n_parameters=sum(p.numel() for p in training.model.parameters()),
                         architecture=str(training.model), weights_path=model_dir.name),
         training=TrainingInfo(
             epochs=tc.epochs, epochs_completed=training.epochs_completed,
             batch_size=tc.batch_size, optimizer=tc.optimizer, learning_rate=tc.learning_rate,
-            device=device, seconds=training.seconds, private=training.privacy is not None,
-            stopped_early=training.stopped_early, stop_reason=training.stop_reason),
+            device=str(next(training.model.parameters()).device), seconds=training.seconds,
+            private=training.privacy is not None, stopped_early=training.stopped_early,
+            stop_reason=training.stop_reason),
         card=ModelCardInfo(**config.card.model_dump()),
         timings=timings,
     )
+    order = [a.slug for a in registered_audits()]
     result = AuditResult(metadata=metadata, quality=quality, history=training.history,
-                         **sections)
+                         sections={s: records[s] for s in order if s in records})
     if config.policy.gates:
-        from dataclasses import replace
-
         from audit.policy import evaluate_policy
 
         result = replace(result, policy=evaluate_policy(result, config.policy))
@@ -218,7 +193,9 @@ def run_audit(config: AuditConfig, *, output_dir: str | Path | None = None,
 
 
 def headline(result: AuditResult) -> list[str]:
-    """Short lines with the numbers a person wants first (printed by the CLI)."""
+    """Short lines with the numbers a person wants first (printed by the CLI): the run, model
+    quality, each audit's own headline (:meth:`audit.core.Audit.headline`), failed audits and
+    the training time."""
     lines = [f"run {result.metadata.run_name!r}: {result.metadata.data.name}, "
              f"{result.metadata.data.n_train} train / {result.metadata.data.n_test} test rows"]
     q = result.quality
@@ -226,47 +203,19 @@ def headline(result: AuditResult) -> list[str]:
         lines.append(f"test accuracy {q.accuracy:.4f} (95% CI {q.accuracy_interval.low:.4f}-"
                      f"{q.accuracy_interval.high:.4f}), ROC AUC {q.roc_auc:.4f}, "
                      f"balanced accuracy {q.balanced_accuracy:.4f}")
-    spend = result.privacy.spend if result.privacy is not None else None
-    if spend is not None:
-        others = ", ".join(f"{k} {v:.3f}" for k, v in spend.epsilons.items() if k != spend.accountant)
-        lines.append(f"privacy: epsilon {spend.epsilon:.3f} at delta {spend.delta:g} "
-                     f"({spend.accountant}; {others}), noise {spend.noise_multiplier:.3f}, "
-                     f"clip {spend.max_grad_norm:g}, {spend.grad_sample_mode}")
-    elif result.privacy is not None:
-        lines.append("privacy: trained without DP (no formal guarantee)")
-    membership = result.privacy.membership if result.privacy is not None else None
-    if membership is not None:
-        for name, attack in membership.attacks.items():
-            lines.append(f"membership inference {name}: AUC {attack.auc:.3f} "
-                         f"[{attack.auc_interval.low:.3f}, {attack.auc_interval.high:.3f}], "
-                         f"TPR@1%FPR {attack.tpr_at_fpr['0.01']:.4f}")
-        if membership.empirical_epsilon is not None:
-            lines.append(f"empirical epsilon lower bound {membership.empirical_epsilon.epsilon_lower_bound:.3f} "
-                         f"({membership.empirical_epsilon_attack}, "
-                         f"{membership.confidence:.0%} confidence)")
-    data_privacy = getattr(result, "data_privacy", None)
-    if data_privacy is not None:
-        a, g = data_privacy.anonymity, data_privacy.generalisation
-        lines.append(f"data privacy: k = {a.k} on {len(a.quasi_identifiers)} quasi-identifiers, "
-                     f"{a.unique_share:.1%} of rows unique"
-                     + (f"; k = {g.k_target} {'reached' if g.reached else 'NOT reached'} with NCP "
-                        f"{g.ncp:.3f}, {g.suppressed_share:.2%} rows suppressed" if g is not None else ""))
-    cf = getattr(result, "counterfactuals", None)
-    if cf is not None:
-        gaps = [g for g in cf.gaps if g.measure == "mean_cost"]
-        worst = max(gaps, key=lambda g: g.value) if gaps else None
-        lines.append(f"counterfactuals: {cf.n_rows_found:,} of {cf.n_rows_searched:,} rows flippable, "
-                     f"{cf.mean_per_row:.2f} per row, all verified"
-                     + (f"; largest recourse cost gap {worst.value:.3f} over {worst.sensitive_feature} "
-                        f"(costliest {worst.worst_group})" if worst is not None else ""))
-    robustness = getattr(result, "robustness", None)
-    if robustness is not None and robustness.counterfactual:
-        lines.append("robustness: decisions flipped when only " + "; ".join(
-            f"{c.feature} changes {100 * c.overall.rate:.2f}% [{100 * c.overall.interval.low:.2f}%, "
-            f"{100 * c.overall.interval.high:.2f}%]" for c in robustness.counterfactual))
+    for a in registered_audits():
+        record = result.record(a.slug)
+        if record is None:
+            continue
+        if record.status == "failed" and record.failure is not None:
+            lines.append(f"{a.slug}: FAILED ({record.failure.error_type}): "
+                         f"{record.failure.message.splitlines()[0]}")
+        else:
+            lines.extend(a.headline(record.section))
     lines.append(f"training {result.metadata.training.seconds:.1f} s on "
                  f"{result.metadata.training.device}, {result.metadata.training.epochs_completed} epochs")
     return lines
 
 
-__all__ = ["AuditRun", "headline", "library_versions", "load_dataset", "run_audit"]
+__all__ = ["AuditRun", "check_config", "enabled_audits", "headline", "library_versions",
+           "load_dataset", "modality_problems", "run_audit", "run_section"]

@@ -170,6 +170,11 @@ def section_or_stop(name: str, not_run: str, *, is_empty: Callable[[Any], bool] 
     when ``is_empty(section)`` says it has nothing to show.
     """
     result = open_result()
+    record = result.record(name) if hasattr(result, "record") else None
+    if record is not None and record.status == "failed" and record.failure is not None:
+        st.error(f"This audit failed and produced no results: {md_escape(record.failure.error_type)}: "
+                 f"{md_escape(record.failure.message)}")
+        st.stop()
     section = getattr(result, name, None)
     if section is None or (is_empty is not None and is_empty(section)):
         st.info(not_run)

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from dashboards._pages import audit_pages
 from dashboards._state import (
     DEFAULT_FOLDER,
     cached_result_files,
@@ -70,17 +71,12 @@ def choose_result() -> None:
 # st.navigation comes first and the shared sidebar after it: widgets drawn before
 # st.navigation lose their value on every rerun (streamlit 1.67), so a typed path or a chosen
 # result would snap back (tests/regression/test_dashboard_sidebar_state.py).
+# One page per registered audit (its own ``pages/<slug>.py``, else the generic page), between
+# the pages every result has.
 navigation = st.navigation([
     st.Page(PAGES / "overview.py", title="Overview", default=True),
     st.Page(PAGES / "training.py", title="Training"),
-    st.Page(PAGES / "data_privacy.py", title="Data privacy"),
-    st.Page(PAGES / "privacy.py", title="Privacy"),
-    st.Page(PAGES / "fairness.py", title="Fairness"),
-    st.Page(PAGES / "explainability.py", title="Explainability"),
-    st.Page(PAGES / "text.py", title="Text"),
-    st.Page(PAGES / "counterfactuals.py", title="Counterfactuals"),
-    st.Page(PAGES / "error_analysis.py", title="Error analysis"),
-    st.Page(PAGES / "robustness.py", title="Robustness"),
+    *audit_pages(PAGES),
     st.Page(PAGES / "compare.py", title="Compare runs"),
     st.Page(PAGES / "run_samples.py", title="Run sample audits"),
 ])

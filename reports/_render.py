@@ -8,6 +8,8 @@ embedded in ``<script>`` goes through :func:`json_for_script`, which escapes the
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import json
 from dataclasses import asdict, is_dataclass
 from pathlib import Path
@@ -17,20 +19,9 @@ import jinja2
 from markupsafe import Markup
 
 from audit._io import atomic_write_text
+from audit.core import registered_audits
 from audit.result import AuditResult
-from reports import (
-    _counterfactuals_view,
-    _data_privacy_view,
-    _error_analysis_view,
-    _explainability_view,
-    _fairness_view,
-    _governance,
-    _privacy_view,
-    _quality_view,
-    _robustness_view,
-    _text_models_view,
-    _text_view,
-)
+from reports import _governance, _quality_view
 from reports._vega import vega_bundle
 
 _HERE = Path(__file__).parent
@@ -67,10 +58,37 @@ _ENV.globals["inf"] = float("inf")
 _ENV.filters["pct"] = lambda v, d=1: "undefined" if v != v else f"{100 * v:.{d}f}%"
 
 
-#: The modules whose ``context(result)`` fill the template (on a key clash, later ones win).
-SECTION_VIEWS = (_fairness_view, _explainability_view, _privacy_view, _robustness_view,
-                 _counterfactuals_view, _error_analysis_view, _data_privacy_view, _text_view,
-                 _text_models_view, _governance, _quality_view)
+#: Views of the report's own parts (every audit's view is found by its slug, see below).
+CORE_VIEWS = (_governance, _quality_view)
+GENERIC_TEMPLATE = "sections/_generic.html.j2"
+
+
+def section_view(slug: str) -> Any:
+    """The view module ``reports.sections.<slug>`` of an audit (None when it has none): its
+    ``context(result)`` gives the variables of ``templates/sections/<slug>.html.j2``."""
+    if importlib.util.find_spec(f"reports.sections.{slug}") is None:
+        return None
+    return importlib.import_module(f"reports.sections.{slug}")
+
+
+def section_template(slug: str) -> str:
+    """The template of an audit's section: its own, else the generic one (every field listed)."""
+    own = f"sections/{slug}.html.j2"
+    return own if (_HERE / "templates" / own).is_file() else GENERIC_TEMPLATE
+
+
+def audit_sections(result: AuditResult) -> list[dict[str, Any]]:
+    """One entry per registered audit, in run order: slug, title, template, its record, and
+    the generic view's rows (for audits without a template of their own)."""
+    entries = []
+    for a in registered_audits():
+        record = result.record(a.slug)
+        template = section_template(a.slug)
+        rows = (appendix_rows(record.section) if template == GENERIC_TEMPLATE and record is not None
+                and record.section is not None else [])
+        entries.append({"slug": a.slug, "title": a.title, "template": template, "record": record,
+                        "rows": rows})
+    return entries
 
 #: Raw curves and per-epoch copies: kept in result.json, drawn as charts, not listed here.
 APPENDIX_SKIPPED_KEYS = frozenset({"details", "histogram", "reliability", "roc", "architecture",
@@ -96,9 +114,10 @@ def _flatten(prefix: str, value: Any, rows: list[tuple[str, str]]) -> None:
                      ", ".join(map(_fmt, value))))
 
 
-def appendix_rows(result: AuditResult) -> list[tuple[str, str]]:
-    """Every number and field of the result as (path, value) rows, for the appendix table
-    (raw curves, histograms and per-epoch copies excepted: see ``APPENDIX_SKIPPED_KEYS``)."""
+def appendix_rows(result: Any) -> list[tuple[str, str]]:
+    """Every number and field of the result (or of one section) as (path, value) rows, for the
+    appendix table (raw curves, histograms and per-epoch copies excepted: see
+    ``APPENDIX_SKIPPED_KEYS``)."""
     rows: list[tuple[str, str]] = []
     _flatten("", asdict(result), rows)
     return rows
@@ -115,10 +134,14 @@ def render_report(result: AuditResult) -> str:
     """
     template = _ENV.get_template("report.html.j2")
     sections: dict[str, Any] = {}
-    for view in SECTION_VIEWS:
+    for a in registered_audits():
+        view = section_view(a.slug)
+        if view is not None:
+            sections.update(view.context(result))
+    for view in CORE_VIEWS:
         sections.update(view.context(result))
     return template.render(
-        **sections,
+        **sections, audit_sections=audit_sections(result),
         r=result, m=result.metadata, q=result.quality,
         css=Markup((_HERE / "assets" / "report.css").read_text()),
         vega_js=Markup(vega_bundle()),

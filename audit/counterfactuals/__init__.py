@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from audit._lazy import lazy_names
 from audit.counterfactuals._config import CounterfactualAuditConfig
+from audit.counterfactuals._plugin import CounterfactualAudit
 
 #: Public name -> private module, loaded on first use so that ``audit.config`` (which reads
 #: ``CounterfactualAuditConfig``) does not import torch.
@@ -47,6 +48,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 __all__ = [
+    "CounterfactualAudit",
     "COST_METRICS",
     "Candidates",
     "CounterfactualAuditConfig",

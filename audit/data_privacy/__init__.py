@@ -35,6 +35,7 @@ from audit.data_privacy._generalise import (
     build_hierarchies,
     search_generalisation,
 )
+from audit.data_privacy._plugin import DataPrivacyAudit
 from audit.data_privacy._scan import default_quasi_identifiers, scan_table, validate_scan
 from audit.data_privacy._text import (
     PII_KINDS,
@@ -50,6 +51,7 @@ from audit.data_privacy._text import (
 from audit.result._data_privacy import DataPrivacySection
 
 __all__ = [
+    "DataPrivacyAudit",
     "ADULT_QUASI_IDENTIFIERS",
     "PII_KINDS",
     "DataPrivacyAuditConfig",

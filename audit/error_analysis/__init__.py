@@ -16,11 +16,13 @@ from audit.error_analysis._errors import (
     UnknownFeatureError,
     UnknownMetricError,
 )
+from audit.error_analysis._plugin import ErrorAnalysisAudit
 from audit.error_analysis._slices import EncodedFeature, SliceCounts, count_slices, encode_feature
 from audit.error_analysis._stats import cohort_stats, metric_values, two_proportion_pvalues
 from audit.result._error_analysis import ErrorAnalysisSection
 
 __all__ = [
+    "ErrorAnalysisAudit",
     "SLICE_METRICS",
     "EncodedFeature",
     "ErrorAnalysisConfig",

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from audit._lazy import lazy_names
 from audit.explain._config import ExplainabilityAuditConfig
+from audit.explain._plugin import ExplainabilityAudit
 
 #: Public name -> private module. Loaded on first use so that ``audit.config`` (which reads
 #: ``ExplainabilityAuditConfig``) does not import torch and captum.
@@ -75,6 +76,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 __all__ = [
+    "ExplainabilityAudit",
     "METHODS",
     "AttributionCallback",
     "Baseline",

@@ -32,10 +32,12 @@ from audit.fairness._errors import (
 )
 from audit.fairness._mitigation import TorchClassifier, reweighing_weights, run_mitigations
 from audit.fairness._partition import group_fairness, what_if_thresholds
+from audit.fairness._plugin import FairnessAudit
 from audit.fairness._scores import bootstrap_score_metrics, score_metrics
 from audit.result._fairness import FairnessSection
 
 __all__ = [
+    "FairnessAudit",
     "COUNT_METRICS",
     "DISPARITIES",
     "DisparityThresholds",

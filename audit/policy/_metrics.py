@@ -92,9 +92,7 @@ def resolve_metric(result: AuditResult, name: str) -> MetricValue | None:
 
 
 def _load_builtin() -> None:
-    import audit.counterfactuals._policy_metrics  # noqa: F401  (registers on import)
-    import audit.data_privacy._policy_metrics  # noqa: F401  (registers on import)
-    import audit.error_analysis._policy_metrics  # noqa: F401
-    import audit.policy._builtin_metrics  # noqa: F401  (registers on import)
-    import audit.robustness._policy_metrics  # noqa: F401  (registers on import)
-    import audit.text_bias._policy_metrics  # noqa: F401  (registers on import)
+    import audit.policy._builtin_metrics  # noqa: F401  (quality metrics register on import)
+    from audit.core import load_builtin_audits
+
+    load_builtin_audits()  # each audit's package registers its gate metrics

@@ -34,6 +34,7 @@ from audit.privacy._engine import (
     prepare_model,
 )
 from audit.privacy._errors import DeltaError, UnreachableEpsilonError, UnsupportedModelError
+from audit.privacy._plugin import PrivacyAudit
 from audit.privacy._transformers import PerExampleEmbeddingInputs
 from audit.result._membership import (
     AttackName,
@@ -46,6 +47,7 @@ from audit.result._membership import (
 from audit.result._privacy import PrivacySection, PrivacySpend, UtilityPoint
 
 __all__ = [
+    "PrivacyAudit",
     "AttackConfigError",
     "AttackName",
     "AttackResult",

@@ -12,6 +12,7 @@ from audit.result._privacy import PrivacySection, PrivacySpend
 from audit.result._robustness import RobustnessSection
 from audit.result._schema import (
     SCHEMA_VERSION,
+    AuditFailure,
     AuditResult,
     ConfusionCounts,
     DataInfo,
@@ -20,6 +21,7 @@ from audit.result._schema import (
     ModelInfo,
     ModelQuality,
     RunMetadata,
+    SectionRecord,
     TrainingInfo,
 )
 from audit.result._text import TextSection
@@ -27,6 +29,7 @@ from audit.result._text_models import TextModelsSection
 
 __all__ = [
     "SCHEMA_VERSION",
+    "AuditFailure",
     "AuditResult",
     "ConfusionCounts",
     "CounterfactualSection",
@@ -46,6 +49,7 @@ __all__ = [
     "PrivacySpend",
     "RobustnessSection",
     "RunMetadata",
+    "SectionRecord",
     "TextSection",
     "TextModelsSection",
     "TrainingInfo",

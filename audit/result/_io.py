@@ -10,7 +10,8 @@ from pydantic import TypeAdapter, ValidationError
 
 from audit._io import atomic_write_text
 from audit.errors import ResultFormatError
-from audit.result._schema import SCHEMA_VERSION, AuditResult
+from audit.result._migrate import LAST_MINOR, MIGRATIONS, migrate
+from audit.result._schema import SCHEMA_VERSION, WRITTEN_BY, AuditResult
 
 _ADAPTER = TypeAdapter(AuditResult)
 
@@ -20,20 +21,27 @@ def result_to_json(result: AuditResult, *, indent: int | None = 1) -> str:
     return _ADAPTER.dump_json(result, indent=indent).decode("utf-8")
 
 
-def _check_version(version: object, source: str) -> None:
+def _check_version(version: object, source: str, writer: str) -> int:
+    """The file's major version, when this reader can read it (migrating older majors)."""
     reader_major, reader_minor = map(int, SCHEMA_VERSION.split("."))
     try:
         major, minor = map(int, str(version).split("."))
     except ValueError:
-        raise ResultFormatError(source, "a schema_version like '1.0'", repr(version),
+        raise ResultFormatError(source, "a schema_version like '2.0'", repr(version),
                                 "regenerate the result with `rai-audit run`") from None
-    if major != reader_major or minor > reader_minor:
+    readable = ((major in MIGRATIONS and minor <= LAST_MINOR[major])
+                or (major == reader_major and minor <= reader_minor))
+    if not readable:
+        newer = (major, minor) > (reader_major, reader_minor)
+        by = WRITTEN_BY.get(major, writer or "a newer release")
         raise ResultFormatError(
-            source, f"schema version {reader_major}.x up to {SCHEMA_VERSION}",
-            f"schema version {version}",
-            "upgrade rai-audit to read this file" if (major, minor) > (reader_major, reader_minor)
+            source, f"schema version {reader_major}.x up to {SCHEMA_VERSION} "
+            f"(or an older major: {sorted(MIGRATIONS)})",
+            f"schema version {version}" + (f", written by rai-audit {writer}" if writer else ""),
+            f"upgrade rai-audit (to {by} or newer) to read this file" if newer
             else "regenerate the result with this version of rai-audit",
         )
+    return major
 
 
 def result_from_json(text: str | bytes, *, source: str = "result JSON") -> AuditResult:
@@ -54,7 +62,10 @@ def result_from_json(text: str | bytes, *, source: str = "result JSON") -> Audit
         raise ResultFormatError(source, "a JSON object with a 'schema_version' key",
                                 f"{type(raw).__name__} without schema_version",
                                 "pass a result.json written by `rai-audit run`")
-    _check_version(raw["schema_version"], source)
+    metadata = raw.get("metadata")
+    writer = str(metadata.get("rai_audit_version", "")) if isinstance(metadata, dict) else ""
+    major = _check_version(raw["schema_version"], source, writer)
+    raw = migrate(raw, major)
     try:
         return _ADAPTER.validate_python(raw)
     except ValidationError as exc:

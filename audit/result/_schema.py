@@ -5,28 +5,30 @@ loaded, and round-tripping through JSON exactly (NaN and infinities are written 
 "NaN" / "Infinity" so the file stays valid JSON).
 
 Versioning: ``MAJOR.MINOR``. A minor bump only adds optional fields, so a reader accepts any
-file of its own major version whose minor is not newer than its own.
+file of its own major version whose minor is not newer than its own, and migrates every older
+major it knows (:mod:`audit.result._migrate`). Bump the minor version whenever a field is added,
+the major when one is renamed, moved or removed. History: 1.0 (rai-audit 0.1: one top-level
+field per concern), 2.0 (rai-audit 0.2: ``sections`` keyed by audit slug, each a
+:class:`SectionRecord`).
+
+Sections are keyed by the slug of a registered audit (:mod:`audit.core`); their types come
+from the registry, so the schema names no concern.
 """
 
 from __future__ import annotations
 
+import math
+from dataclasses import replace
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, TypeAdapter, field_validator
 
 from audit.result._base import Interval, schema_dataclass
-from audit.result._counterfactuals import CounterfactualSection
-from audit.result._data_privacy import DataPrivacySection
-from audit.result._error_analysis import ErrorAnalysisSection
-from audit.result._explainability import ExplainabilitySection
-from audit.result._fairness import FairnessSection
 from audit.result._policy import PolicyResult
-from audit.result._privacy import PrivacySection
-from audit.result._robustness import RobustnessSection
-from audit.result._text import TextSection
-from audit.result._text_models import TextModelsSection
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "2.0"
+#: The rai-audit release that first wrote each schema major version.
+WRITTEN_BY = {1: "0.1.0", 2: "0.2.0"}
 
 @schema_dataclass
 class DataInfo:
@@ -149,24 +151,102 @@ class ModelQuality:
 
 
 @schema_dataclass
+class AuditFailure:
+    """Why an audit produced no section: the error's class, its message and, for input errors,
+    the fix it proposed."""
+
+    error_type: str
+    message: str
+    input_error: bool = False
+
+
+@schema_dataclass
+class SectionRecord:
+    """One audit's entry in the result: the fields every section shares, around the section.
+
+    ``status`` is ``ok`` (``section`` holds the audit's section type) or ``failed`` (``section``
+    is None and ``failure`` says why; the other audits and the report are still written).
+    ``seconds`` is the audit's wall time (NaN when not timed), ``seed`` the seed it ran with.
+    """
+
+    status: Literal["ok", "failed"]
+    seconds: float = math.nan
+    seed: int = 0
+    section: Any = None
+    failure: AuditFailure | None = None
+
+
+def _section_type(slug: str) -> type:
+    from audit.core import get_audit
+
+    try:
+        return get_audit(slug).section_type
+    except KeyError as exc:
+        raise ValueError(f"section {slug!r} belongs to no registered audit ({exc.args[0]}); "
+                         "import the package that registers it before reading this result"
+                         ) from None
+
+
+@schema_dataclass
 class AuditResult:
     """Everything one audit run produced. Reports and dashboards only present this.
 
-    Sections of the concerns (privacy, fairness, explainability) are ``None`` when that audit
-    was not run.
+    ``sections`` maps an audit's slug to its :class:`SectionRecord`; an audit that was not run
+    has no entry. ``result.<slug>`` is the section itself (None when absent or failed), and
+    :meth:`record` gives the record with its status and failure.
     """
 
     metadata: RunMetadata
     quality: ModelQuality | None = None
     history: tuple[EpochRecord, ...] = ()
-    privacy: PrivacySection | None = None
-    fairness: FairnessSection | None = None
-    explainability: ExplainabilitySection | None = None
-    robustness: RobustnessSection | None = None
-    text: TextSection | None = None
-    text_models: TextModelsSection | None = None
-    error_analysis: ErrorAnalysisSection | None = None
-    data_privacy: DataPrivacySection | None = None
-    counterfactuals: CounterfactualSection | None = None
+    sections: dict[str, SectionRecord] = Field(default_factory=dict)
     policy: PolicyResult | None = None
     schema_version: str = SCHEMA_VERSION
+
+    @field_validator("sections", mode="before")
+    @classmethod
+    def _typed_sections(cls, value: Any) -> Any:
+        """Validate each section with the type its audit registered."""
+        if not isinstance(value, dict):
+            return value
+        typed = {}
+        for slug, record in value.items():
+            kind = _section_type(slug)
+            if isinstance(record, dict) and isinstance(record.get("section"), dict):
+                record = {**record, "section": TypeAdapter(kind).validate_python(record["section"])}
+            elif isinstance(record, SectionRecord) and record.section is not None \
+                    and not isinstance(record.section, kind):
+                raise ValueError(f"section {slug!r} must be a {kind.__name__}, "
+                                 f"got {type(record.section).__name__}")
+            typed[slug] = record
+        return typed
+
+    def __getattr__(self, name: str) -> Any:
+        # result.<slug>: the section of a registered audit, None when it was not run or failed
+        if name.startswith("_"):
+            raise AttributeError(name)
+        from audit.core import get_audit
+
+        try:
+            get_audit(name)
+        except KeyError:
+            raise AttributeError(f"AuditResult has no field or audit section {name!r}") from None
+        record = self.__dict__.get("sections", {}).get(name)
+        return record.section if record is not None and record.status == "ok" else None
+
+    def record(self, slug: str) -> SectionRecord | None:
+        """The record of audit ``slug`` (status, seconds, failure), None when it was not run."""
+        return self.sections.get(slug)
+
+    def with_section(self, slug: str, section: Any, *, seconds: float = math.nan,
+                     seed: int | None = None) -> AuditResult:
+        """A copy with ``section`` recorded (status ``ok``) under ``slug``."""
+        record = SectionRecord(status="ok", seconds=seconds,
+                               seed=self.metadata.seed if seed is None else seed, section=section)
+        return replace(self, sections={**self.sections, slug: record})
+
+    @property
+    def failed_audits(self) -> dict[str, AuditFailure]:
+        """The audits that failed, with why."""
+        return {slug: r.failure for slug, r in self.sections.items()
+                if r.status == "failed" and r.failure is not None}

@@ -23,10 +23,12 @@ from audit.robustness._counterfactual import counterfactual_stability, with_cate
 from audit.robustness._errors import RobustnessInputError, UnknownFeatureError
 from audit.robustness._flips import flip_rate
 from audit.robustness._perturb import noise_stability, perturbation_stability
+from audit.robustness._plugin import RobustnessAudit
 from audit.robustness._text import text_counterfactual_stability
 from audit.robustness._threshold import THRESHOLD_DISPARITIES, threshold_sensitivity
 
 __all__ = [
+    "RobustnessAudit",
     "THRESHOLD_DISPARITIES",
     "CounterfactualFeature",
     "FlipRate",

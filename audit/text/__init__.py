@@ -10,7 +10,7 @@ downloaded.
 
 from audit.models._text import LSTMClassifier, PoolingClassifier, hf_classifier
 from audit.text._baselines import text_baselines
-from audit.text._config import DistillationConfig, TextDataConfig, TextModelConfig, TextModelsAuditConfig
+from audit.text._config import TextDataConfig, TextModelConfig
 from audit.text._data import TRUNCATION_POLICY, TextDataset, TextSplit, build_text_dataset, collate
 from audit.text._distill import distil, distillation_loss
 from audit.text._errors import (
@@ -24,6 +24,15 @@ from audit.text._errors import (
 )
 from audit.text._io import read_text_table
 from audit.text._load import BOOLQ_DIR, load_boolq, load_text_files
+from audit.text._pipeline import (
+    TextPipeline,
+    build_text_model,
+    load_text_dataset,
+    save_text_model,
+    text_library_versions,
+    text_predictor,
+    tokenizer_source,
+)
 from audit.text._store import load_text_model
 from audit.text._tokenizer import MINILM, load_tokenizer, minilm_path, resolve_model_dir
 from audit.text._train import (
@@ -34,11 +43,17 @@ from audit.text._train import (
 )
 
 __all__ = [
+    "TextPipeline",
+    "build_text_model",
+    "load_text_dataset",
+    "save_text_model",
+    "text_library_versions",
+    "text_predictor",
+    "tokenizer_source",
     "BOOLQ_DIR",
     "MINILM",
     "MINILM_INSTALL",
     "TRUNCATION_POLICY",
-    "DistillationConfig",
     "EmptyTextError",
     "LSTMClassifier",
     "MissingTextModelError",
@@ -48,7 +63,6 @@ __all__ = [
     "TextDataset",
     "TextEncodingError",
     "TextModelConfig",
-    "TextModelsAuditConfig",
     "TextSplit",
     "TextTooLongError",
     "TokenizerModelMismatchError",
@@ -70,10 +84,3 @@ __all__ = [
     "text_baselines",
     "train_text_model",
 ]
-
-
-def run_text_audit(*args, **kwargs):
-    """See :func:`audit.text._runner.run_text_audit` (imported lazily: it imports the runner)."""
-    from audit.text._runner import run_text_audit as run
-
-    return run(*args, **kwargs)

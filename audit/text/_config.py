@@ -1,4 +1,4 @@
-"""Config blocks of text audits (``data.text``, ``model.text``, ``audits.text_models``).
+"""Config blocks of text runs (``data.text``, ``model.text``).
 Only pydantic here: :mod:`audit.config` imports this module."""
 
 from __future__ import annotations
@@ -41,24 +41,3 @@ class TextModelConfig(_Strict):
     freeze_embeddings: bool = True
     pair_features: bool = Field(
         False, description="pooling: pool text and text_pair separately, MLP on [a, b, a*b, |a-b|]")
-
-
-class DistillationConfig(_Strict):
-    """Distil the trained model (the teacher) into a small student, audit both."""
-
-    enabled: bool = False
-    student: Literal["pooling", "lstm"] = "pooling"
-    temperature: float = Field(2.0, gt=0.0)
-    alpha: float = Field(0.5, ge=0.0, le=1.0, description="weight of the soft (teacher) loss")
-    epochs: int = Field(5, gt=0)
-    batch_size: int = Field(64, gt=0)
-    learning_rate: float = Field(1e-3, gt=0.0)
-    student_alone: bool = Field(True, description="also train the student on labels only")
-    max_accuracy_drop: float = Field(0.02, ge=0.0, description="'kept the accuracy' tolerance")
-
-
-class TextModelsAuditConfig(_Strict):
-    """Baselines and distillation of a text audit."""
-
-    baselines: bool = True
-    distillation: DistillationConfig = Field(default_factory=DistillationConfig)

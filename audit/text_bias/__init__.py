@@ -28,9 +28,11 @@ from audit.text_bias._errors import (
     UnknownSeatTestError,
 )
 from audit.text_bias._identity import AxisScores, counterfactual_fairness, group_scores, score_axes
+from audit.text_bias._plugin import TextBiasAudit
 from audit.text_bias._seat import SEAT_TESTS, SeatTest, associations, seat, seat_sentences, weat
 
 __all__ = [
+    "TextBiasAudit",
     "DEFAULT_AXES",
     "DEFAULT_SEAT_TESTS",
     "PLACEHOLDERS",

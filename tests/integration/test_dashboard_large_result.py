@@ -32,7 +32,7 @@ def _result_of(n: int, folder):
     base = make_result()
     metadata = dataclasses.replace(base.metadata,
                                    data=dataclasses.replace(base.metadata.data, n_test=n))
-    return save_result(dataclasses.replace(base, fairness=section, metadata=metadata),
+    return save_result(dataclasses.replace(base, metadata=metadata).with_section("fairness", section),
                        folder / f"rows-{n}" / "result.json")
 
 

@@ -77,5 +77,5 @@ def test_census_result_round_trip_and_report(ea_run):
     result = ea_run.result
     assert result_from_json(result_to_json(result)) == result
     html = render_report(result)
-    assert 'id="error-analysis"' in html and "error tree" in html
+    assert 'id="error_analysis"' in html and "error tree" in html
     assert result.error_analysis.analyses[0].cohorts[0].text.split(" and ")[0] in html

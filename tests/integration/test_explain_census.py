@@ -54,7 +54,7 @@ def test_rows_groups_and_result_round_trip(section, census_run):
     assert {"true positive", "false negative", "borderline"} <= kinds
     assert {g.sensitive_feature for g in section.groups} == {"sex", "race", "age"}
     assert any(g.small for g in section.groups)  # small race groups are flagged, not hidden
-    result = dataclasses.replace(census_run.result, explainability=section)
+    result = census_run.result.with_section("explainability", section)
     text = result_to_json(result)
     assert result_to_json(result_from_json(text)) == text
 
@@ -62,5 +62,5 @@ def test_rows_groups_and_result_round_trip(section, census_run):
 def test_report_shows_the_section(section, census_run):
     from reports import render_report
 
-    html = render_report(dataclasses.replace(census_run.result, explainability=section))
+    html = render_report(census_run.result.with_section("explainability", section))
     assert "Trust checks" in html and "possible prox" in html

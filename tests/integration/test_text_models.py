@@ -53,7 +53,7 @@ def test_pooling_audit_on_boolq_renders(tmp_path):
     reloaded = (predict_text_proba(model, run.dataset.test) >= 0.5) == run.dataset.test.y
     assert reloaded.mean() == result.quality.accuracy and len(tokenizer) == 30522
     html = write_report(result, tmp_path / "report.html").read_text()
-    assert 'id="text-models"' in html and "bow logistic regression" in html
+    assert 'id="text_models"' in html and "bow logistic regression" in html
 
 
 @pytest.mark.slow

@@ -81,12 +81,9 @@ def test_a_result_without_audits_gives_not_run_numbers_and_infinite_epsilon():
 
 
 def test_private_run_with_attacks_and_fairness():
-    result = dataclasses.replace(
-        make_result(),
-        privacy=PrivacySection(spend=spend(), membership=membership(
+    result = make_result().with_section("privacy", PrivacySection(spend=spend(), membership=membership(
             attack("loss", 0.53, 0.51, 0.55), attack("lira_online", 0.61, 0.58, 0.64),
-            attack("lira_offline", NAN))),
-        fairness=fairness())
+            attack("lira_offline", NAN)))).with_section("fairness", fairness())
     (row,) = compare_runs([result])
     assert row.private and (row.epsilon, row.delta, row.accountant) == (1.5, 1e-6, "prv")
     assert (row.attack, row.attack_auc, row.attack_auc_low, row.attack_auc_high) == \
@@ -98,9 +95,7 @@ def test_private_run_with_attacks_and_fairness():
 
 
 def test_undefined_metrics_are_nan_not_not_run():
-    result = dataclasses.replace(
-        make_result(), privacy=PrivacySection(membership=membership(attack("loss", NAN))),
-        fairness=FairnessSection(partitions=(partition("sex", [group("a", 0.3, small=True)],
+    result = make_result().with_section("privacy", PrivacySection(membership=membership(attack("loss", NAN)))).with_section("fairness", FairnessSection(partitions=(partition("sex", [group("a", 0.3, small=True)],
                                                        [disparity(NAN)]),)))
     (row,) = compare_runs([result])
     assert math.isnan(row.attack_auc) and row.attack == "loss"
@@ -119,9 +114,9 @@ def test_private_run_without_spend_has_unknown_epsilon_and_no_quality():
 
 def test_frontier_has_run_and_curve_points_with_non_private_at_the_right_edge():
     curve = (point(1.0, 0.80, 0.05), point(8.0, 0.84, 0.12), point(math.inf, 0.85, 0.18))
-    private = dataclasses.replace(make_result(), privacy=PrivacySection(
+    private = make_result().with_section("privacy", PrivacySection(
         spend=spend(epsilon=2.0), utility_curve=curve))
-    public = dataclasses.replace(make_result(), fairness=fairness())
+    public = make_result().with_section("fairness", fairness())
     rows = compare_runs([private, public])
     points = frontier_points(rows, ["dp/result.json", "plain/result.json"])
     edge = NON_PRIVATE_EDGE_FACTOR * 8.0

@@ -24,7 +24,7 @@ PAGES = {"Overview": "pages/overview.py", "Training": "pages/training.py",
          "Privacy": "pages/privacy.py", "Fairness": "pages/fairness.py",
          "Explainability": "pages/explainability.py", "Compare runs": "pages/compare.py",
          "Run sample audits": "pages/run_samples.py", "Data privacy": "pages/data_privacy.py",
-         "Text": "pages/text.py", "Counterfactuals": "pages/counterfactuals.py",
+         "Text": "pages/text_bias.py", "Counterfactuals": "pages/counterfactuals.py",
          "Error analysis": "pages/error_analysis.py", "Robustness": "pages/robustness.py"}
 NEEDS_A_RESULT = [page for page in PAGES if page != "Run sample audits"]
 
@@ -162,8 +162,8 @@ BAD_FILES = {
     "empty": (lambda text: "", "invalid JSON"),
     "not json": (lambda text: "<html>not json</html>", "invalid JSON"),
     "a list": (lambda text: "[1, 2]", "schema_version"),
-    "future major": (_version("2.0"), "upgrade rai-audit"),
-    "future minor": (_version("1.99"), "upgrade rai-audit"),
+    "future major": (_version("3.0"), "upgrade rai-audit"),
+    "future minor": (_version("2.99"), "upgrade rai-audit"),
     "garbage version": (_version("one"), "schema_version like"),
     "wrong type": (_wrong_type, "metadata.seed"),
     "deeply nested": (lambda text: "[" * 100_000 + "]" * 100_000, "result.json"),
@@ -235,8 +235,8 @@ def _private_result():
     base = make_result()
     meta = dataclasses.replace(base.metadata, run_name="dp *run* <b>x</b>",
                                created_at="2026-02-02T00:00:00+00:00")
-    return dataclasses.replace(base, metadata=meta,
-                               privacy=PrivacySection(spend=spend, utility_curve=curve))
+    return dataclasses.replace(base, metadata=meta).with_section(
+        "privacy", PrivacySection(spend=spend, utility_curve=curve))
 
 
 @pytest.fixture

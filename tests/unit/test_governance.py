@@ -63,7 +63,7 @@ def test_privacy_measures_come_from_the_result():
     text = render_technical_documentation(make_result())
     assert "not used: the model carries no formal privacy guarantee" in text
     assert "- **Data scan:** not run in this audit" in text
-    dp = replace(make_result(), privacy=PrivacySection(spend=_spend()))
+    dp = make_result().with_section("privacy", PrivacySection(spend=_spend()))
     text = render_technical_documentation(dp)
     assert "epsilon 2.500 at delta 1e-05 (prv accountant), noise multiplier 0.900, clipping norm 1" in text
 

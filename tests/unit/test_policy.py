@@ -131,7 +131,7 @@ def test_fairness_gates_read_the_fairness_section():
     import pandas as pd
 
     section = audit_fairness(y, scores, pd.DataFrame({"sex": sex}), random_state=0)
-    result = replace(make_result(), fairness=section)
+    result = make_result().with_section("fairness", section)
     disparity = next(d for d in section.partitions[0].disparities
                      if d.name == "demographic_parity_ratio")
     gate = evaluate_gate(result, GateConfig(metric="fairness.demographic_parity_ratio[sex]", min=0.8))

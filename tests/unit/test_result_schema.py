@@ -73,7 +73,7 @@ def test_truncated_file_is_refused_with_fix(tmp_path):
 
 def test_future_major_version_is_refused():
     raw = json.loads(result_to_json(make_result()))
-    raw["schema_version"] = "2.0"
+    raw["schema_version"] = "3.0"
     with pytest.raises(ResultFormatError, match="upgrade rai-audit"):
         result_from_json(json.dumps(raw))
 

@@ -53,7 +53,7 @@ def test_policy_metrics_read_the_section(table, model):
 
     section = run_audit(table, model, CounterfactualAuditConfig(enabled=True, n_per_row=2,
                                                                 min_group_size=5), 0)
-    result = dataclasses.replace(make_result(), counterfactuals=section)
+    result = make_result().with_section("counterfactuals", section)
     gap = resolve_metric(result, "counterfactuals.recourse_gap[sex]")
     expected = next(g for g in section.gaps if g.measure == "mean_cost")
     assert gap.value == expected.value and gap.interval == expected.interval

@@ -25,7 +25,7 @@ def _result():
                           "note": ["call 415-555-0132", "ok", "x@y.org", "ok"] * 3})
     section = scan_table(frame, [EVIL, "age"], sensitive="y", k_target=3, text_columns=["note"],
                          max_suppression=0.5, source=EVIL)
-    return result_from_json(result_to_json(replace(make_result(), data_privacy=section)))
+    return result_from_json(result_to_json(make_result().with_section("data_privacy", section)))
 
 
 def _run(result) -> AppTest:

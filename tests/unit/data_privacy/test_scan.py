@@ -50,14 +50,14 @@ def test_default_quasi_identifiers_skip_ids_and_constant_columns():
 
 def test_section_round_trips_and_renders(census_scan):
     section, _ = census_scan
-    result = replace(make_result(), data_privacy=section)
+    result = make_result().with_section("data_privacy", section)
     again = result_from_json(result_to_json(result))
     assert again.data_privacy == section
     assert result_to_json(again) == result_to_json(result)
     from reports import render_report
 
     html = render_report(again)
-    assert 'id="data-privacy"' in html and 'href="#data-privacy"' in html
+    assert 'id="data_privacy"' in html and 'href="#data_privacy"' in html
     assert "k = 1" in html and "Generalisation reaching k = 5" in html
     assert "The table is 1-anonymous" in html
     empty = render_report(make_result())
@@ -72,7 +72,7 @@ def test_user_strings_are_escaped_in_the_report():
                          source=evil)
     from reports import render_report
 
-    html = render_report(replace(make_result(), data_privacy=section))
+    html = render_report(make_result().with_section("data_privacy", section))
     assert evil not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 
 
@@ -80,7 +80,7 @@ def test_policy_metrics(census_scan):
     from audit.policy import resolve_metric
 
     section, _ = census_scan
-    result = replace(make_result(), data_privacy=section)
+    result = make_result().with_section("data_privacy", section)
     assert resolve_metric(result, "data_privacy.k_anonymity").value == 1.0
     assert resolve_metric(result, "data_privacy.unique_share").value == pytest.approx(20_593 / 48_842)
     assert resolve_metric(result, "data_privacy.l_diversity").value == 1.0
@@ -115,7 +115,8 @@ def test_runner_scans_before_training(monkeypatch):
         pass
 
     calls = []
-    import audit.data_privacy as dp
+    import audit.data_privacy._audit as dp
+    import audit.pipelines
 
     monkeypatch.setattr(dp, "scan_for_config", lambda c: calls.append("scan") or section)
 
@@ -123,7 +124,7 @@ def test_runner_scans_before_training(monkeypatch):
         calls.append("fit")
         raise Stop
 
-    monkeypatch.setattr(runner, "fit", no_training)
+    monkeypatch.setattr(audit.pipelines.TabularPipeline, "fit", no_training)
     with pytest.raises(Stop):
         runner.run_audit(cfg, progress=False)
     assert calls == ["scan", "fit"]
@@ -171,6 +172,6 @@ def test_headline_reports_the_scan(census_scan):
     from audit.runner import headline
 
     section, _ = census_scan
-    lines = headline(replace(make_result(), data_privacy=section))
+    lines = headline(make_result().with_section("data_privacy", section))
     line = next(x for x in lines if x.startswith("data privacy:"))
     assert "k = 1 on 8 quasi-identifiers, 42.2% of rows unique; k = 5 reached" in line

@@ -109,7 +109,7 @@ def test_config_refuses_unknown_metric_in_yaml(tmp_path):
 def result_with(section):
     from tests.unit.test_result_schema import make_result
 
-    return dataclasses.replace(make_result(), error_analysis=section)
+    return make_result().with_section("error_analysis", section)
 
 
 def test_result_round_trip_and_policy_metrics(section):
@@ -127,8 +127,9 @@ def test_result_round_trip_and_policy_metrics(section):
     fnr = resolve_metric(result, "error_analysis.worst_cohort_difference[false_negative_rate]")
     assert fnr.value == max(c.difference for c in section.analysis("false_negative_rate").cohorts
                             if c.significant)
-    assert resolve_metric(dataclasses.replace(result, error_analysis=None),
-                          "error_analysis.worst_cohort_error_rate") is None
+    from tests.unit.test_result_schema import make_result
+
+    assert resolve_metric(make_result(), "error_analysis.worst_cohort_error_rate") is None
 
 
 def test_report_section_escapes_feature_and_value_names():
@@ -140,7 +141,7 @@ def test_report_section_escapes_feature_and_value_names():
     assert any(EVIL in c.text for c in sec.analyses[0].cohorts)
     html = render_report(result_with(sec))
     assert EVIL not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
-    assert 'id="error-analysis"' in html and 'href="#error-analysis"' in html
+    assert 'id="error_analysis"' in html and 'href="#error_analysis"' in html
     assert 'class="ea-tree"' in html and "Error analysis" in html
     empty = render_report(result_with(None))
     assert "The error analysis was not run in this audit." in empty

@@ -12,8 +12,8 @@ from audit.data import build_tabular_dataset
 from audit.explain import ExplainabilityAuditConfig, run_audit
 from audit.models import TabularMLP
 from audit.result import AuditResult, EpochRecord
-from reports import _explainability_view
 from reports._render import _ENV
+from reports.sections import explainability as _explainability_view
 from tests.unit.explain.conftest import make_frame
 
 EVIL = "<script>alert(1)</script>"
@@ -43,7 +43,7 @@ def _history():
 
 
 def render_section(result) -> str:
-    return _ENV.get_template("_explainability.html.j2").render(
+    return _ENV.get_template("sections/explainability.html.j2").render(
         r=result, **_explainability_view.context(result))
 
 
@@ -69,7 +69,7 @@ def test_full_report_with_the_section(evil_section):
     from reports import render_report
     from tests.unit.test_result_schema import make_result
 
-    html = render_report(dataclasses.replace(make_result(), explainability=evil_section))
+    html = render_report(make_result().with_section("explainability", evil_section))
     assert EVIL not in html and "Trust checks" in html
 
 

@@ -10,7 +10,7 @@ import pytest
 from audit.fairness import FairnessAuditConfig, audit_fairness
 from audit.result import EpochRecord, result_from_json, result_to_json
 from reports import render_report
-from reports._fairness_view import context
+from reports.sections.fairness import context
 from tests.unit.fairness._data import synthetic
 from tests.unit.test_result_schema import make_result
 
@@ -27,7 +27,7 @@ def _result(evil=False):
     history = tuple(EpochRecord(e, {"train/loss": 1 / e, **{
         f"fairness/accuracy[sex={n}]": 0.7 + 0.01 * e for n in names},
         "fairness/demographic_parity_difference[sex]": 0.2 - 0.01 * e}) for e in (1, 2, 3))
-    return dataclasses.replace(make_result(), fairness=section, history=history)
+    return dataclasses.replace(make_result(), history=history).with_section("fairness", section)
 
 
 def test_report_section_shows_tables_charts_verdicts_and_reading():

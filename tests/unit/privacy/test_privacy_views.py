@@ -40,7 +40,7 @@ def privacy_result(tmp_path_factory):
     plain = dataclasses.replace(point, target_epsilon=math.inf, epsilon=math.inf, accuracy=0.85)
     section = PrivacySection(spend=run.privacy, membership=membership,
                              utility_curve=(point, plain), notes=privacy_notes(run.privacy, membership))
-    result = dataclasses.replace(make_result(), privacy=section, history=run.history)
+    result = dataclasses.replace(make_result(), history=run.history).with_section("privacy", section)
     path = save_result(result, tmp_path_factory.mktemp("privacy") / "run" / "result.json")
     return load_result(path), path
 

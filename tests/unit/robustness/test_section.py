@@ -26,7 +26,7 @@ def section(adult, scorer):
 def result(section):
     text = text_counterfactual_stability(lambda t: [0.9 if "x" in s else 0.1 for s in t],
                                          ["a {term}", "b {term}"], ["x", "y"])
-    return replace(make_result(), robustness=replace(section, text=text))
+    return make_result().with_section("robustness", replace(section, text=text))
 
 
 def test_section_contents(section, adult):
@@ -87,7 +87,7 @@ def test_report_shows_the_section_and_escapes_names(result):
     evil = "<script>alert(1)</script>"
     cf = result.robustness.counterfactual[0]
     bad = replace(cf, feature=evil, by_change=tuple(replace(f, label=evil) for f in cf.by_change))
-    html = render_report(replace(result, robustness=replace(
+    html = render_report(result.with_section("robustness", replace(
         result.robustness, counterfactual=(bad,), reading=(evil,))))
     assert evil not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 
@@ -112,11 +112,11 @@ def test_runner_wires_the_concern_and_the_sample_config_enables_it(adult):
     from audit.config import load_config
     from audit.models import build_model
     from audit.robustness import run_audit
-    from audit.runner import _enabled_concerns
+    from audit.runner import enabled_audits
 
     cfg = load_config("sample_models/census_income/audit.yaml")
     assert cfg.audits.robustness.enabled and cfg.audits.robustness.numeric_shifts == {"age": [-10.0, 10.0]}
-    assert "robustness" in [name for name, _, _ in _enabled_concerns(cfg)]
+    assert "robustness" in [a.slug for a, _ in enabled_audits(cfg)]
     torch.manual_seed(0)
     model = build_model("mlp", input_width=adult.n_features, hidden_sizes=[8])
     threads = torch.get_num_threads()

@@ -12,7 +12,7 @@ from audit.result._text_models import (
     TextModelSummary,
 )
 from reports import render_report
-from reports._text_models_view import context
+from reports.sections.text_models import context
 from tests.unit.test_result_schema import make_result
 
 EVIL = "<script>alert(1)</script>"
@@ -39,7 +39,7 @@ def _section() -> TextModelsSection:
 
 
 def test_view_lists_models_baselines_and_gaps():
-    view = context(replace(make_result(), text_models=_section()))["text_models_view"]
+    view = context(make_result().with_section("text_models", _section()))["text_models_view"]
     assert [m["role"] for m in view["models"]] == ["teacher (audited model)", "distilled student"]
     assert view["models"][1]["agreement"] == "90.0%" and view["models"][1]["gaps"] == ["0.050"]
     assert view["baselines"][0]["accuracy"] == "62.0%"
@@ -47,6 +47,6 @@ def test_view_lists_models_baselines_and_gaps():
 
 
 def test_report_renders_the_section_escaped():
-    html = render_report(replace(make_result(), text_models=_section()))
-    assert 'id="text-models"' in html and "The student kept it." in html
+    html = render_report(make_result().with_section("text_models", _section()))
+    assert 'id="text_models"' in html and "The student kept it." in html
     assert EVIL not in html and "&lt;script&gt;" in html

@@ -12,8 +12,8 @@ import pytest
 
 from audit.result import result_from_json, result_to_json
 from audit.text_bias import TextBiasConfig, audit_text_model, hf_predict_proba
-from reports import _text_view
 from reports._render import _ENV
+from reports.sections import text_bias as _text_view
 
 EVIL = "<script>alert(1)</script>"
 CONFIG = TextBiasConfig(enabled=True, axes=("names_gender",), max_descriptors_per_group=2, template_label=0,
@@ -58,16 +58,16 @@ def test_section_round_trips_through_json_and_feeds_policy_metrics(section):
     from audit.policy._metrics import resolve_metric
     from tests.unit.test_result_schema import make_result
 
-    result = dataclasses.replace(make_result(), text=section)
+    result = make_result().with_section("text_bias", section)
     back = result_from_json(result_to_json(result))
     assert result_to_json(back) == result_to_json(result)  # exact (NaN deltas compare unequal as objects)
-    assert back.text.axes == section.axes and back.text.seat == section.seat
-    flip = resolve_metric(back, "text.counterfactual_token_flip_rate[names_gender]")
+    assert back.text_bias.axes == section.axes and back.text_bias.seat == section.seat
+    flip = resolve_metric(back, "text_bias.counterfactual_token_flip_rate[names_gender]")
     assert flip.value == section.axes[0].flip_rate and flip.interval == section.axes[0].flip_interval
-    assert resolve_metric(back, "text.seat_effect_size").value == abs(section.seat[0].effect_size)
-    assert resolve_metric(back, "text.error_rate_gap").value == max(a.error_rate_gap for a in section.axes)
-    assert resolve_metric(back, "text.group_score_gap[evil]").value == section.axes[1].group_gap
-    assert resolve_metric(make_result(), "text.counterfactual_token_flip_rate") is None
+    assert resolve_metric(back, "text_bias.seat_effect_size").value == abs(section.seat[0].effect_size)
+    assert resolve_metric(back, "text_bias.error_rate_gap").value == max(a.error_rate_gap for a in section.axes)
+    assert resolve_metric(back, "text_bias.group_score_gap[evil]").value == section.axes[1].group_gap
+    assert resolve_metric(make_result(), "text_bias.counterfactual_token_flip_rate") is None
 
 
 def test_word_styles_come_from_numbers_only():
@@ -79,7 +79,7 @@ def test_word_styles_come_from_numbers_only():
 
 
 def test_report_section_escapes_user_text_and_colours_words(section):
-    html = _ENV.get_template("_text.html.j2").render(**_text_view.context(SimpleNamespace(text=section)))
+    html = _ENV.get_template("sections/text_bias.html.j2").render(**_text_view.context(SimpleNamespace(text_bias=section)))
     assert EVIL not in html
     outside_charts = re.sub(r'<script type="application/json" class="rai-chart">[^<]*</script>', "", html)
     assert "<script" not in outside_charts  # the chart blocks hold JSON with every "<" escaped
@@ -98,29 +98,29 @@ def test_report_draws_the_flip_rate_recorded_during_training(section):
 
     history = tuple(EpochRecord(epoch=e, metrics={"text/counterfactual_token_flip_rate[names_gender]": e / 10})
                     for e in (1, 2, 3))
-    html = _ENV.get_template("_text.html.j2").render(
-        **_text_view.context(SimpleNamespace(text=section, history=history)))
+    html = _ENV.get_template("sections/text_bias.html.j2").render(
+        **_text_view.context(SimpleNamespace(text_bias=section, history=history)))
     assert "Counterfactual token flip rate during training" in html
     assert _text_view.history_chart(SimpleNamespace(history=())) is None
 
 
 def test_report_without_the_section_and_the_full_report(section):
-    html = _ENV.get_template("_text.html.j2").render(**_text_view.context(SimpleNamespace(text=None)))
+    html = _ENV.get_template("sections/text_bias.html.j2").render(**_text_view.context(SimpleNamespace(text_bias=None)))
     assert "was not run" in html
     from reports import render_report
     from tests.unit.test_result_schema import make_result
 
-    full = render_report(dataclasses.replace(make_result(), text=section))
-    assert 'href="#text"' in full and 'id="text"' in full and EVIL not in full
+    full = render_report(make_result().with_section("text_bias", section))
+    assert 'href="#text_bias"' in full and 'id="text_bias"' in full and EVIL not in full
 
 
 def test_dashboard_page_presents_the_section(section):
     pytest.importorskip("streamlit")
     from streamlit.testing.v1 import AppTest
 
-    page = Path(__file__).resolve().parents[3] / "dashboards" / "pages" / "text.py"
+    page = Path(__file__).resolve().parents[3] / "dashboards" / "pages" / "text_bias.py"
     at = AppTest.from_file(str(page), default_timeout=60)
-    at.session_state["result"] = SimpleNamespace(text=section, history=())
+    at.session_state["result"] = SimpleNamespace(text_bias=section, history=())
     at.run()
     assert not at.exception, at.exception
     assert [h.value for h in at.subheader] == ["Counterfactual token fairness", "Scores by identity group",
@@ -134,8 +134,8 @@ def test_dashboard_page_without_the_section():
     pytest.importorskip("streamlit")
     from streamlit.testing.v1 import AppTest
 
-    page = Path(__file__).resolve().parents[3] / "dashboards" / "pages" / "text.py"
+    page = Path(__file__).resolve().parents[3] / "dashboards" / "pages" / "text_bias.py"
     at = AppTest.from_file(str(page), default_timeout=60)
-    at.session_state["result"] = SimpleNamespace(text=None, history=())
+    at.session_state["result"] = SimpleNamespace(text_bias=None, history=())
     at.run()
     assert not at.exception and "not run" in at.info[0].value

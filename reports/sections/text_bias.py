@@ -71,7 +71,7 @@ def context(result: AuditResult) -> dict[str, Any]:
     >>> context(result)["text_sec"] is None  # doctest: +SKIP
     True
     """
-    section = getattr(result, "text", None)
+    section = result.text_bias
     if section is None:
         return {"text_sec": None, "text_view": None}
     axes = []

@@ -1,6 +1,6 @@
 """Text: identity-term bias of a text classifier, SEAT on its encoder, and word attributions.
 
-Presents ``result.text`` (computed by :mod:`audit.text_bias`); computes nothing heavy. Words are
+Presents ``result.text_bias`` (computed by :mod:`audit.text_bias`); computes nothing heavy. Words are
 user data: they are shown as dataframe cells (never as HTML), coloured by a style computed from
 the attribution numbers only.
 """
@@ -9,10 +9,10 @@ import pandas as pd
 import streamlit as st
 
 from dashboards._state import fmt_num, fmt_pct, md_escape, section_or_stop
-from reports._text_view import word_styles
+from reports.sections.text_bias import word_styles
 
 st.header("Text")
-result, section = section_or_stop("text", "The text-bias audit was not run for this result.")
+result, section = section_or_stop("text_bias", "The text-bias audit was not run for this result.")
 
 st.caption(f"{section.n_sentences:,} template sentences in which only an identity term changes; scores are the "
            f"probability of the positive class (positive at >= {section.threshold}).")

@@ -1,17 +1,15 @@
-"""The text runner's pieces: config checks, raw-text predictor, and the text-bias hook."""
+"""The text pipeline's pieces: config checks, raw-text predictor, and the text-bias audit."""
 
 from __future__ import annotations
-
-from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
 from audit.config import parse_config
+from audit.core import AuditContext, get_audit
 from audit.errors import ConfigError
 from audit.models import PoolingClassifier
-from audit.text import predict_text_proba
-from audit.text._runner import _text_bias_section, load_text_dataset, text_predictor
+from audit.text import load_text_dataset, predict_text_proba, text_predictor
 
 
 def _cfg(tmp_path, reviews, **model):
@@ -48,14 +46,13 @@ def test_raw_text_predictor_equals_dataset_predictions(review_dataset, tokenizer
                                rtol=1e-6)
 
 
-def test_text_bias_hook_runs_when_enabled(review_dataset, tokenizer):
+def test_text_bias_audit_runs_on_a_text_context(review_dataset, tokenizer):
     from audit.text_bias import TextBiasConfig
 
     model = PoolingClassifier(review_dataset.vocab_size, 8, 8).eval()
-    off = SimpleNamespace(audits=SimpleNamespace(), seed=0)
-    assert _text_bias_section(off, model, tokenizer, review_dataset) is None
     bias = TextBiasConfig(enabled=True, seat=False, attributions=False, axes=("names_gender",),
                           max_templates=2, n_bootstrap=20)
-    on = SimpleNamespace(audits=SimpleNamespace(text_bias=bias), seed=0)
-    section = _text_bias_section(on, model, tokenizer, review_dataset)
+    ctx = AuditContext(modality="text", seed=0, dataset=review_dataset, model=model,
+                       extras={"tokenizer": tokenizer})
+    section = get_audit("text_bias").run(ctx, bias)
     assert section.axes and section.axes[0].axis == "names_gender"

@@ -1,0 +1,40 @@
+"""The data privacy scan's implementation of the audit contract (:mod:`audit.core`)."""
+
+from __future__ import annotations
+
+import audit.data_privacy._policy_metrics  # noqa: F401  (registers the gate metrics)
+from audit.core import Audit, AuditContext, register_audit
+from audit.data_privacy._config import DataPrivacyAuditConfig
+from audit.result._data_privacy import DataPrivacySection
+
+
+class DataPrivacyAudit(Audit):
+    """Re-identification risk of the raw table, before training."""
+
+    slug = "data_privacy"
+    title = "Data privacy"
+    description = ("k-anonymity, l-diversity, unique records and a generalisation that reaches "
+                   "the target k, on the raw table before training; personal data in text")
+    config_type = DataPrivacyAuditConfig
+    section_type = DataPrivacySection
+    modalities = ("tabular",)
+    phase = "data"
+    cost = 5
+    position = 10
+
+    def run(self, ctx: AuditContext, config: DataPrivacyAuditConfig) -> DataPrivacySection:
+        from audit.data_privacy._audit import run_audit, scan_for_config
+
+        if ctx.config is not None:  # the table as read from disk, dropped columns included
+            return scan_for_config(ctx.config)
+        return run_audit(ctx.dataset, None, config, ctx.seed)
+
+    def headline(self, section: DataPrivacySection) -> list[str]:
+        a, g = section.anonymity, section.generalisation
+        return [f"data privacy: k = {a.k} on {len(a.quasi_identifiers)} quasi-identifiers, "
+                f"{a.unique_share:.1%} of rows unique"
+                + (f"; k = {g.k_target} {'reached' if g.reached else 'NOT reached'} with NCP "
+                   f"{g.ncp:.3f}, {g.suppressed_share:.2%} rows suppressed" if g is not None else "")]
+
+
+AUDIT = register_audit(DataPrivacyAudit())

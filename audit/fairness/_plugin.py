@@ -1,0 +1,59 @@
+"""The fairness audit's implementation of the audit contract (:mod:`audit.core`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import audit.fairness._policy_metrics  # noqa: F401  (registers the gate metrics)
+from audit.core import Audit, AuditContext, register_audit
+from audit.errors import ConfigError, Problem
+from audit.fairness._config import FairnessAuditConfig
+from audit.result._fairness import FairnessSection
+
+
+class FairnessAudit(Audit):
+    """Group metrics, disparities with intervals, intersections and mitigation."""
+
+    slug = "fairness"
+    title = "Fairness"
+    description = ("fairlearn metrics per sensitive group and intersection, disparities with "
+                   "intervals and verdicts, mitigation and its cost")
+    config_type = FairnessAuditConfig
+    section_type = FairnessSection
+    modalities = ("tabular", "text")
+    cost = 20
+    position = 30
+
+    def problems(self, ctx: AuditContext, config: FairnessAuditConfig) -> list[Problem]:
+        found = []
+        if ctx.modality != "tabular" and config.mitigation.enabled:
+            found.append(Problem(ConfigError, "audits.fairness.mitigation.enabled",
+                                 "false for text data (mitigation retrains tabular models)",
+                                 "true", "set audits.fairness.mitigation.enabled: false"))
+        if not list(config.sensitive_features or ctx.dataset.sensitive_features):
+            found.append(Problem(ConfigError, "audits.fairness.sensitive_features",
+                                 "at least one sensitive feature to compare groups of",
+                                 "none (and none in data.sensitive_features)",
+                                 "list the group columns in data.sensitive_features"))
+        return found
+
+    def callbacks(self, ctx: AuditContext, config: FairnessAuditConfig) -> list[Any]:
+        if ctx.modality != "tabular":
+            return []
+        from audit.fairness._audit import training_callbacks
+
+        return training_callbacks(ctx.dataset, config, ctx.seed)
+
+    def run(self, ctx: AuditContext, config: FairnessAuditConfig) -> FairnessSection:
+        if ctx.modality == "tabular":
+            from audit.fairness._audit import run_audit
+
+            return run_audit(ctx.dataset, ctx.model, config, ctx.seed)
+        from audit.fairness._audit import audit_fairness
+
+        test = ctx.dataset.test
+        return audit_fairness(test.y, ctx.test_scores(), test.sensitive, config=config,
+                              positive_label=ctx.dataset.positive_label, random_state=ctx.seed)
+
+
+AUDIT = register_audit(FairnessAudit())

@@ -1,0 +1,162 @@
+"""What the runner needs from each kind of data: load, build, train, score, save, describe.
+
+One :class:`Pipeline` per modality; the runner (:mod:`audit.runner`) is the same for all. The
+tabular pipeline is here; the text pipeline is :class:`audit.text.TextPipeline`.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import platform
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+import pandas as pd
+
+from audit.core import Modality
+from audit.data import TabularDataset, build_tabular_dataset, load_adult
+from audit.data._tabular import DataSource
+from audit.errors import ConfigError
+from audit.result import DataInfo
+
+_VERSIONED = ("torch", "opacus", "fairlearn", "captum", "scikit-learn", "numpy", "pandas")
+
+
+def library_versions(names: tuple[str, ...] = _VERSIONED) -> dict[str, str]:
+    """Versions of Python and the libraries whose numbers the audit relies on."""
+    versions = {"python": platform.python_version()}
+    for name in names:
+        try:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+class Pipeline(Protocol):
+    """The modality-specific half of a run."""
+
+    modality: Modality
+
+    def load(self, config: Any) -> tuple[Any, dict[str, Any]]:
+        """The dataset and modality extras (e.g. the tokenizer)."""
+
+    def build(self, config: Any, dataset: Any, extras: dict[str, Any]) -> Any:
+        """A fresh, untrained model of the configured architecture."""
+
+    def fit(self, model: Any, dataset: Any, config: Any, *, callbacks: list, progress: bool,
+            extras: dict[str, Any]) -> Any:
+        """Train ``model`` with the config's training settings; a TrainingRun."""
+
+    def predict(self, model: Any, split: Any, dataset: Any) -> np.ndarray:
+        """P(positive class) for each row of ``split``."""
+
+    def save(self, model: Any, directory: Path, config: Any, dataset: Any,
+             extras: dict[str, Any]) -> Path:
+        """Write the trained model (safetensors) into ``directory``."""
+
+    def data_info(self, dataset: Any) -> DataInfo:
+        """The data half of the model card."""
+
+    def versions(self) -> dict[str, str]:
+        """Library versions to record."""
+
+
+def load_dataset(config: Any) -> TabularDataset:
+    """Load the table named by ``config.data`` (loaders ``adult`` and ``csv``)."""
+    data = config.data
+    if data.loader == "adult":
+        return load_adult(data.path, sensitive_features=data.sensitive_features,
+                          sensitive_bins=data.sensitive_bins or None,
+                          use_sensitive_as_features=data.use_sensitive_as_features,
+                          validation_fraction=data.validation_fraction, seed=config.seed)
+    missing = [k for k in ("train_path", "test_path") if getattr(data, k) is None]
+    if missing:
+        raise ConfigError(f"data.{missing[0]}", "a CSV path when data.loader is 'csv'", "nothing",
+                          f"add data.{missing[0]}: path/to/file.csv to the config")
+    frames = []
+    for key in ("train_path", "test_path"):
+        path = getattr(data, key)
+        if not Path(path).is_file():
+            raise ConfigError(f"data.{key}", "an existing CSV file", str(path), "check the path")
+        frames.append(pd.read_csv(path))
+    return build_tabular_dataset(
+        frames[0], frames[1], target=data.target, positive_label=data.positive_label,
+        sensitive_features=data.sensitive_features, numeric=data.numeric,
+        categorical=data.categorical, drop_columns=data.drop_columns,
+        sensitive_bins=data.sensitive_bins, use_sensitive_as_features=data.use_sensitive_as_features,
+        validation_fraction=data.validation_fraction, seed=config.seed,
+        name=Path(data.train_path).stem, source=DataSource(name=str(data.train_path)),
+    )
+
+
+def fit_settings(config: Any) -> dict[str, Any]:
+    """The config's training settings as :func:`audit.training.fit` keywords (no privacy)."""
+    tc = config.training
+    return {"epochs": tc.epochs, "batch_size": tc.batch_size, "optimizer": tc.optimizer,
+            "learning_rate": tc.learning_rate, "weight_decay": tc.weight_decay,
+            "device": tc.device}
+
+
+class TabularPipeline:
+    """Tables (``data.loader``: ``adult`` or ``csv``) and the MLP kinds of :mod:`audit.models`."""
+
+    modality: Modality = "tabular"
+
+    def load(self, config: Any) -> tuple[TabularDataset, dict[str, Any]]:
+        return load_dataset(config), {}
+
+    def build(self, config: Any, dataset: TabularDataset, extras: dict[str, Any]) -> Any:
+        from audit.models import build_model
+
+        return build_model(config.model.kind, input_width=dataset.n_features,
+                           hidden_sizes=config.model.hidden_sizes, dropout=config.model.dropout)
+
+    def fit(self, model: Any, dataset: TabularDataset, config: Any, *, callbacks: list,
+            progress: bool, extras: dict[str, Any]) -> Any:
+        from audit.training import fit
+
+        return fit(model, dataset.train.to_torch(), validation=dataset.validation.to_torch(),
+                   seed=config.seed, privacy=config.training.privacy, callbacks=callbacks,
+                   progress=progress, **fit_settings(config))
+
+    def predict(self, model: Any, split: Any, dataset: TabularDataset) -> np.ndarray:
+        from audit.models import predict_proba
+
+        return predict_proba(model, split.X)
+
+    def save(self, model: Any, directory: Path, config: Any, dataset: TabularDataset,
+             extras: dict[str, Any]) -> Path:
+        from audit.models import save_model
+
+        return save_model(model, directory, kind=config.model.kind,
+                          extra={"preprocessing": dataset.preprocessor.to_dict()})
+
+    def data_info(self, dataset: TabularDataset) -> DataInfo:
+        ds = dataset
+        return DataInfo(
+            name=ds.name, source=ds.source.name, citation=ds.source.citation,
+            license=ds.source.license, target=ds.target, positive_label=ds.positive_label,
+            sensitive_features=ds.sensitive_features, features=tuple(ds.feature_groups),
+            n_encoded_features=ds.n_features, n_train=len(ds.train), n_validation=len(ds.validation),
+            n_test=len(ds.test), base_rate_train=float(ds.train.y.mean()),
+            base_rate_test=float(ds.test.y.mean()),
+        )
+
+    def versions(self) -> dict[str, str]:
+        return library_versions()
+
+
+def pipeline_for(config: Any) -> Pipeline:
+    """The pipeline of ``config.data.loader`` (``text``: text; otherwise tabular)."""
+    if config.data.loader == "text":
+        from audit.text import TextPipeline
+
+        return TextPipeline()
+    return TabularPipeline()
+
+
+def modality_of(config: Any) -> Modality:
+    """The modality a config audits, without loading anything."""
+    return "text" if config.data.loader == "text" else "tabular"

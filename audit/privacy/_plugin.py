@@ -1,0 +1,64 @@
+"""The privacy audit's implementation of the audit contract (:mod:`audit.core`)."""
+
+from __future__ import annotations
+
+import audit.privacy._policy_metrics  # noqa: F401  (registers the gate metrics)
+from audit.core import Audit, AuditContext, register_audit
+from audit.privacy._config import PrivacyAuditConfig
+from audit.result._privacy import PrivacySection
+
+
+class PrivacyAudit(Audit):
+    """Membership inference on the trained model and the privacy-utility curve; the DP spend
+    of a private run is recorded even when the audit is disabled."""
+
+    slug = "privacy"
+    title = "Privacy"
+    description = ("DP spend (PRV, RDP, GDP), membership-inference attacks (loss, LiRA) with "
+                   "an empirical epsilon lower bound, privacy-utility curve")
+    config_type = PrivacyAuditConfig
+    section_type = PrivacySection
+    modalities = ("tabular",)
+    cost = 100  # trains reference models: last
+    position = 20
+
+    def run(self, ctx: AuditContext, config: PrivacyAuditConfig) -> PrivacySection:
+        from audit.privacy._audit import run_audit
+
+        return run_audit(ctx.dataset, ctx.model, config, ctx.seed, spend=ctx.spend,
+                         build_model=ctx.build_model, fit_kwargs=ctx.fit_kwargs,
+                         privacy=ctx.privacy)
+
+    def free_section(self, ctx: AuditContext) -> PrivacySection | None:
+        if ctx.spend is None:
+            return None
+        from audit.privacy._audit import privacy_notes
+
+        return PrivacySection(spend=ctx.spend, notes=privacy_notes(ctx.spend, None))
+
+    def headline(self, section: PrivacySection) -> list[str]:
+        lines = []
+        spend = section.spend
+        if spend is not None:
+            others = ", ".join(f"{k} {v:.3f}" for k, v in spend.epsilons.items()
+                               if k != spend.accountant)
+            lines.append(f"privacy: epsilon {spend.epsilon:.3f} at delta {spend.delta:g} "
+                         f"({spend.accountant}; {others}), noise {spend.noise_multiplier:.3f}, "
+                         f"clip {spend.max_grad_norm:g}, {spend.grad_sample_mode}")
+        else:
+            lines.append("privacy: trained without DP (no formal guarantee)")
+        membership = section.membership
+        if membership is not None:
+            for name, attack in membership.attacks.items():
+                lines.append(f"membership inference {name}: AUC {attack.auc:.3f} "
+                             f"[{attack.auc_interval.low:.3f}, {attack.auc_interval.high:.3f}], "
+                             f"TPR@1%FPR {attack.tpr_at_fpr['0.01']:.4f}")
+            bound = membership.empirical_epsilon
+            if bound is not None:
+                lines.append(f"empirical epsilon lower bound {bound.epsilon_lower_bound:.3f} "
+                             f"({membership.empirical_epsilon_attack}, "
+                             f"{membership.confidence:.0%} confidence)")
+        return lines
+
+
+AUDIT = register_audit(PrivacyAudit())

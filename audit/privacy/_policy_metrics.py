@@ -1,0 +1,63 @@
+"""Gate metrics of the privacy audit (registered when the audit's package is imported)."""
+
+from __future__ import annotations
+
+import math
+
+from audit.policy import MetricValue, register_metric
+from audit.result import AuditResult
+
+
+@register_metric("privacy.epsilon", "DP epsilon at the run's delta (infinite when not DP)")
+def _epsilon(result: AuditResult, arg: str | None) -> MetricValue | None:
+    section = result.privacy
+    spend = section.spend if section is not None else None
+    if spend is None:
+        return MetricValue(math.inf, None, "trained without DP: no formal guarantee")
+    accountant = arg or spend.accountant
+    return MetricValue(spend.epsilons.get(accountant, math.nan), None,
+                       f"epsilon at delta {spend.delta:g} ({accountant.upper()} accountant)")
+
+
+@register_metric("privacy.delta", "DP delta of the run")
+def _delta(result: AuditResult, arg: str | None) -> MetricValue | None:
+    spend = result.privacy.spend if result.privacy is not None else None
+    return None if spend is None else MetricValue(spend.delta, None, spend.delta_rule)
+
+
+def _attacks(result: AuditResult, arg: str | None):
+    membership = result.privacy.membership if result.privacy is not None else None
+    if membership is None or not membership.attacks:
+        return []
+    if arg is not None:
+        return [membership.attacks[arg]] if arg in membership.attacks else []
+    return list(membership.attacks.values())
+
+
+@register_metric("privacy.attack_auc", "membership-inference AUC (DeLong CI); [attack] or the strongest")
+def _attack_auc(result: AuditResult, arg: str | None) -> MetricValue | None:
+    attacks = _attacks(result, arg)
+    if not attacks:
+        return None
+    worst = max(attacks, key=lambda a: a.auc)
+    return MetricValue(worst.auc, worst.auc_interval, f"{worst.name} attack AUC")
+
+
+@register_metric("privacy.attack_tpr_at_1pct_fpr",
+                 "membership-inference TPR at FPR 1% (Clopper-Pearson); [attack] or the strongest")
+def _attack_tpr(result: AuditResult, arg: str | None) -> MetricValue | None:
+    attacks = _attacks(result, arg)
+    if not attacks:
+        return None
+    worst = max(attacks, key=lambda a: a.tpr_at_fpr["0.01"])
+    return MetricValue(worst.tpr_at_fpr["0.01"], worst.tpr_at_fpr_intervals["0.01"],
+                       f"{worst.name} attack TPR at FPR 1%")
+
+
+@register_metric("privacy.empirical_epsilon", "epsilon lower bound proved by the attacks")
+def _empirical(result: AuditResult, arg: str | None) -> MetricValue | None:
+    membership = result.privacy.membership if result.privacy is not None else None
+    if membership is None or membership.empirical_epsilon is None:
+        return None
+    return MetricValue(membership.empirical_epsilon.epsilon_lower_bound, None,
+                       f"lower bound at {membership.confidence:.0%} confidence")

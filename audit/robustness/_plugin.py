@@ -1,0 +1,37 @@
+"""The robustness audit's implementation of the audit contract (:mod:`audit.core`)."""
+
+from __future__ import annotations
+
+import audit.robustness._policy_metrics  # noqa: F401  (registers the gate metrics)
+from audit.core import Audit, AuditContext, register_audit
+from audit.result._robustness import RobustnessSection
+from audit.robustness._config import RobustnessAuditConfig
+
+
+class RobustnessAudit(Audit):
+    """Counterfactual, noise, perturbation and threshold stability of the decisions."""
+
+    slug = "robustness"
+    title = "Robustness"
+    description = ("decisions flipped by changing only a sensitive attribute, by noise or one "
+                   "plausible feature change; accuracy and fairness over thresholds")
+    config_type = RobustnessAuditConfig
+    section_type = RobustnessSection
+    modalities = ("tabular",)
+    cost = 15
+    position = 80
+
+    def run(self, ctx: AuditContext, config: RobustnessAuditConfig) -> RobustnessSection:
+        from audit.robustness._audit import run_audit
+
+        return run_audit(ctx.dataset, ctx.model, config, ctx.seed)
+
+    def headline(self, section: RobustnessSection) -> list[str]:
+        if not section.counterfactual:
+            return []
+        return ["robustness: decisions flipped when only " + "; ".join(
+            f"{c.feature} changes {100 * c.overall.rate:.2f}% [{100 * c.overall.interval.low:.2f}%, "
+            f"{100 * c.overall.interval.high:.2f}%]" for c in section.counterfactual)]
+
+
+AUDIT = register_audit(RobustnessAudit())
