@@ -17,3 +17,28 @@ def open_dashboard_page(results: Path, page: str, monkeypatch):
     at.run()
     at.switch_page(f"pages/{page}.py").run()
     return at
+
+
+def open_audit_page(results: Path, slug: str, monkeypatch):
+    """The app on ``results`` switched to the page of audit ``slug``: its own page file, or
+    (for an audit without one) the generic page run with the result in session state."""
+    from streamlit.testing.v1 import AppTest
+
+    page = APP.parent / "pages" / f"{slug}.py"
+    if page.is_file():
+        return open_dashboard_page(results, slug, monkeypatch)
+    from audit.result import load_result
+
+    def generic(slug: str) -> None:
+        import streamlit as st
+
+        from audit.result import load_result
+        from dashboards._pages import generic_page
+
+        st.session_state["result"] = load_result(st.session_state["path"])
+        generic_page(slug, slug)
+
+    at = AppTest.from_function(generic, args=(slug,), default_timeout=60)
+    at.session_state["path"] = str(results)
+    load_result(results)  # a bad file fails here, with the reader's message
+    return at.run()

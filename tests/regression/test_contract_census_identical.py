@@ -1,0 +1,47 @@
+"""The audit contract changed how the census demo is run, not what it measures: every number
+of the demo's result.json written before the refactor (schema 1.0, d80cb80) is reproduced."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from audit.result import result_from_json, result_to_json
+from tests._compare import differences
+
+FIXTURE = Path(__file__).parents[1] / "fixtures" / "census_result_schema_1_0.json.gz"
+
+
+def test_a_schema_1_0_result_is_read_and_migrated():
+    raw = gzip.open(FIXTURE).read()
+    assert json.loads(raw)["schema_version"] == "1.0"
+    result = result_from_json(raw, source=FIXTURE.name)
+    assert result.schema_version == "2.0"
+    assert set(result.sections) == {"privacy", "fairness", "explainability", "robustness",
+                                    "error_analysis", "data_privacy", "counterfactuals"}
+    assert result.fairness.partitions[0].name == "sex" and result.record("fairness").status == "ok"
+    assert result.record("privacy").seconds == json.loads(raw)["metadata"]["timings"]["privacy_seconds"]
+    again = result_from_json(result_to_json(result))
+    assert result_to_json(again) == result_to_json(result)
+
+
+@pytest.mark.slow
+def test_census_demo_numbers_are_identical_to_before_the_contract(tmp_path):
+    """Run as the fixture was made: `rai-audit run` in a fresh process (torch's default thread
+    count, here 2 cores; the test session's single thread changes float reductions' order)."""
+    done = subprocess.run([sys.executable, "-m", "audit.cli", "run",
+                           "sample_models/census_income/audit.yaml", "--out", str(tmp_path),
+                           "--quiet"], capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = result_from_json((tmp_path / "result.json").read_bytes())
+    before = json.loads(result_to_json(result_from_json(gzip.open(FIXTURE).read())))
+    after = json.loads(result_to_json(result))
+    # the rai-audit version moved from 0.1.0 to 0.2.0; every measured value must be equal
+    before["metadata"]["rai_audit_version"] = after["metadata"]["rai_audit_version"]
+    before["metadata"]["library_versions"] = after["metadata"]["library_versions"]
+    assert differences(before, after) == []
