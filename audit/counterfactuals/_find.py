@@ -14,7 +14,7 @@ import torch
 from audit.counterfactuals._errors import CounterfactualError, RowsOutOfRangeError
 from audit.counterfactuals._search import SearchSettings, search
 from audit.counterfactuals._space import FeatureSpace, feature_space
-from audit.result._counterfactuals import Counterfactual, FeatureChange, RowCounterfactuals
+from audit.result import Counterfactual, FeatureChange, RowCounterfactuals
 
 if TYPE_CHECKING:  # pragma: no cover
     from audit.data import TabularDataset

@@ -48,7 +48,7 @@ from audit.data_privacy._text import (
     redact_text,
     scan_text_column,
 )
-from audit.result._data_privacy import DataPrivacySection
+from audit.result import DataPrivacySection
 
 __all__ = [
     "DataPrivacyAudit",

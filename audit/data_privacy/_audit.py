@@ -11,7 +11,7 @@ import pandas as pd
 from audit.data_privacy._config import ADULT_QUASI_IDENTIFIERS, DataPrivacyAuditConfig
 from audit.data_privacy._files import read_table
 from audit.data_privacy._scan import scan_table
-from audit.result._data_privacy import DataPrivacySection
+from audit.result import DataPrivacySection
 
 if TYPE_CHECKING:  # pragma: no cover
     from audit.config import AuditConfig

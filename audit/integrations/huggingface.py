@@ -103,7 +103,7 @@ class AuditTrainerCallback(TrainerCallback):
         self.history: list[EpochRecord] = []
         self._encoded = []
         if sensitive_features is not None:
-            from audit.fairness._inputs import binary_array, check_lengths, encode_groups, sensitive_frame
+            from audit.core import binary_array, check_lengths, encode_groups, sensitive_frame
 
             if labels is None:
                 from audit.errors import RaiAuditError
@@ -118,9 +118,8 @@ class AuditTrainerCallback(TrainerCallback):
     # --- one evaluation ---------------------------------------------------------------------
 
     def _fairness(self, model, metrics: dict[str, float], details: dict[str, Any]) -> None:
+        from audit.core import GroupCounts, partition_name
         from audit.fairness._callback import TRACKED_DISPARITIES, TRACKED_METRICS, scalar_name
-        from audit.fairness._counts import GroupCounts
-        from audit.fairness._inputs import partition_name
         from audit.text_bias._encode import hf_predict_proba
 
         predict = self.predict_proba or hf_predict_proba(model, self.tokenizer, target=self.target,

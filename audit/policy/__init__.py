@@ -3,7 +3,7 @@
 from audit.policy._config import GateConfig, PolicyConfig
 from audit.policy._evaluate import evaluate_gate, evaluate_policy, load_policy
 from audit.policy._metrics import MetricValue, available_metrics, register_metric, resolve_metric
-from audit.result._policy import GateResult, PolicyResult
+from audit.result import GateResult, PolicyResult
 
 __all__ = [
     "GateConfig",

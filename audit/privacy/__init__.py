@@ -36,15 +36,17 @@ from audit.privacy._engine import (
 from audit.privacy._errors import DeltaError, UnreachableEpsilonError, UnsupportedModelError
 from audit.privacy._plugin import PrivacyAudit
 from audit.privacy._transformers import PerExampleEmbeddingInputs
-from audit.result._membership import (
+from audit.result import (
     AttackName,
     AttackResult,
     EmpiricalEpsilon,
     GroupAttackResult,
     MembershipAudit,
+    PrivacySection,
+    PrivacySpend,
     RocCurve,
+    UtilityPoint,
 )
-from audit.result._privacy import PrivacySection, PrivacySpend, UtilityPoint
 
 __all__ = [
     "PrivacyAudit",

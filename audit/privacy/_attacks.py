@@ -53,7 +53,7 @@ from audit.privacy._attack_errors import (
 )
 from audit.privacy._empirical import check_delta, empirical_epsilon
 from audit.privacy._roc import auc_delong, fpr_key, roc_points, tpr_at_fpr
-from audit.result._membership import AttackName, AttackResult, GroupAttackResult, MembershipAudit
+from audit.result import AttackName, AttackResult, GroupAttackResult, MembershipAudit
 from audit.training._fit import check_model_input, fit, forward_logits, seed_everything
 
 __all__ = [

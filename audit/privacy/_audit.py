@@ -11,7 +11,7 @@ import numpy as np
 
 from audit.privacy._accounting import default_delta
 from audit.privacy._config import PrivacyAuditConfig, PrivacyConfig
-from audit.result._privacy import PrivacySection, PrivacySpend, UtilityPoint
+from audit.result import PrivacySection, PrivacySpend, UtilityPoint
 
 if TYPE_CHECKING:  # pragma: no cover
     import torch

@@ -6,13 +6,15 @@ from __future__ import annotations
 import math
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
+
+from audit.core import StrictConfig
 
 AccountantName = Literal["rdp", "prv", "gdp"]
 GradSampleMode = Literal["auto", "bookkeeping", "hooks", "functorch", "ew", "ghost"]
 
 
-class PrivacyConfig(BaseModel):
+class PrivacyConfig(StrictConfig):
     """How to train with DP-SGD (opacus).
 
     Give either ``noise_multiplier`` or ``target_epsilon`` (the noise is then derived from it,
@@ -47,8 +49,6 @@ class PrivacyConfig(BaseModel):
         Cryptographically secure noise (opacus secure_mode; slower, not seedable).
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
     noise_multiplier: float | None = Field(None, ge=0.0)
     target_epsilon: float | None = Field(None, gt=0.0)
     delta: float | None = None
@@ -80,7 +80,7 @@ class PrivacyConfig(BaseModel):
         return self
 
 
-class PrivacyAuditConfig(BaseModel):
+class PrivacyAuditConfig(StrictConfig):
     """The privacy audit: accounting report plus membership inference.
 
     Parameters
@@ -98,8 +98,6 @@ class PrivacyAuditConfig(BaseModel):
     confidence : float
         Confidence level of the Clopper-Pearson bounds behind the empirical epsilon.
     """
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     enabled: bool = False
     attacks: list[Literal["loss", "lira_offline", "lira_online"]] = Field(

@@ -25,7 +25,7 @@ from audit.privacy._bookkeeping import BookKeepingDPOptimizer, bookkeeping_suppo
 from audit.privacy._config import PrivacyConfig
 from audit.privacy._errors import UnsupportedModelError
 from audit.privacy._transformers import PerExampleEmbeddingInputs, has_trainable_embeddings
-from audit.result._privacy import PrivacySpend
+from audit.result import PrivacySpend
 
 LossFn = Callable[[torch.Tensor, torch.Tensor, "torch.Tensor | None"], torch.Tensor]
 

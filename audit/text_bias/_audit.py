@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from audit.result._text import (
+from audit.result import (
     AttributionMethodInfo,
     IdentityTokenAttribution,
     TextSection,
