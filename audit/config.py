@@ -14,9 +14,9 @@ from pydantic import BaseModel, Field, ValidationError, create_model
 
 from audit.core import StrictConfig as _Strict
 from audit.core import config_problems, registered_audits, registry_version, yaml_error_text
+from audit.dp import PrivacyConfig
 from audit.errors import ConfigError, Problem, RaiAuditError
 from audit.policy._config import PolicyConfig
-from audit.privacy._config import PrivacyConfig
 from audit.text._config import TextDataConfig, TextModelConfig
 
 

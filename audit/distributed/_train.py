@@ -18,9 +18,7 @@ from opacus.utils.uniform_sampler import DistributedUniformWithReplacementSample
 from torch.utils.data import DataLoader, Dataset
 
 from audit.distributed._context import DistributedContext
-from audit.privacy._config import PrivacyConfig
-from audit.privacy._engine import make_private_training, prepare_model
-from audit.privacy._errors import UnsupportedModelError
+from audit.dp import PrivacyConfig, UnsupportedModelError, make_private_training, prepare_model
 from audit.result import EpochRecord
 from audit.training._fit import TrainingRun, _make_optimizer, _to_device, _unpack, seed_everything
 

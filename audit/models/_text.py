@@ -72,7 +72,7 @@ class PoolingClassifier(nn.Module):
     InferSent (Conneau et al., 2017), which let a bag of words compare a question with its
     passage. Every trainable layer is an ``nn.Embedding`` or ``nn.Linear``, so DP-SGD clips
     per-example gradients without a dense ``batch x vocab x dim`` tensor (book-keeping, see
-    :func:`audit.privacy._engine.choose_grad_sample_mode`), and token attributions run on
+    :func:`audit.dp.choose_grad_sample_mode`), and token attributions run on
     :meth:`get_input_embeddings`.
 
     Parameters

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from audit.privacy._accounting import default_delta
-from audit.privacy._config import PrivacyAuditConfig, PrivacyConfig
+from audit.dp import PrivacyConfig, default_delta
+from audit.privacy._config import PrivacyAuditConfig
 from audit.result import PrivacySection, PrivacySpend, UtilityPoint
 
 if TYPE_CHECKING:  # pragma: no cover

@@ -14,12 +14,14 @@ import torch.nn.functional as F
 from torch.utils.data import DataLoader, Dataset
 from tqdm.auto import tqdm
 
+from audit.dp import weighted_cross_entropy
 from audit.errors import ModelInputMismatchError, RaiAuditError
 from audit.result import EpochRecord
 from audit.training._callbacks import Callback, TrainerControl, make_state
 
 if TYPE_CHECKING:  # pragma: no cover
-    from audit.privacy import PrivacyConfig, PrivacySpend
+    from audit.dp import PrivacyConfig
+    from audit.result import PrivacySpend
 
 OptimizerName = Literal["adam", "adamw", "sgd"]
 
@@ -84,15 +86,6 @@ def _unpack(batch: Sequence[Any]) -> tuple[Any, torch.Tensor, torch.Tensor | Non
     if len(batch) == 3:
         return batch[0], batch[1], batch[2]
     return batch[0], batch[1], None
-
-
-def weighted_cross_entropy(logits: torch.Tensor, labels: torch.Tensor,
-                           weights: torch.Tensor | None) -> torch.Tensor:
-    """Mean cross-entropy, each example scaled by its sample weight when given."""
-    losses = F.cross_entropy(logits, labels, reduction="none")
-    if weights is None:
-        return losses.mean()
-    return (losses * weights.to(losses.dtype)).mean()
 
 
 def check_model_input(model: torch.nn.Module, sample: Any, n_classes: int = 2) -> None:
@@ -202,7 +195,7 @@ def fit(
     device : str or torch.device
         ``"auto"`` uses CUDA when present.
     privacy : PrivacyConfig, optional
-        Train with DP-SGD through opacus (see :mod:`audit.privacy`).
+        Train with DP-SGD through opacus (see :mod:`audit.dp`).
     callbacks : sequence of Callback
     validation : Dataset, optional
         Evaluated after each epoch (``val/loss``, ``val/accuracy``).
@@ -251,7 +244,7 @@ def fit(
     engine = None
     loss_fn = loss_fn or weighted_cross_entropy
     if privacy is not None:
-        from audit.privacy._engine import make_private_training, prepare_model
+        from audit.dp import make_private_training, prepare_model
 
         # opacus refuses a model in eval mode, which is how from_pretrained returns one
         model = prepare_model(model.train(), privacy).to(device)
