@@ -21,6 +21,7 @@ __all__ = [
     "GroupInputError",
     "LengthMismatchError",
     "MissingSensitiveValueError",
+    "MissingTextModelError",
     "MissingColumnError",
     "ModelInputMismatchError",
     "NonFiniteValueError",
@@ -35,6 +36,7 @@ __all__ = [
     "SingleGroupError",
     "SingleGroupSensitiveError",
     "TargetNotBinaryError",
+    "TokenizerModelMismatchError",
     "TooManyGroupsError",
     "UnknownFeatureError",
     "raise_problems",
@@ -158,6 +160,14 @@ class ConfigError(RaiAuditError):
 
 class ModelInputMismatchError(RaiAuditError):
     """The model's input width does not match the encoded data."""
+
+
+class TokenizerModelMismatchError(ModelInputMismatchError):
+    """The tokenizer's vocabulary does not fit the model's embedding table."""
+
+
+class MissingTextModelError(ConfigError):
+    """A pretrained text model (or tokenizer) folder is missing or incomplete."""
 
 
 class OutputPathError(RaiAuditError):
