@@ -203,7 +203,7 @@ def scan(
 ) -> None:
     """Data privacy scan before training: quasi-identifiers, k-anonymity, l-diversity, a
     generalisation reaching k, and personal data in text columns (with redaction to a new file)."""
-    from audit.data_privacy._cli import run_scan
+    from audit.data_privacy import run_scan
 
     try:
         lines = run_scan(path, quasi_identifiers=qi or None, sensitive=sensitive, k_target=k,

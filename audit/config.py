@@ -16,8 +16,8 @@ from audit.core import StrictConfig as _Strict
 from audit.core import config_problems, registered_audits, registry_version, yaml_error_text
 from audit.dp import PrivacyConfig
 from audit.errors import ConfigError, Problem, RaiAuditError
-from audit.policy._config import PolicyConfig
-from audit.text._config import TextDataConfig, TextModelConfig
+from audit.policy import PolicyConfig
+from audit.text import TextDataConfig, TextModelConfig
 
 
 class DataConfig(_Strict):

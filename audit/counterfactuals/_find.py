@@ -106,7 +106,7 @@ class CounterfactualSet:
 
 
 def _cpu_model(model: torch.nn.Module) -> torch.nn.Module:
-    from audit.explain._explainers import without_hooks
+    from audit.explain import without_hooks
 
     model = without_hooks(model)  # e.g. opacus's per-sample-gradient hooks after DP training
     param = next(model.parameters(), None)

@@ -25,7 +25,7 @@ from audit.core import GroupCounts
 from audit.distributed._context import init_distributed
 from audit.distributed._train import fit_private_distributed
 from audit.dp import PrivacyConfig
-from audit.fairness._chunked import all_reduce_counts, count_record_batches
+from audit.fairness import all_reduce_counts, count_record_batches
 
 
 def _test_counts(model: torch.nn.Module, data, ctx) -> GroupCounts:

@@ -28,7 +28,13 @@ from audit.errors import (
     TooManyGroupsError,
 )
 from audit.fairness._audit import audit_fairness, plain_reading, run_audit, training_callbacks
-from audit.fairness._callback import FairnessCallback, tracked_frame
+from audit.fairness._callback import (
+    TRACKED_DISPARITIES,
+    TRACKED_METRICS,
+    FairnessCallback,
+    scalar_name,
+    tracked_frame,
+)
 from audit.fairness._chunked import all_reduce_counts, count_parquet, count_record_batches
 from audit.fairness._config import DisparityThresholds, FairnessAuditConfig, MitigationConfig
 from audit.fairness._mitigation import TorchClassifier, reweighing_weights, run_mitigations
@@ -41,6 +47,8 @@ __all__ = [
     "FairnessAudit",
     "COUNT_METRICS",
     "DISPARITIES",
+    "TRACKED_DISPARITIES",
+    "TRACKED_METRICS",
     "DisparityThresholds",
     "FairnessAuditConfig",
     "FairnessCallback",
@@ -69,6 +77,7 @@ __all__ = [
     "reweighing_weights",
     "run_audit",
     "run_mitigations",
+    "scalar_name",
     "score_metrics",
     "tracked_frame",
     "training_callbacks",

@@ -76,13 +76,15 @@ def forward_logits(model: torch.nn.Module, inputs: Any) -> torch.Tensor:
     return getattr(output, "logits", output)
 
 
-def _to_device(value: Any, device: torch.device) -> Any:
+def to_device(value: Any, device: torch.device) -> Any:
+    """A batch's inputs (a tensor, or a dict of tensors for text models) on ``device``."""
     if isinstance(value, dict):
         return {k: v.to(device) for k, v in value.items()}
     return value.to(device)
 
 
-def _unpack(batch: Sequence[Any]) -> tuple[Any, torch.Tensor, torch.Tensor | None]:
+def unpack_batch(batch: Sequence[Any]) -> tuple[Any, torch.Tensor, torch.Tensor | None]:
+    """``(inputs, labels, sample weights or None)`` of a ``(X, y)`` or ``(X, y, w)`` batch."""
     if len(batch) == 3:
         return batch[0], batch[1], batch[2]
     return batch[0], batch[1], None
@@ -130,8 +132,8 @@ def evaluate_loss_accuracy(model: torch.nn.Module, loader: DataLoader,
     model.eval()
     total_loss, correct, count = 0.0, 0, 0
     for batch in loader:
-        inputs, labels, _ = _unpack(batch)
-        inputs, labels = _to_device(inputs, device), labels.to(device)
+        inputs, labels, _ = unpack_batch(batch)
+        inputs, labels = to_device(inputs, device), labels.to(device)
         logits = forward_logits(model, inputs)
         total_loss += float(F.cross_entropy(logits, labels, reduction="sum"))
         correct += int((logits.argmax(dim=1) == labels).sum())
@@ -139,7 +141,8 @@ def evaluate_loss_accuracy(model: torch.nn.Module, loader: DataLoader,
     return total_loss / max(count, 1), correct / max(count, 1)
 
 
-def _make_optimizer(name: str, params, learning_rate: float, weight_decay: float):
+def make_optimizer(name: str, params, learning_rate: float, weight_decay: float):
+    """The torch optimizer named ``"adam"``, ``"adamw"`` or ``"sgd"`` (momentum 0.9)."""
     factories = {
         "adam": lambda: torch.optim.Adam(params, lr=learning_rate, weight_decay=weight_decay),
         "adamw": lambda: torch.optim.AdamW(params, lr=learning_rate, weight_decay=weight_decay),
@@ -248,7 +251,7 @@ def fit(
 
         # opacus refuses a model in eval mode, which is how from_pretrained returns one
         model = prepare_model(model.train(), privacy).to(device)
-    opt = _make_optimizer(optimizer, model.parameters(), learning_rate, weight_decay)
+    opt = make_optimizer(optimizer, model.parameters(), learning_rate, weight_decay)
     if privacy is not None:
         engine = make_private_training(model, opt, loader, privacy=privacy, epochs=epochs,
                                        seed=seed)
@@ -304,17 +307,17 @@ def _train_loop(model, opt, loader, val_loader, loss_fn, engine, callbacks, *, e
         model.train()
         loss_sum, seen = 0.0, 0
         for batch in tqdm(loader, desc=f"epoch {epoch}", disable=not progress, leave=False):
-            inputs, labels, weights = _unpack(batch)
+            inputs, labels, weights = unpack_batch(batch)
             if len(labels) == 0:  # Poisson sampling can draw an empty batch
                 if engine is not None:
                     # a noise-only step, counted by the accountant like any other: skipping it
                     # would reveal that the batch was empty without accounting for it
-                    _empty_batch_step(model, opt, loss_fn, _to_device(inputs, device), labels.to(device),
+                    _empty_batch_step(model, opt, loss_fn, to_device(inputs, device), labels.to(device),
                                       weights.to(device) if weights is not None else None,
                                       engine.grad_sample_mode)
                     step += 1
                 continue
-            inputs, labels = _to_device(inputs, device), labels.to(device)
+            inputs, labels = to_device(inputs, device), labels.to(device)
             weights = weights.to(device) if weights is not None else None
             opt.zero_grad(set_to_none=True)
             loss = loss_fn(forward_logits(model, inputs), labels, weights)
