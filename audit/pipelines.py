@@ -15,8 +15,7 @@ import numpy as np
 import pandas as pd
 
 from audit.core import Modality
-from audit.data import TabularDataset, build_tabular_dataset, load_adult
-from audit.data._tabular import DataSource
+from audit.data import DataSource, TabularDataset, build_tabular_dataset, load_adult
 from audit.errors import ConfigError
 from audit.result import DataInfo
 

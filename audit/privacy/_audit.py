@@ -28,8 +28,8 @@ def training_callbacks(dataset: TabularDataset, config: PrivacyAuditConfig,
 
 def _worst_group_accuracy(y: np.ndarray, pred: np.ndarray,
                           groups: np.ndarray) -> tuple[str, float]:
-    """The group with the lowest accuracy, from the fairness module's counts."""
-    from audit.fairness import GroupCounts, metrics_from_counts
+    """The group with the lowest accuracy, from the shared count engine (audit.core)."""
+    from audit.core import GroupCounts, metrics_from_counts
 
     counts = GroupCounts.from_predictions(y, pred, {"group": groups})
     accuracy = metrics_from_counts(counts.counts)["accuracy"]
