@@ -30,6 +30,7 @@ from audit.core._registry import (
     run_order,
     unregister_audit,
 )
+from audit.core._versions import library_versions
 
 #: Public name -> private module, loaded on first use so that config models (which derive from
 #: :class:`StrictConfig`) do not import scipy and pandas.
@@ -111,6 +112,7 @@ __all__ = [
     "get_audit",
     "group_name",
     "label_sort_key",
+    "library_versions",
     "load_builtin_audits",
     "metrics_from_counts",
     "partition_name",

@@ -35,19 +35,9 @@ GROUND_FLOOR = frozenset({"core", "errors", "_io", "_lazy", "_threads"})
 BELOW = (
     ("dp", "training"), ("dp", "privacy"), ("training", "privacy"), ("models", "text"),
     *((concern, top) for concern in ("fairness", "privacy", "explain", "robustness", "error_analysis",
-                                     "counterfactuals", "data_privacy", "text_bias")
+                                     "counterfactuals", "data_privacy", "text_bias", "text_models")
       for top in ("config", "runner", "cli")),
 )
-
-#: TEMPORARY, for the audit-contract work on main (issue 15) to delete: the edges (importing
-#: file, imported package) that still close a cycle. Only one is left: the text pipeline (what
-#: audit/text/_runner.py became) imports ``audit.pipelines.library_versions`` while
-#: ``audit.pipelines.pipeline_for`` imports ``audit.text``; moving ``library_versions`` below
-#: both (e.g. a ground-floor ``audit/_versions.py``) removes it. Each entry must be needed and
-#: still there (``test_known_lead_edges_still_exist``); the list only shrinks.
-KNOWN_LEAD_EDGES = frozenset({
-    ("audit/text/_pipeline.py", "pipelines"),
-})
 
 _MODULE_PATH = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+$")
 
@@ -130,15 +120,15 @@ def node(module: str) -> str:
     return parts[1] if len(parts) > 1 else parts[0]
 
 
-def package_edges(known: frozenset[tuple[str, str]] = frozenset()) -> dict[tuple[str, str], list[Import]]:
-    """``(importer node, imported node) -> the imports making the edge``, inside ``audit/``,
-    leaving out the ``(file, node)`` pairs in ``known``."""
+def package_edges() -> dict[tuple[str, str], list[Import]]:
+    """``(importer node, imported node) -> the import statements making the edge``, inside
+    ``audit/``."""
     edges: dict[tuple[str, str], list[Import]] = defaultdict(list)
     for imp in imports("audit"):
         if imp.by_name or not imp.module.startswith("audit"):
             continue
         a, b = node(imp.importer), node(imp.module)
-        if a != b and (imp.file, b) not in known:
+        if a != b:
             edges[a, b].append(imp)
     return edges
 
@@ -228,24 +218,14 @@ def test_the_graph_is_read():
 
 
 def test_no_import_cycle_between_packages():
-    edges = package_edges(KNOWN_LEAD_EDGES)
+    edges = package_edges()
     found = cycles(edges)
     assert not found, "import cycles between packages of audit/:\n" + "\n".join(
         _describe(c, edges) for c in found)
 
 
-def test_cycle_detection_sees_the_known_edges():
-    # the known edges still close a cycle (text <-> pipelines): the detector finds it, and only
-    # the exemption above keeps the cycle test green
-    found = cycles(package_edges())
-    assert any({"text", "pipelines"} <= set(c) for c in found)
+def test_cycle_detection_finds_cycles():
     assert cycles({("a", "b"): [], ("b", "c"): [], ("c", "a"): [], ("c", "d"): []}) == [["a", "b", "c"]]
-
-
-def test_known_lead_edges_still_exist():
-    present = {(i.file, node(i.module)) for made_by in package_edges().values() for i in made_by}
-    stale = sorted(KNOWN_LEAD_EDGES - present)
-    assert not stale, f"remove these from KNOWN_LEAD_EDGES, they are gone: {stale}"
 
 
 def test_ground_floor_imports_nothing_above_it():
