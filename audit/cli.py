@@ -65,7 +65,7 @@ def run(
         report_path = write_report(result, out_dir / "report.html")
         render_seconds = time.perf_counter() - tick
         write_model_card(result, out_dir / "model_card.md")
-        from reports._governance import write_technical_documentation
+        from reports import write_technical_documentation
 
         write_technical_documentation(result, out_dir / "technical_documentation.md")
         result_path = save_result(result, out_dir / "result.json")
@@ -175,7 +175,7 @@ def card(
     """Write the Markdown model card (or, with --technical, the technical documentation) of a
     saved result."""
     if technical:
-        from reports._governance import write_technical_documentation
+        from reports import write_technical_documentation
 
         _write_from_saved(result, out or Path("technical_documentation.md"),
                           write_technical_documentation, "technical documentation")
@@ -203,7 +203,7 @@ def scan(
 ) -> None:
     """Data privacy scan before training: quasi-identifiers, k-anonymity, l-diversity, a
     generalisation reaching k, and personal data in text columns (with redaction to a new file)."""
-    from audit.data_privacy._cli import run_scan
+    from audit.data_privacy import run_scan
 
     try:
         lines = run_scan(path, quasi_identifiers=qi or None, sensitive=sensitive, k_target=k,

@@ -10,8 +10,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from audit.result import AuditResult
-from audit.result._privacy import UtilityPoint
+from audit.result import AuditResult, UtilityPoint
 
 __all__ = ["DISPARITY_METRIC", "FrontierPoint", "RunSummary", "compare_runs", "frontier_points",
            "summarize_run"]

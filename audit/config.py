@@ -7,17 +7,17 @@ relative to the config file.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, Field, ValidationError, create_model
 
 from audit.core import StrictConfig as _Strict
-from audit.core import registered_audits, registry_version
-from audit.errors import ConfigError, Problem, RaiAuditError, suggest
-from audit.policy._config import PolicyConfig
-from audit.privacy._config import PrivacyConfig
-from audit.text._config import TextDataConfig, TextModelConfig
+from audit.core import config_problems, registered_audits, registry_version, yaml_error_text
+from audit.dp import PrivacyConfig
+from audit.errors import ConfigError, Problem, RaiAuditError
+from audit.policy import PolicyConfig
+from audit.text import TextDataConfig, TextModelConfig
 
 
 class DataConfig(_Strict):
@@ -132,41 +132,9 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def _model_at(loc: tuple[Any, ...], root: type[BaseModel]) -> type[BaseModel]:
-    """The config model that holds the key at ``loc`` (walking into optional and list fields)."""
-    model: type[BaseModel] = root
-    for part in loc[:-1]:
-        if isinstance(part, int):
-            continue
-        field = model.model_fields.get(str(part))
-        if field is None:
-            break
-        candidates = [field.annotation, *get_args(field.annotation)]
-        inner = next((c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)),
-                     None)
-        if inner is None:
-            break
-        model = inner
-    return model
-
-
 def _problems(exc: ValidationError, source: str,
               root: type[BaseModel] | None = None) -> list[Problem]:
-    problems = []
-    for err in exc.errors():
-        where = ".".join(map(str, err["loc"])) or "top level"
-        if err["type"] == "extra_forbidden":
-            key = str(err["loc"][-1])
-            known = list(_model_at(err["loc"], root or config_models()[0]).model_fields)
-            problems.append(Problem(ConfigError, f"{source}: key {where!r}",
-                                    f"one of {known}", f"unknown key {key!r}",
-                                    "remove or rename the key." + suggest(key, known)))
-        else:
-            problems.append(Problem(ConfigError, f"{source}: key {where!r}",
-                                    err["msg"].replace("Input should be", "a value that is"),
-                                    repr(err.get("input"))[:80],
-                                    "correct the value in the config file"))
-    return problems
+    return config_problems(exc, source, root or config_models()[0])
 
 
 def parse_config(data: dict[str, Any], *, source: str = "config",
@@ -195,14 +163,6 @@ def parse_config(data: dict[str, Any], *, source: str = "config",
         "path": resolve(config.data.path), "train_path": resolve(config.data.train_path),
         "test_path": resolve(config.data.test_path)})
     return config.model_copy(update={"data": data_cfg})
-
-
-def yaml_error_text(exc: yaml.YAMLError) -> str:
-    """``"<problem> at line L, column C"`` for a YAML parse error."""
-    mark = getattr(exc, "problem_mark", None)
-    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-    return f"a parse error ({problem}){where}"
 
 
 def load_config(path: str | Path) -> Any:

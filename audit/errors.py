@@ -18,16 +18,27 @@ __all__ = [
     "ConfigError",
     "DataValidationError",
     "EmptyTableError",
+    "GroupInputError",
+    "LengthMismatchError",
+    "MissingSensitiveValueError",
+    "MissingTextModelError",
     "MissingColumnError",
     "ModelInputMismatchError",
     "NonFiniteValueError",
+    "NotBinaryError",
     "OutputPathError",
     "Problem",
+    "ProbabilityRangeError",
     "RaiAuditError",
     "ResultFormatError",
+    "SensitiveFeatureMissingError",
     "SingleClassTargetError",
+    "SingleGroupError",
     "SingleGroupSensitiveError",
     "TargetNotBinaryError",
+    "TokenizerModelMismatchError",
+    "TooManyGroupsError",
+    "UnknownFeatureError",
     "raise_problems",
     "suggest",
 ]
@@ -102,12 +113,61 @@ class NonFiniteValueError(DataValidationError):
     """A column holds NaN, missing or infinite values."""
 
 
+class UnknownFeatureError(MissingColumnError):
+    """A feature named in a call or a config (to perturb, to slice on, to change) is not one of
+    the model's features. Robustness, error analysis and counterfactuals raise this one class."""
+
+
+class GroupInputError(DataValidationError):
+    """Labels, predictions, scores or sensitive features cannot be counted per group as given.
+
+    The checks of :mod:`audit.core` that fairness, error analysis, robustness and the training
+    callbacks share raise its subclasses (``audit.fairness.FairnessInputError`` is this class).
+    """
+
+
+class SensitiveFeatureMissingError(GroupInputError, MissingColumnError):
+    """A sensitive feature named in the call or the config is not among the columns given."""
+
+
+class SingleGroupError(GroupInputError, SingleGroupSensitiveError):
+    """A sensitive feature holds a single value: there is nothing to compare."""
+
+
+class LengthMismatchError(GroupInputError):
+    """y_true, y_pred, y_score and the sensitive features do not have the same number of rows."""
+
+
+class NotBinaryError(GroupInputError):
+    """Labels or predictions hold values other than 0 and 1."""
+
+
+class ProbabilityRangeError(GroupInputError):
+    """Scores are not probabilities in [0, 1] (or are NaN)."""
+
+
+class MissingSensitiveValueError(GroupInputError, NonFiniteValueError):
+    """A sensitive feature has missing values and no explicit policy was chosen."""
+
+
+class TooManyGroupsError(GroupInputError):
+    """An intersection of sensitive features has more groups than the configured maximum."""
+
+
 class ConfigError(RaiAuditError):
     """An audit configuration is malformed: unknown key, wrong type, missing file."""
 
 
 class ModelInputMismatchError(RaiAuditError):
     """The model's input width does not match the encoded data."""
+
+
+class TokenizerModelMismatchError(ModelInputMismatchError):
+    """The tokenizer's vocabulary does not fit the model's embedding table."""
+
+
+class MissingTextModelError(ConfigError):
+    """A pretrained text model (or tokenizer) folder is missing or incomplete."""
 
 
 class OutputPathError(RaiAuditError):

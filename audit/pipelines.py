@@ -6,32 +6,16 @@ tabular pipeline is here; the text pipeline is :class:`audit.text.TextPipeline`.
 
 from __future__ import annotations
 
-import importlib.metadata
-import platform
 from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
 
-from audit.core import Modality
-from audit.data import TabularDataset, build_tabular_dataset, load_adult
-from audit.data._tabular import DataSource
+from audit.core import Modality, library_versions
+from audit.data import DataSource, TabularDataset, build_tabular_dataset, load_adult
 from audit.errors import ConfigError
 from audit.result import DataInfo
-
-_VERSIONED = ("torch", "opacus", "fairlearn", "captum", "scikit-learn", "numpy", "pandas")
-
-
-def library_versions(names: tuple[str, ...] = _VERSIONED) -> dict[str, str]:
-    """Versions of Python and the libraries whose numbers the audit relies on."""
-    versions = {"python": platform.python_version()}
-    for name in names:
-        try:
-            versions[name] = importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
-            versions[name] = "not installed"
-    return versions
 
 
 class Pipeline(Protocol):

@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy.stats import binomtest
 from sklearn import metrics as skm
 
+from audit.core import wilson_bounds
 from audit.errors import RaiAuditError
 from audit.result import ConfusionCounts, Interval, ModelQuality
 
 
 def wilson_interval(successes: int, n: int, level: float = 0.95) -> Interval:
-    """Wilson score interval of a proportion (NaN bounds when ``n == 0``)."""
-    if n == 0:
-        return Interval(float("nan"), float("nan"), level, "wilson")
-    ci = binomtest(int(successes), int(n)).proportion_ci(confidence_level=level, method="wilson")
-    return Interval(float(ci.low), float(ci.high), level, "wilson")
+    """Wilson score interval of a proportion (NaN bounds when ``n == 0``), as an
+    :class:`~audit.result.Interval` (see :func:`audit.core.wilson_bounds`)."""
+    low, high = wilson_bounds(np.asarray(successes), np.asarray(n), level)
+    return Interval(float(low), float(high), level, "wilson")
 
 
 def model_quality(y_true: np.ndarray, scores: np.ndarray, *, split: str = "test",

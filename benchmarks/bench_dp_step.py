@@ -18,9 +18,9 @@ import torch
 from torch.utils.data import DataLoader, TensorDataset
 
 from audit.data import load_adult
+from audit.dp import weighted_cross_entropy
 from audit.models import TabularMLP
 from audit.privacy import PrivacyConfig, make_private_training
-from audit.training._fit import weighted_cross_entropy
 
 MODES = ("plain", "bookkeeping", "hooks", "functorch", "ew", "ghost")
 

@@ -60,8 +60,8 @@ def census_data():
 
 
 def make_stepper(mode: str, batch: int, args, device: torch.device):
+    from audit.dp import weighted_cross_entropy
     from audit.privacy import PrivacyConfig, make_private_training
-    from audit.training._fit import weighted_cross_entropy
 
     if args.model == "census":
         from audit.models import TabularMLP

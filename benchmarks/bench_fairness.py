@@ -44,8 +44,8 @@ def main() -> None:
     )
     from sklearn.metrics import accuracy_score
 
+    from audit.core import quantile_interval
     from audit.fairness import GroupCounts, disparities_from_metrics, metrics_from_counts
-    from audit.fairness._counts import quantile_interval
 
     n = args.rows
     y_true, y_pred, groups = make_data(n)

@@ -14,7 +14,7 @@ from dashboards._state import section_or_stop
 
 def generic_page(slug: str, title: str) -> None:
     """The page of an audit without a page of its own: every field of its section."""
-    from reports._render import appendix_rows
+    from reports import appendix_rows
 
     st.header(title)
     _, section = section_or_stop(slug, f"The {title.lower()} audit was not run for this result "

@@ -1,11 +1,92 @@
-"""The one strict base of every config model (config files, the Python API's configs)."""
+"""The strict pydantic base of every config model, and config errors a person can act on.
+
+Every block of ``audit.yaml`` (and every audit's Python config object) derives from
+:class:`StrictConfig`: an unknown key is refused rather than silently ignored, and a config is
+frozen once validated. :func:`config_problems` turns pydantic's validation errors into
+:class:`~audit.errors.Problem` s (unknown keys with a suggestion, wrong values with what was
+expected); :func:`yaml_error_text` says where a YAML file fails to parse.
+"""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from typing import Any, Literal, get_args
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from audit.errors import ConfigError, Problem, suggest
+
+#: What to do with rows whose sensitive feature is missing: refuse them, keep them as a group
+#: named ``"(missing)"``, or drop them (and say how many).
+NanPolicy = Literal["error", "own_group", "drop"]
 
 
 class StrictConfig(BaseModel):
-    """A frozen pydantic model that refuses unknown keys (so typos are reported, not ignored)."""
+    """Base of config models: unknown keys are refused (``extra="forbid"``), values frozen.
+
+    Examples
+    --------
+    >>> class Block(StrictConfig):
+    ...     epochs: int = 10
+    >>> Block(epochs=3).epochs
+    3
+    >>> Block(epocs=3)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    pydantic_core._pydantic_core.ValidationError: 1 validation error for Block...
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _model_at(loc: tuple[Any, ...], root: type[BaseModel]) -> type[BaseModel]:
+    """The config model that holds the key at ``loc`` (walking into optional and list fields)."""
+    model: type[BaseModel] = root
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(str(part))
+        if field is None:
+            break
+        candidates = [field.annotation, *get_args(field.annotation)]
+        inner = next((c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)),
+                     None)
+        if inner is None:
+            break
+        model = inner
+    return model
+
+
+def config_problems(exc: ValidationError, source: str, root: type[BaseModel]) -> list[Problem]:
+    """One :class:`~audit.errors.Problem` per error pydantic found validating ``root``.
+
+    Parameters
+    ----------
+    exc : pydantic.ValidationError
+    source : str
+        Where the config came from (a file path), named in every problem.
+    root : type of BaseModel
+        The model that was validated: unknown keys are listed with the keys it allows there.
+    """
+    problems = []
+    for err in exc.errors():
+        where = ".".join(map(str, err["loc"])) or "top level"
+        if err["type"] == "extra_forbidden":
+            key = str(err["loc"][-1])
+            known = list(_model_at(err["loc"], root).model_fields)
+            problems.append(Problem(ConfigError, f"{source}: key {where!r}",
+                                    f"one of {known}", f"unknown key {key!r}",
+                                    "remove or rename the key." + suggest(key, known)))
+        else:
+            problems.append(Problem(ConfigError, f"{source}: key {where!r}",
+                                    err["msg"].replace("Input should be", "a value that is"),
+                                    repr(err.get("input"))[:80],
+                                    "correct the value in the config file"))
+    return problems
+
+
+def yaml_error_text(exc: Exception) -> str:
+    """``"a parse error (<problem>) at line L, column C"`` for a ``yaml.YAMLError``."""
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+    return f"a parse error ({problem}){where}"

@@ -13,7 +13,7 @@ from audit.counterfactuals._config import CounterfactualAuditConfig
 from audit.counterfactuals._find import CounterfactualSet, find_counterfactuals
 from audit.counterfactuals._recourse import recourse_by_group
 from audit.counterfactuals._space import COST_METRICS
-from audit.result._counterfactuals import CounterfactualSection
+from audit.result import CounterfactualSection
 
 if TYPE_CHECKING:  # pragma: no cover
     from audit.data import TabularDataset

@@ -7,13 +7,15 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from audit.core import StrictConfig
 
 #: Cost of a counterfactual (see :data:`audit.counterfactuals.COST_METRICS`).
 CostMetric = Literal["mad_l1", "std_l1", "n_changed"]
 
 
-class CounterfactualAuditConfig(BaseModel):
+class CounterfactualAuditConfig(StrictConfig):
     """Options of the counterfactual audit; ``enabled: false`` skips it.
 
     For each searched test row, up to ``n_per_row`` close inputs that flip the model's decision,
@@ -21,8 +23,6 @@ class CounterfactualAuditConfig(BaseModel):
     columns integral) and categorical features one-hot. Recourse per sensitive group is measured
     on the rows with a negative decision.
     """
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     enabled: bool = False
     immutable: tuple[str, ...] | None = Field(

@@ -20,7 +20,7 @@ import pandas as pd
 import torch
 
 from audit.counterfactuals._find import find_counterfactuals
-from audit.result._counterfactuals import LibraryComparison
+from audit.result import LibraryComparison
 
 if TYPE_CHECKING:  # pragma: no cover
     from audit.data import TabularDataset

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from audit.errors import RaiAuditError
+from audit.errors import RaiAuditError, UnknownFeatureError
 
 
 class CounterfactualError(RaiAuditError):
     """Counterfactuals cannot be searched as asked."""
-
-
-class UnknownFeatureError(CounterfactualError):
-    """An immutable (or otherwise named) feature is not one of the dataset's original features."""
 
 
 class UnknownCostMetricError(CounterfactualError):

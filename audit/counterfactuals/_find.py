@@ -14,7 +14,7 @@ import torch
 from audit.counterfactuals._errors import CounterfactualError, RowsOutOfRangeError
 from audit.counterfactuals._search import SearchSettings, search
 from audit.counterfactuals._space import FeatureSpace, feature_space
-from audit.result._counterfactuals import Counterfactual, FeatureChange, RowCounterfactuals
+from audit.result import Counterfactual, FeatureChange, RowCounterfactuals
 
 if TYPE_CHECKING:  # pragma: no cover
     from audit.data import TabularDataset
@@ -106,7 +106,7 @@ class CounterfactualSet:
 
 
 def _cpu_model(model: torch.nn.Module) -> torch.nn.Module:
-    from audit.explain._explainers import without_hooks
+    from audit.explain import without_hooks
 
     model = without_hooks(model)  # e.g. opacus's per-sample-gradient hooks after DP training
     param = next(model.parameters(), None)

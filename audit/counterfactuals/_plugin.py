@@ -5,7 +5,7 @@ from __future__ import annotations
 import audit.counterfactuals._policy_metrics  # noqa: F401  (registers the gate metrics)
 from audit.core import Audit, AuditContext, register_audit
 from audit.counterfactuals._config import CounterfactualAuditConfig
-from audit.result._counterfactuals import CounterfactualSection
+from audit.result import CounterfactualSection
 
 
 class CounterfactualAudit(Audit):

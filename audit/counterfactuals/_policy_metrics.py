@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from audit.policy._metrics import MetricValue, register_metric, register_worst_metric
+from audit.policy import MetricValue, register_metric, register_worst_metric
 from audit.result import AuditResult
 
 

@@ -11,10 +11,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from audit.core import quantile_interval, wilson_bounds
 from audit.counterfactuals._find import CounterfactualSet
-from audit.fairness._counts import quantile_interval, wilson_bounds
-from audit.result._base import Interval
-from audit.result._counterfactuals import GroupRecourse, RecourseGap
+from audit.result import GroupRecourse, Interval, RecourseGap
 
 #: Bootstrap replicates drawn per batch (bounds memory for large groups).
 _BATCH = 100

@@ -1,24 +1,30 @@
 """Tabular data: validated loading, preprocessing fitted on train only, sensitive groups."""
 
-from audit.data._adult import load_adult, read_adult_split
+from audit.data._adult import ADULT_SOURCE, adult_file, default_adult_dir, load_adult, read_adult_split
 from audit.data._preprocessing import TabularPreprocessor
 from audit.data._tabular import (
     DataSource,
     TabularDataset,
     TabularSplit,
     build_tabular_dataset,
+    encode_target,
     sensitive_groups,
 )
-from audit.data._validation import validate_table
+from audit.data._validation import target_problems, validate_table
 
 __all__ = [
+    "ADULT_SOURCE",
     "DataSource",
     "TabularDataset",
     "TabularPreprocessor",
     "TabularSplit",
+    "adult_file",
     "build_tabular_dataset",
+    "default_adult_dir",
+    "encode_target",
     "load_adult",
     "read_adult_split",
     "sensitive_groups",
+    "target_problems",
     "validate_table",
 ]

@@ -72,8 +72,8 @@ def load_adult(
     (16281, '>50K')
     """
     directory = Path(data_dir) if data_dir is not None else default_adult_dir()
-    train = read_adult_split(_find(directory, "adult.data"))
-    test = read_adult_split(_find(directory, "adult.test"))
+    train = read_adult_split(adult_file(directory, "adult.data"))
+    test = read_adult_split(adult_file(directory, "adult.test"))
     return build_tabular_dataset(
         train, test, target="income", positive_label=">50K",
         sensitive_features=sensitive_features,
@@ -84,7 +84,9 @@ def load_adult(
     )
 
 
-def _find(directory: Path, stem: str) -> Path:
+def adult_file(directory: Path, stem: str) -> Path:
+    """The Adult file ``stem`` (``"adult.data"``, ``"adult.test"``) in ``directory``, gzipped or
+    not; :class:`~audit.errors.ConfigError` when neither exists."""
     for candidate in (directory / f"{stem}.gz", directory / stem):
         if candidate.exists():
             return candidate

@@ -152,7 +152,7 @@ def sensitive_groups(
     return pd.DataFrame(groups, index=frame.index)
 
 
-def _encode_target(column: pd.Series, positive_label: object | None) -> tuple[np.ndarray, str]:
+def encode_target(column: pd.Series, positive_label: object | None) -> tuple[np.ndarray, str]:
     """Encode the target as 1 for ``positive_label`` (matched by value or by its text, so a
     label read from YAML as ``"1"`` matches an integer column), else 0."""
     values = list(column.unique())
@@ -242,8 +242,8 @@ def build_tabular_dataset(
         problems += validate_table_problems(frame, target, sensitive_features, features, table_name)
     raise_problems(problems)
 
-    y_train_all, positive = _encode_target(train[target], positive_label)
-    y_test, _ = _encode_target(test[target], positive)
+    y_train_all, positive = encode_target(train[target], positive_label)
+    y_test, _ = encode_target(test[target], positive)
     fit_idx, val_idx = train_test_split(
         np.arange(len(train)), test_size=validation_fraction, random_state=seed,
         stratify=y_train_all,

@@ -47,7 +47,7 @@ def find_table_problems(
                     + suggest(name, columns),
                 ))
     if target in frame.columns:
-        problems.extend(_target_problems(frame[target], target, table_name))
+        problems.extend(target_problems(frame[target], target, table_name))
     for name in sensitive_features:
         if name in frame.columns:
             groups = frame[name].dropna().unique()
@@ -66,7 +66,8 @@ def find_table_problems(
     return problems
 
 
-def _target_problems(column: pd.Series, name: str, table_name: str) -> list[Problem]:
+def target_problems(column: pd.Series, name: str, table_name: str) -> list[Problem]:
+    """What is wrong with a target column: more than two values, or a single class."""
     values = column.dropna().unique()
     if len(values) > 2:
         shown = sorted(map(str, values))[:6]

@@ -18,6 +18,7 @@ from audit.data_privacy._audit import (
     training_callbacks,
 )
 from audit.data_privacy._classes import anonymity, equivalence_classes, l_diversity
+from audit.data_privacy._cli import run_scan
 from audit.data_privacy._config import ADULT_QUASI_IDENTIFIERS, DataPrivacyAuditConfig
 from audit.data_privacy._discovery import column_risks, combination_risks
 from audit.data_privacy._errors import (
@@ -48,7 +49,7 @@ from audit.data_privacy._text import (
     redact_text,
     scan_text_column,
 )
-from audit.result._data_privacy import DataPrivacySection
+from audit.result import DataPrivacySection
 
 __all__ = [
     "DataPrivacyAudit",
@@ -82,6 +83,7 @@ __all__ = [
     "redact_file",
     "redact_text",
     "run_audit",
+    "run_scan",
     "scan_for_config",
     "scan_table",
     "scan_text_column",

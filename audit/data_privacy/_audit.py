@@ -11,11 +11,14 @@ import pandas as pd
 from audit.data_privacy._config import ADULT_QUASI_IDENTIFIERS, DataPrivacyAuditConfig
 from audit.data_privacy._files import read_table
 from audit.data_privacy._scan import scan_table
-from audit.result._data_privacy import DataPrivacySection
+from audit.result import DataPrivacySection
 
 if TYPE_CHECKING:  # pragma: no cover
-    from audit.config import AuditConfig
     from audit.data import TabularDataset
+
+#: The run's :class:`audit.config.AuditConfig`. Not imported: the config module sits above every
+#: audit (it reads their config models), so an audit importing it would close a cycle.
+AuditConfig = Any
 
 
 def scan_with_config(frame: pd.DataFrame, config: DataPrivacyAuditConfig, *,
@@ -35,10 +38,10 @@ def scan_with_config(frame: pd.DataFrame, config: DataPrivacyAuditConfig, *,
 def census_table(directory: str | Path | None = None) -> pd.DataFrame:
     """UCI Adult as read from its files (default: the shipped copy): train and test rows
     together (48,842), every original column, '?' read as "Unknown"."""
-    from audit.data._adult import _find, default_adult_dir, read_adult_split
+    from audit.data import adult_file, default_adult_dir, read_adult_split
 
     folder = Path(directory) if directory is not None else default_adult_dir()
-    return pd.concat([read_adult_split(_find(folder, s)) for s in ("adult.data", "adult.test")],
+    return pd.concat([read_adult_split(adult_file(folder, s)) for s in ("adult.data", "adult.test")],
                      ignore_index=True)
 
 
@@ -47,7 +50,7 @@ def raw_table(config: AuditConfig) -> tuple[pd.DataFrame, str]:
     train and test rows together), and a description of where it came from."""
     data = config.data
     if data.loader == "adult":
-        from audit.data._adult import ADULT_SOURCE
+        from audit.data import ADULT_SOURCE
 
         return census_table(data.path), f"{ADULT_SOURCE.name}, train + test rows"
     paths = [p for p in (data.train_path, data.test_path) if p is not None]

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from audit.result._data_privacy import Anonymity, ClassSizeBin, EquivalenceClass
+from audit.result import Anonymity, ClassSizeBin, EquivalenceClass
 
 _LIMIT = 2 ** 62
 #: Class-size bins of the histogram (inclusive bounds; the last is open-ended).

@@ -13,7 +13,7 @@ from audit.data_privacy._files import check_output_path, read_table, write_table
 from audit.data_privacy._generalise import GeneralisationOutcome
 from audit.data_privacy._scan import scan_table
 from audit.data_privacy._text import redact_file
-from audit.result._data_privacy import DataPrivacySection
+from audit.result import DataPrivacySection
 
 
 def run_scan(path: Path | None, *, quasi_identifiers: list[str] | None, sensitive: str | None,

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from audit.core import StrictConfig
 
 #: The census (UCI Adult) quasi-identifiers scanned by default: attributes an outsider can
 #: know or look up about a person (demographics, schooling, job, birth country). Capital gains,
@@ -16,11 +18,7 @@ ADULT_QUASI_IDENTIFIERS = ("age", "sex", "race", "native-country", "marital-stat
                            "occupation", "workclass")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class DataPrivacyAuditConfig(_Strict):
+class DataPrivacyAuditConfig(StrictConfig):
     """Re-identification risk of the training table and personal data in its text columns.
 
     Runs on the data alone, before training; it needs no model.

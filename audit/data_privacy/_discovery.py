@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from audit.data_privacy._classes import column_codes, combine_codes
-from audit.result._data_privacy import ColumnRisk, CombinationRisk
+from audit.result import ColumnRisk, CombinationRisk
 
 #: Unique-share gain (absolute) above which a column not in the QI set is flagged a candidate.
 CANDIDATE_GAIN = 0.01

@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from audit.data_privacy._classes import column_codes, combine_codes, l_diversity
-from audit.result._data_privacy import Generalisation, GeneralisationLevel
+from audit.result import Generalisation, GeneralisationLevel
 
 SUPPRESSED = "*"
 OTHER = "Other"

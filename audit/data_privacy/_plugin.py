@@ -5,7 +5,7 @@ from __future__ import annotations
 import audit.data_privacy._policy_metrics  # noqa: F401  (registers the gate metrics)
 from audit.core import Audit, AuditContext, register_audit
 from audit.data_privacy._config import DataPrivacyAuditConfig
-from audit.result._data_privacy import DataPrivacySection
+from audit.result import DataPrivacySection
 
 
 class DataPrivacyAudit(Audit):

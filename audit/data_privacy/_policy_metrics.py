@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from audit.policy._metrics import MetricValue, register_metric
+from audit.policy import MetricValue, register_metric
 from audit.result import AuditResult
 
 

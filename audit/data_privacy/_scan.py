@@ -19,7 +19,7 @@ from audit.data_privacy._errors import (
 from audit.data_privacy._generalise import GeneralisationOutcome, search_generalisation
 from audit.data_privacy._text import check_text_column, scan_text_column
 from audit.errors import EmptyTableError, Problem, RaiAuditError, raise_problems, suggest
-from audit.result._data_privacy import DataPrivacySection
+from audit.result import DataPrivacySection
 
 
 def default_quasi_identifiers(frame: pd.DataFrame, exclude: Sequence[str] = (),

@@ -32,7 +32,7 @@ import pandas as pd
 
 from audit.data_privacy._errors import FIX_NOT_TEXT, NotTextColumnError, PrivacyColumnMissingError
 from audit.data_privacy._files import read_table, write_table
-from audit.result._data_privacy import TextPiiFindings
+from audit.result import TextPiiFindings
 
 PII_KINDS = ("EMAIL", "CREDIT_CARD", "IP_ADDRESS", "PHONE", "STREET_ADDRESS", "PERSON")
 

@@ -18,11 +18,9 @@ from opacus.utils.uniform_sampler import DistributedUniformWithReplacementSample
 from torch.utils.data import DataLoader, Dataset
 
 from audit.distributed._context import DistributedContext
-from audit.privacy._config import PrivacyConfig
-from audit.privacy._engine import make_private_training, prepare_model
-from audit.privacy._errors import UnsupportedModelError
+from audit.dp import PrivacyConfig, UnsupportedModelError, make_private_training, prepare_model
 from audit.result import EpochRecord
-from audit.training._fit import TrainingRun, _make_optimizer, _to_device, _unpack, seed_everything
+from audit.training import TrainingRun, make_optimizer, seed_everything, to_device, unpack_batch
 
 
 class _EveryStepSampler(DistributedUniformWithReplacementSampler):
@@ -90,7 +88,7 @@ def fit_private_distributed(model: torch.nn.Module, train: Dataset, ctx: Distrib
     model = prepare_model(model, privacy).to(ctx.device)
     if ctx.active:
         model = DPDDP(model)
-    opt = _make_optimizer(optimizer, model.parameters(), learning_rate, 0.0)
+    opt = make_optimizer(optimizer, model.parameters(), learning_rate, 0.0)
     loader = DataLoader(train, batch_size=batch_size, shuffle=True,
                         generator=torch.Generator().manual_seed(seed))
     private = make_private_training(model, opt, loader, privacy=privacy, epochs=epochs,
@@ -104,8 +102,8 @@ def fit_private_distributed(model: torch.nn.Module, train: Dataset, ctx: Distrib
             private.model.train()
             loss_sum, seen = 0.0, 0
             for batch in private.loader:
-                inputs, labels, weights = _unpack(batch)
-                inputs, labels = _to_device(inputs, ctx.device), labels.to(ctx.device)
+                inputs, labels, weights = unpack_batch(batch)
+                inputs, labels = to_device(inputs, ctx.device), labels.to(ctx.device)
                 weights = weights.to(ctx.device) if weights is not None else None
                 private.optimizer.zero_grad(set_to_none=True)
                 if len(labels) == 0:

@@ -21,11 +21,11 @@ import torch
 from torch.utils.data import Subset, TensorDataset
 
 from audit._io import atomic_write_text
+from audit.core import GroupCounts
 from audit.distributed._context import init_distributed
 from audit.distributed._train import fit_private_distributed
-from audit.fairness._chunked import all_reduce_counts, count_record_batches
-from audit.fairness._counts import GroupCounts
-from audit.privacy._config import PrivacyConfig
+from audit.dp import PrivacyConfig
+from audit.fairness import all_reduce_counts, count_record_batches
 
 
 def _test_counts(model: torch.nn.Module, data, ctx) -> GroupCounts:

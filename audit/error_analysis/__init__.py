@@ -19,7 +19,7 @@ from audit.error_analysis._errors import (
 from audit.error_analysis._plugin import ErrorAnalysisAudit
 from audit.error_analysis._slices import EncodedFeature, SliceCounts, count_slices, encode_feature
 from audit.error_analysis._stats import cohort_stats, metric_values, two_proportion_pvalues
-from audit.result._error_analysis import ErrorAnalysisSection
+from audit.result import ErrorAnalysisSection
 
 __all__ = [
     "ErrorAnalysisAudit",

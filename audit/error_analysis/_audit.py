@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from audit.core import bh_qvalues, binary_array, check_lengths, wilson_bounds
 from audit.error_analysis._config import ErrorAnalysisConfig
 from audit.error_analysis._errors import ErrorAnalysisInputError
 from audit.error_analysis._slices import (
@@ -20,7 +21,6 @@ from audit.error_analysis._slices import (
 )
 from audit.error_analysis._stats import (
     CohortStats,
-    bh_qvalues,
     bootstrap_intervals,
     check_metric,
     cohort_stats,
@@ -29,14 +29,12 @@ from audit.error_analysis._stats import (
     rank,
 )
 from audit.error_analysis._tree import FittedTree, fit_error_tree, node_counts
-from audit.fairness._counts import wilson_bounds
-from audit.fairness._inputs import binary_array, check_lengths
-from audit.result._base import Interval
-from audit.result._error_analysis import (
+from audit.result import (
     Cohort,
     Condition,
     ErrorAnalysisSection,
     ErrorAnalysisSettings,
+    Interval,
     MetricAnalysis,
     TreeNode,
 )

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from audit.core import StrictConfig
 
 #: Metrics cohorts can be ranked by: the error rate and every count metric of the fairness
 #: module that is a proportion (balanced accuracy is not, so it has no two-proportion test).
@@ -19,7 +21,7 @@ SLICE_METRICS: tuple[str, ...] = (
 Direction = Literal["highest", "lowest"]
 
 
-class ErrorAnalysisConfig(BaseModel):
+class ErrorAnalysisConfig(StrictConfig):
     """Options of the error analysis; ``enabled: false`` skips it.
 
     Cohorts are searched on the test split's original features: an exhaustive search over
@@ -27,8 +29,6 @@ class ErrorAnalysisConfig(BaseModel):
     and a shallow decision tree on the metric's indicator. Each metric in ``metrics`` is
     analysed; the first is the headline.
     """
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     enabled: bool = False
     metrics: list[SliceMetric] = Field(

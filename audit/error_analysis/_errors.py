@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from audit.errors import DataValidationError, MissingColumnError
+from audit.errors import DataValidationError, UnknownFeatureError
 
 __all__ = ["ErrorAnalysisInputError", "MinSupportTooLargeError", "UnknownFeatureError",
            "UnknownMetricError"]
@@ -18,7 +18,3 @@ class MinSupportTooLargeError(ErrorAnalysisInputError):
 
 class UnknownMetricError(ErrorAnalysisInputError):
     """The requested metric is not one the slices can be ranked by."""
-
-
-class UnknownFeatureError(ErrorAnalysisInputError, MissingColumnError):
-    """A feature named for the search is not a column of the data."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import audit.error_analysis._policy_metrics  # noqa: F401  (registers the gate metrics)
 from audit.core import Audit, AuditContext, register_audit
 from audit.error_analysis._config import ErrorAnalysisConfig
-from audit.result._error_analysis import ErrorAnalysisSection
+from audit.result import ErrorAnalysisSection
 
 
 class ErrorAnalysisAudit(Audit):

@@ -6,7 +6,7 @@ correction count, so a gate does not fail on a tiny cohort that is extreme by ch
 
 from __future__ import annotations
 
-from audit.policy._metrics import MetricValue, register_metric
+from audit.policy import MetricValue, register_metric
 from audit.result import AuditResult
 
 

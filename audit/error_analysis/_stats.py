@@ -1,7 +1,7 @@
 """A cohort's metric against the rest of the rows: value, effect, test, intervals.
 
 Values and Wilson intervals come from the fairness module's count code
-(:func:`~audit.fairness.metrics_from_counts`, :func:`~audit.fairness._counts.wilson_bounds`) and
+(:func:`~audit.core.metrics_from_counts`, :func:`~audit.core.wilson_bounds`) and
 intervals from its multinomial bootstrap of cell counts; the error rate is ``1 - accuracy``.
 Counts are indexed ``[cohort, y_true, y_pred]`` like :class:`~audit.fairness.GroupCounts`.
 """
@@ -12,19 +12,18 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.special import ndtr
-from scipy.stats import false_discovery_control
 
-from audit.error_analysis._config import SLICE_METRICS
-from audit.error_analysis._errors import UnknownMetricError
-from audit.errors import suggest
-from audit.fairness._counts import (
-    _proportion_parts,
+from audit.core import (
     bootstrap_counts,
     metrics_from_counts,
+    proportion_parts,
     quantile_interval,
     safe_divide,
     wilson_bounds,
 )
+from audit.error_analysis._config import SLICE_METRICS
+from audit.error_analysis._errors import UnknownMetricError
+from audit.errors import suggest
 
 
 def check_metric(metric: str) -> str:
@@ -43,7 +42,7 @@ def metric_parts(counts: np.ndarray, metric: str) -> tuple[np.ndarray, np.ndarra
     c = np.asarray(counts, dtype=np.float64)
     if metric == "error_rate":
         return c[..., 0, 1] + c[..., 1, 0], c.sum(axis=(-2, -1))
-    return _proportion_parts(c)[metric]
+    return proportion_parts(c)[metric]
 
 
 def metric_values(counts: np.ndarray, metric: str) -> np.ndarray:
@@ -75,16 +74,6 @@ def two_proportion_pvalues(x1: np.ndarray, n1: np.ndarray, x2: np.ndarray,
         z = np.abs(p1 - p2) / se
     p = np.where(se > 0, 2 * ndtr(-z), 1.0)
     return np.where((n1 > 0) & (n2 > 0), p, np.nan)
-
-
-def bh_qvalues(p: np.ndarray) -> np.ndarray:
-    """Benjamini-Hochberg adjusted p-values over the defined entries (NaN stays NaN)."""
-    p = np.asarray(p, dtype=np.float64)
-    q = np.full(p.shape, np.nan)
-    defined = ~np.isnan(p)
-    if defined.any():
-        q[defined] = false_discovery_control(p[defined], method="bh")
-    return q
 
 
 @dataclass(frozen=True)

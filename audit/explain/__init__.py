@@ -3,7 +3,8 @@
 One :class:`Explainer` (one verb, ``explain``, and captum-style capability flags) runs any
 registered captum method with automatic, memory-safe batching; attributions of encoded columns
 are summed back to the original features; trust checks test completeness, infidelity,
-sensitivity, agreement between methods and the model-randomisation sanity check.
+sensitivity, agreement between methods and the model-randomisation sanity check. Text models:
+token and word attributions on the embedding layer (:func:`explain_texts`).
 """
 
 from __future__ import annotations
@@ -33,6 +34,11 @@ _LAZY = {
     "GlobalImportance": "_summary", "correlation_ratio": "_summary", "cramers_v": "_summary",
     "global_importance": "_summary", "group_means": "_summary",
     "aggregate": "_tabular", "feature_mask": "_tabular",
+    "TEXT_METHOD_LABELS": "_text", "EmbeddingLayerNotFoundError": "_text",
+    "MethodTiming": "_text", "TextExplanation": "_text", "TokenizerNotFastError": "_text",
+    "explain_texts": "_text", "explained_output": "_text", "find_embedding_layer": "_text",
+    "output_logits": "_text", "summarise": "_text", "target_probability": "_text",
+    "timed_explain": "_text",
 }
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -73,15 +79,31 @@ if TYPE_CHECKING:  # pragma: no cover
         group_means,
     )
     from audit.explain._tabular import aggregate, feature_mask
+    from audit.explain._text import (
+        TEXT_METHOD_LABELS,
+        EmbeddingLayerNotFoundError,
+        MethodTiming,
+        TextExplanation,
+        TokenizerNotFastError,
+        explain_texts,
+        explained_output,
+        find_embedding_layer,
+        output_logits,
+        summarise,
+        target_probability,
+        timed_explain,
+    )
 
 
 __all__ = [
     "ExplainabilityAudit",
     "METHODS",
+    "TEXT_METHOD_LABELS",
     "AttributionCallback",
     "Baseline",
     "BaselineShapeError",
     "CheckOutcome",
+    "EmbeddingLayerNotFoundError",
     "ExplainError",
     "ExplainabilityAuditConfig",
     "ExplainedOutput",
@@ -90,9 +112,12 @@ __all__ = [
     "FeatureGroupsError",
     "GlobalImportance",
     "MethodSpec",
+    "MethodTiming",
     "NotDifferentiableError",
     "RowsNotFoundError",
     "TargetOutOfRangeError",
+    "TextExplanation",
+    "TokenizerNotFastError",
     "aggregate",
     "agreement_checks",
     "auto_batch_size",
@@ -100,16 +125,23 @@ __all__ = [
     "completeness_check",
     "correlation_ratio",
     "cramers_v",
+    "explain_texts",
+    "explained_output",
     "feature_mask",
+    "find_embedding_layer",
     "global_importance",
     "group_means",
     "infidelity_check",
     "make_baselines",
+    "output_logits",
     "randomisation_check",
     "randomised_copy",
     "register_method",
     "run_audit",
     "sensitivity_check",
+    "summarise",
+    "target_probability",
+    "timed_explain",
     "training_callbacks",
     "without_hooks",
 ]

@@ -28,11 +28,11 @@ from audit.explain._summary import (
     spearman_matrix,
 )
 from audit.explain._tabular import aggregate
-from audit.result._base import Interval
-from audit.result._explainability import (
+from audit.result import (
     ExplainabilitySection,
     FeatureImportance,
     GroupAttribution,
+    Interval,
     MethodAgreement,
     MethodResult,
     ProxyAssociation,

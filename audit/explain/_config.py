@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from audit.core import StrictConfig
 
 #: Attribution methods the audit can run (all through captum).
 MethodName = Literal[
@@ -32,7 +34,7 @@ ALL_CHECKS: tuple[str, ...] = ("completeness", "infidelity", "sensitivity", "agr
                                "randomisation")
 
 
-class ExplainabilityAuditConfig(BaseModel):
+class ExplainabilityAuditConfig(StrictConfig):
     """Options of the explainability audit; ``enabled: false`` skips it.
 
     Attributions explain the ``output`` of class ``target`` on rows sampled from the test split.
@@ -42,8 +44,6 @@ class ExplainabilityAuditConfig(BaseModel):
     method agreement compares the rows all methods share; trust checks use the first
     ``n_check_rows``.
     """
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     enabled: bool = False
     methods: tuple[MethodName, ...] = ALL_METHODS

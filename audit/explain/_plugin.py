@@ -7,7 +7,7 @@ from typing import Any
 import audit.explain._policy_metrics  # noqa: F401  (registers the gate metrics)
 from audit.core import Audit, AuditContext, register_audit
 from audit.explain._config import ExplainabilityAuditConfig
-from audit.result._explainability import ExplainabilitySection
+from audit.result import ExplainabilitySection
 
 
 class ExplainabilityAudit(Audit):

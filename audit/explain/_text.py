@@ -25,7 +25,7 @@ import torch
 from audit.explain._errors import ExplainError, TargetOutOfRangeError
 
 TextMethod = Literal["integrated_gradients", "gradient_x_activation"]
-METHOD_LABELS = {"integrated_gradients": "Layer Integrated Gradients (embedding layer)",
+TEXT_METHOD_LABELS = {"integrated_gradients": "Layer Integrated Gradients (embedding layer)",
                  "gradient_x_activation": "Gradient x embedding (LayerGradientXActivation)"}
 
 
@@ -77,7 +77,8 @@ def find_embedding_layer(model: torch.nn.Module) -> torch.nn.Module:
     return found[0]
 
 
-def _logits(output) -> torch.Tensor:
+def output_logits(output) -> torch.Tensor:
+    """The logits of a model output: ``.logits`` (Hugging Face), the first of a tuple, or itself."""
     return output.logits if hasattr(output, "logits") else (output[0] if isinstance(output, tuple) else output)
 
 
@@ -91,7 +92,8 @@ def explained_output(logits: torch.Tensor, target: int) -> torch.Tensor:
     return logits[:, target] - others.mean(dim=1)
 
 
-def _probability(logits: torch.Tensor, target: int) -> torch.Tensor:
+def target_probability(logits: torch.Tensor, target: int) -> torch.Tensor:
+    """Probability of class ``target``: softmax of the logits (sigmoid of a single logit)."""
     if logits.ndim == 1 or logits.shape[-1] == 1:
         return torch.sigmoid(logits.reshape(-1))
     return torch.softmax(logits, dim=-1)[:, target]
@@ -198,16 +200,16 @@ def explain_texts(model: torch.nn.Module, tokenizer, texts: Sequence[str], *,
                 kwargs = {"input_ids": input_ids, "attention_mask": attention_mask}
                 if token_type_ids is not None:
                     kwargs["token_type_ids"] = token_type_ids
-                return explained_output(_logits(model(**kwargs)), target)
+                return explained_output(output_logits(model(**kwargs)), target)
 
             with torch.no_grad():
-                logits = _logits(model(input_ids=ids, attention_mask=mask,
+                logits = output_logits(model(input_ids=ids, attention_mask=mask,
                                        **({"token_type_ids": types} if types is not None else {})))
                 if logits.ndim == 2 and logits.shape[-1] > 1 and not 0 <= target < logits.shape[-1]:
                     raise TargetOutOfRangeError("target", f"a class index in [0, {logits.shape[-1] - 1}]",
                                                 str(target), "explain one of the model's classes")
                 outputs = explained_output(logits, target)
-                probs = _probability(logits, target)
+                probs = target_probability(logits, target)
             baseline = ids.clone()
             keep = torch.zeros_like(ids, dtype=torch.bool)
             for sid in special:
@@ -227,7 +229,7 @@ def explain_texts(model: torch.nn.Module, tokenizer, texts: Sequence[str], *,
                 base_out = torch.full_like(outputs, float("nan"))
                 deltas = np.full(len(chunk), np.nan)
             else:
-                raise ExplainError("method", f"one of {', '.join(METHOD_LABELS)}", repr(method),
+                raise ExplainError("method", f"one of {', '.join(TEXT_METHOD_LABELS)}", repr(method),
                                    "choose a listed text attribution method")
             if tuple(attr.shape[:2]) != tuple(ids.shape):
                 raise ExplainError("embedding_layer",

@@ -2,16 +2,13 @@
 
 Count metrics come from counts per (group, y_true, y_pred) cell (:class:`GroupCounts`,
 mergeable across chunks) and equal fairlearn's ``MetricFrame``; a row-level bootstrap is a
-multinomial resampling of those counts. Also: score metrics per group (ROC AUC, calibration), a
-training callback, mitigation at three stages, and what-if thresholds. fairlearn itself is
-imported only when a function needs it.
+multinomial resampling of those counts (the count engine lives in :mod:`audit.core`, shared
+with error analysis and robustness, and is re-exported here). Also: score metrics per group
+(ROC AUC, calibration), a training callback, mitigation at three stages, and what-if
+thresholds. fairlearn itself is imported only when a function needs it.
 """
 
-from audit.fairness._audit import audit_fairness, plain_reading, run_audit, training_callbacks
-from audit.fairness._callback import FairnessCallback, tracked_frame
-from audit.fairness._chunked import all_reduce_counts, count_parquet, count_record_batches
-from audit.fairness._config import DisparityThresholds, FairnessAuditConfig, MitigationConfig
-from audit.fairness._counts import (
+from audit.core import (
     COUNT_METRICS,
     DISPARITIES,
     GroupCounts,
@@ -20,8 +17,8 @@ from audit.fairness._counts import (
     metrics_from_counts,
     wilson_bounds,
 )
-from audit.fairness._errors import (
-    FairnessInputError,
+from audit.errors import GroupInputError as FairnessInputError
+from audit.errors import (
     LengthMismatchError,
     MissingSensitiveValueError,
     NotBinaryError,
@@ -30,16 +27,28 @@ from audit.fairness._errors import (
     SingleGroupError,
     TooManyGroupsError,
 )
+from audit.fairness._audit import audit_fairness, plain_reading, run_audit, training_callbacks
+from audit.fairness._callback import (
+    TRACKED_DISPARITIES,
+    TRACKED_METRICS,
+    FairnessCallback,
+    scalar_name,
+    tracked_frame,
+)
+from audit.fairness._chunked import all_reduce_counts, count_parquet, count_record_batches
+from audit.fairness._config import DisparityThresholds, FairnessAuditConfig, MitigationConfig
 from audit.fairness._mitigation import TorchClassifier, reweighing_weights, run_mitigations
 from audit.fairness._partition import group_fairness, what_if_thresholds
 from audit.fairness._plugin import FairnessAudit
 from audit.fairness._scores import bootstrap_score_metrics, score_metrics
-from audit.result._fairness import FairnessSection
+from audit.result import FairnessSection
 
 __all__ = [
     "FairnessAudit",
     "COUNT_METRICS",
     "DISPARITIES",
+    "TRACKED_DISPARITIES",
+    "TRACKED_METRICS",
     "DisparityThresholds",
     "FairnessAuditConfig",
     "FairnessCallback",
@@ -68,6 +77,7 @@ __all__ = [
     "reweighing_weights",
     "run_audit",
     "run_mitigations",
+    "scalar_name",
     "score_metrics",
     "tracked_frame",
     "training_callbacks",

@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from audit.core import partition_name, sensitive_frame
 from audit.fairness._config import FairnessAuditConfig
-from audit.fairness._inputs import partition_name, sensitive_frame
 from audit.fairness._partition import group_fairness
-from audit.result._fairness import FairnessSection, MitigationOutcome, PartitionFairness
+from audit.result import FairnessSection, MitigationOutcome, PartitionFairness
 
 if TYPE_CHECKING:  # pragma: no cover
     import torch

@@ -8,9 +8,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from audit.core import (
+    COUNT_METRICS,
+    GroupCounts,
+    binary_array,
+    encode_groups,
+    partition_name,
+    sensitive_frame,
+)
 from audit.fairness._config import FairnessAuditConfig
-from audit.fairness._counts import COUNT_METRICS, GroupCounts
-from audit.fairness._inputs import binary_array, encode_groups, partition_name, sensitive_frame
 from audit.training import Callback, TrainerControl, TrainerState
 
 #: Group metrics recorded as scalars each epoch (all count metrics go into the details).

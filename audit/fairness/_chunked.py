@@ -18,10 +18,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from audit.fairness._config import NanPolicy
-from audit.fairness._counts import GroupCounts
-from audit.fairness._errors import FairnessInputError, SensitiveFeatureMissingError
-from audit.fairness._inputs import MISSING_GROUP, binary_array, label_sort_key
+from audit.core import MISSING_GROUP, GroupCounts, NanPolicy, binary_array, label_sort_key
+from audit.errors import GroupInputError, SensitiveFeatureMissingError
 
 
 def _group_key(group: tuple[str, ...]) -> tuple:
@@ -125,7 +123,7 @@ def _dictionary_counts(batch: Any, truth: np.ndarray, pred: np.ndarray,
 def _binary_column(batch: Any, name: str) -> np.ndarray:
     column = batch.column(name)
     if column.null_count:
-        raise FairnessInputError(f"column {name!r}", "a 0/1 label on every row",
+        raise GroupInputError(f"column {name!r}", "a 0/1 label on every row",
                                  f"{column.null_count:,} missing values",
                                  "drop or fill the rows without a label before counting")
     return column.to_numpy(zero_copy_only=False)
@@ -174,7 +172,7 @@ def count_record_batches(batches: Iterable[Any], *, y_true: str, sensitive: Sequ
     import pyarrow as pa
 
     if (y_pred is None) == (score is None):
-        raise FairnessInputError("y_pred / score", "exactly one of a prediction or a score column",
+        raise GroupInputError("y_pred / score", "exactly one of a prediction or a score column",
                                  "both" if y_pred else "neither",
                                  "pass y_pred='pred' or score='proba' (with threshold)")
     features = tuple(str(s) for s in sensitive)

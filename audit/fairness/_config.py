@@ -7,19 +7,16 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-NanPolicy = Literal["error", "own_group", "drop"]
+from audit.core import NanPolicy, StrictConfig
+
 MitigationMethod = Literal[
     "reweighing", "correlation_remover", "threshold_optimizer", "exponentiated_gradient"]
 FairnessConstraint = Literal["demographic_parity", "equalized_odds"]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class DisparityThresholds(_Strict):
+class DisparityThresholds(StrictConfig):
     """Pass/fail limits: a difference passes when at most its limit, a ratio when at least."""
 
     demographic_parity_difference: float = Field(0.1, ge=0.0, le=1.0)
@@ -30,7 +27,7 @@ class DisparityThresholds(_Strict):
     four_fifths_rule: float = Field(0.8, ge=0.0, le=1.0)
 
 
-class MitigationConfig(_Strict):
+class MitigationConfig(StrictConfig):
     """Mitigations to try and what each retraining may cost.
 
     Pre- and in-processing retrain a fresh copy of the audited architecture for ``epochs``
@@ -56,7 +53,7 @@ class MitigationConfig(_Strict):
         1, ge=0, description="torch CPU threads while retraining (0: leave torch's setting)")
 
 
-class FairnessAuditConfig(_Strict):
+class FairnessAuditConfig(StrictConfig):
     """Options of the fairness audit; `enabled: false` skips it."""
 
     enabled: bool = False

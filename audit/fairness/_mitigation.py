@@ -28,11 +28,11 @@ import torch
 from sklearn.base import BaseEstimator, ClassifierMixin
 from torch.utils.data import TensorDataset
 
+from audit.core import binary_array, encode_groups, sensitive_frame
+from audit.errors import SensitiveFeatureMissingError
 from audit.fairness._config import FairnessAuditConfig, MitigationConfig
-from audit.fairness._errors import SensitiveFeatureMissingError
-from audit.fairness._inputs import binary_array, encode_groups, sensitive_frame
 from audit.fairness._partition import group_fairness
-from audit.result._fairness import MitigationOutcome, PartitionFairness
+from audit.result import MitigationOutcome, PartitionFairness
 
 _PANDAS4_WARNING = getattr(pd.errors, "Pandas4Warning", FutureWarning)
 

@@ -9,32 +9,30 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from audit.fairness._config import DisparityThresholds, FairnessAuditConfig
-from audit.fairness._counts import (
+from audit.core import (
     COUNT_METRICS,
     DISPARITIES,
     UNDEFINED_REASONS,
-    GroupCounts,
-    disparities_from_metrics,
-    extremes,
-    metrics_from_counts,
-    quantile_interval,
-    wilson_from_counts,
-)
-from audit.fairness._errors import FairnessInputError
-from audit.fairness._inputs import (
     EncodedGroups,
+    GroupCounts,
     binary_array,
     check_lengths,
+    disparities_from_metrics,
     encode_groups,
+    extremes,
+    metrics_from_counts,
     probability_array,
+    quantile_interval,
     sensitive_frame,
+    wilson_from_counts,
 )
+from audit.errors import GroupInputError as FairnessInputError
+from audit.fairness._config import DisparityThresholds, FairnessAuditConfig
 from audit.fairness._scores import bootstrap_score_metrics, score_metrics
-from audit.result import Interval
-from audit.result._fairness import (
+from audit.result import (
     Disparity,
     GroupMetrics,
+    Interval,
     MetricValue,
     PartitionFairness,
     ReliabilityCurve,

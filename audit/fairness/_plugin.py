@@ -8,7 +8,7 @@ import audit.fairness._policy_metrics  # noqa: F401  (registers the gate metrics
 from audit.core import Audit, AuditContext, register_audit
 from audit.errors import ConfigError, Problem
 from audit.fairness._config import FairnessAuditConfig
-from audit.result._fairness import FairnessSection
+from audit.result import FairnessSection
 
 
 class FairnessAudit(Audit):

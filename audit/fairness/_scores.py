@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from audit.fairness._counts import safe_divide
+from audit.core import safe_divide
 
 
 def calibration_bins(scores: np.ndarray, n_bins: int) -> np.ndarray:

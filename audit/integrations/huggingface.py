@@ -103,7 +103,7 @@ class AuditTrainerCallback(TrainerCallback):
         self.history: list[EpochRecord] = []
         self._encoded = []
         if sensitive_features is not None:
-            from audit.fairness._inputs import binary_array, check_lengths, encode_groups, sensitive_frame
+            from audit.core import binary_array, check_lengths, encode_groups, sensitive_frame
 
             if labels is None:
                 from audit.errors import RaiAuditError
@@ -118,10 +118,9 @@ class AuditTrainerCallback(TrainerCallback):
     # --- one evaluation ---------------------------------------------------------------------
 
     def _fairness(self, model, metrics: dict[str, float], details: dict[str, Any]) -> None:
-        from audit.fairness._callback import TRACKED_DISPARITIES, TRACKED_METRICS, scalar_name
-        from audit.fairness._counts import GroupCounts
-        from audit.fairness._inputs import partition_name
-        from audit.text_bias._encode import hf_predict_proba
+        from audit.core import GroupCounts, partition_name
+        from audit.fairness import TRACKED_DISPARITIES, TRACKED_METRICS, scalar_name
+        from audit.text_bias import hf_predict_proba
 
         predict = self.predict_proba or hf_predict_proba(model, self.tokenizer, target=self.target,
                                                          max_length=self.max_length)
@@ -143,7 +142,7 @@ class AuditTrainerCallback(TrainerCallback):
         details["fairness"] = detail
 
     def _attributions(self, model, metrics: dict[str, float], details: dict[str, Any]) -> None:
-        from audit.explain._text import timed_explain
+        from audit.explain import timed_explain
 
         n = min(self.attribution_samples, len(self.texts))
         pairs = self.text_pairs[:n] if self.text_pairs is not None else None
@@ -156,9 +155,14 @@ class AuditTrainerCallback(TrainerCallback):
             for e in explanations]
 
     def _identity(self, model, metrics: dict[str, float]) -> None:
-        from audit.text_bias._data import holistic_bias_templates, identity_terms
-        from audit.text_bias._encode import hf_predict_proba
-        from audit.text_bias._identity import counterfactual_fairness, group_scores, score_axes
+        from audit.text_bias import (
+            counterfactual_fairness,
+            group_scores,
+            hf_predict_proba,
+            holistic_bias_templates,
+            identity_terms,
+            score_axes,
+        )
 
         cfg = self.identity_config
         predict = self.predict_proba or hf_predict_proba(model, self.tokenizer, target=self.target,

@@ -1,9 +1,18 @@
-"""Model architectures that rai-audit can build from a config, and safe saving/loading."""
+"""Model architectures that rai-audit can build from a config, and safe saving/loading.
+
+Tabular (``mlp``) and text (``lstm``, ``pooling``, ``hf``) kinds are all registered here, so
+:func:`build_model` and :func:`load_model` know every kind once this package is imported
+(see :mod:`audit.models._text` for why the text kinds live here rather than in ``audit.text``).
+Pretrained folders are read from disk only (:func:`resolve_model_dir`).
+"""
 
 from audit.models._mlp import TabularMLP
 from audit.models._predict import predict_proba
+from audit.models._pretrained import MINILM, MINILM_INSTALL, minilm_path, resolve_model_dir
 from audit.models._store import (
     MODEL_REGISTRY,
+    SPEC_FILE,
+    WEIGHTS_FILE,
     build_model,
     load_model,
     register_model,
@@ -16,14 +25,20 @@ register_model("pooling", PoolingClassifier)
 register_model("hf", hf_classifier)
 
 __all__ = [
+    "MINILM",
+    "MINILM_INSTALL",
     "MODEL_REGISTRY",
+    "SPEC_FILE",
+    "WEIGHTS_FILE",
     "LSTMClassifier",
     "PoolingClassifier",
     "TabularMLP",
     "build_model",
     "hf_classifier",
     "load_model",
+    "minilm_path",
     "predict_proba",
     "register_model",
+    "resolve_model_dir",
     "save_model",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from audit.training._fit import forward_logits
+from audit.training import forward_logits
 
 
 @torch.no_grad()

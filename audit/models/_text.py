@@ -3,6 +3,15 @@ model kind.
 
 All take ``forward(input_ids, attention_mask=None, token_type_ids=None)`` like a Hugging Face
 model, so one dataset and one collate (:mod:`audit.text`) serve every kind.
+
+Why the text architectures live in :mod:`audit.models` and not in :mod:`audit.text`: every
+model kind is then registered in one place when ``audit.models`` is imported, so
+:func:`~audit.models.build_model` and :func:`~audit.models.load_model` find ``lstm``, ``pooling``
+and ``hf`` whatever was imported before (a registry that ``audit.text`` filled on import would
+make a saved text model loadable or not depending on import order). ``audit.models`` stays below
+``audit.text``: text (data, tokenization, training, distillation) builds models and imports this
+package; this package imports nothing of text (pretrained folders are found by
+:mod:`audit.models._pretrained`, the shared errors are in :mod:`audit.errors`).
 """
 
 from __future__ import annotations
@@ -13,6 +22,9 @@ from pathlib import Path
 import torch
 from opacus.layers import DPLSTM
 from torch import nn
+
+from audit.errors import ConfigError, MissingTextModelError, TokenizerModelMismatchError
+from audit.models._pretrained import resolve_model_dir
 
 #: DPLSTM's own parameter names (aliases of torch's ``weight_ih_l0``...).
 _DPLSTM_ALIAS = re.compile(r"(^|\.)lstm\.l\d+\.")
@@ -25,9 +37,6 @@ def pretrained_word_embeddings(path: str | Path) -> torch.Tensor:
     """The word-embedding matrix of a BERT-style model folder (``"minilm"``: the shipped one),
     read from its ``model.safetensors`` without building the model."""
     from safetensors import safe_open
-
-    from audit.errors import ConfigError
-    from audit.text._tokenizer import resolve_model_dir
 
     weights = resolve_model_dir(path) / "model.safetensors"
     if not weights.is_file():
@@ -46,8 +55,6 @@ def _embedding_table(module: nn.Module, vocab_size: int, embedding_dim: int,
     if embedding_init:
         table = pretrained_word_embeddings(embedding_init)
         if tuple(table.shape) != (vocab_size, embedding_dim):
-            from audit.text._errors import TokenizerModelMismatchError
-
             raise TokenizerModelMismatchError(
                 "embedding_init", f"a ({vocab_size}, {embedding_dim}) table (vocab x embedding_dim)",
                 f"shape {tuple(table.shape)}", "set vocab_size and embedding_dim to the "
@@ -72,7 +79,7 @@ class PoolingClassifier(nn.Module):
     InferSent (Conneau et al., 2017), which let a bag of words compare a question with its
     passage. Every trainable layer is an ``nn.Embedding`` or ``nn.Linear``, so DP-SGD clips
     per-example gradients without a dense ``batch x vocab x dim`` tensor (book-keeping, see
-    :func:`audit.privacy._engine.choose_grad_sample_mode`), and token attributions run on
+    :func:`audit.dp.choose_grad_sample_mode`), and token attributions run on
     :meth:`get_input_embeddings`.
 
     Parameters
@@ -196,9 +203,6 @@ def hf_classifier(path: str | Path = "minilm", n_classes: int = 2) -> nn.Module:
     """
     import transformers
     from transformers import AutoModelForSequenceClassification
-
-    from audit.text._errors import MissingTextModelError
-    from audit.text._tokenizer import resolve_model_dir
 
     folder = resolve_model_dir(path)
     verbosity = transformers.logging.get_verbosity()

@@ -2,8 +2,14 @@
 
 from audit.policy._config import GateConfig, PolicyConfig
 from audit.policy._evaluate import evaluate_gate, evaluate_policy, load_policy
-from audit.policy._metrics import MetricValue, available_metrics, register_metric, resolve_metric
-from audit.result._policy import GateResult, PolicyResult
+from audit.policy._metrics import (
+    MetricValue,
+    available_metrics,
+    register_metric,
+    register_worst_metric,
+    resolve_metric,
+)
+from audit.result import GateResult, PolicyResult
 
 __all__ = [
     "GateConfig",
@@ -16,5 +22,6 @@ __all__ = [
     "evaluate_policy",
     "load_policy",
     "register_metric",
+    "register_worst_metric",
     "resolve_metric",
 ]

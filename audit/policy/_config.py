@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
+
+from audit.core import StrictConfig
 
 
-class GateConfig(BaseModel):
+class GateConfig(StrictConfig):
     """One threshold on one metric.
 
     Parameters
@@ -26,8 +28,6 @@ class GateConfig(BaseModel):
         Label shown in the report (default: the metric and its threshold).
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
     metric: str
     max: float | None = None
     min: float | None = None
@@ -45,10 +45,8 @@ class GateConfig(BaseModel):
         return self
 
 
-class PolicyConfig(BaseModel):
+class PolicyConfig(StrictConfig):
     """A list of gates (``policy:`` in audit.yaml, or a separate YAML file)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     gates: list[GateConfig] = Field(default_factory=list)
     missing_metric: Literal["fail", "warn"] = Field(

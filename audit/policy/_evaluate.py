@@ -8,11 +8,11 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
+from audit.core import config_problems, yaml_error_text
 from audit.errors import ConfigError, RaiAuditError
 from audit.policy._config import GateConfig, PolicyConfig
 from audit.policy._metrics import resolve_metric
-from audit.result import AuditResult
-from audit.result._policy import GateResult, PolicyResult
+from audit.result import AuditResult, GateResult, PolicyResult
 
 _ORDER = {"pass": 0, "warn": 1, "fail": 2}
 
@@ -77,8 +77,6 @@ def evaluate_policy(result: AuditResult, policy: PolicyConfig) -> PolicyResult:
 
 def load_policy(path: str | Path) -> PolicyConfig:
     """Read a policy YAML file (``gates: [{metric: ..., max: ...}, ...]``)."""
-    from audit.config import _problems, yaml_error_text
-
     path = Path(path)
     if not path.is_file():
         raise ConfigError(str(path), "an existing policy YAML file", "no such file",
@@ -91,4 +89,4 @@ def load_policy(path: str | Path) -> PolicyConfig:
                           "fix the YAML syntax there (quote values holding [ ] { } : or #)"
                           ) from None
     except ValidationError as exc:
-        raise RaiAuditError.from_problems(_problems(exc, str(path), PolicyConfig)) from None
+        raise RaiAuditError.from_problems(config_problems(exc, str(path), PolicyConfig)) from None

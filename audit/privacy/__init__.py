@@ -1,6 +1,31 @@
-"""Privacy: DP-SGD training with opacus, accounting, and membership-inference audits."""
+"""Privacy: the membership-inference audit, and the DP-SGD names of :mod:`audit.dp`.
 
-from audit.privacy._accounting import default_delta, epsilon, epsilons, noise_for_epsilon
+The DP mechanism (engine, accounting, book-keeping) lives in :mod:`audit.dp`, below training;
+this package is the audit above it (attacks that train reference models, the empirical epsilon,
+the privacy-utility curve). It re-exports the DP names so that
+``from audit.privacy import PrivacyConfig, make_private_training`` keeps working.
+"""
+
+from audit.dp import (
+    BookKeeper,
+    BookKeepingDPOptimizer,
+    DeltaError,
+    PerExampleEmbeddingInputs,
+    PrivacyConfig,
+    PrivateTraining,
+    SequenceBookKeeper,
+    UnreachableEpsilonError,
+    UnsupportedModelError,
+    bookkeeping_supported,
+    choose_grad_sample_mode,
+    default_delta,
+    epsilon,
+    epsilons,
+    make_private_training,
+    noise_for_epsilon,
+    prepare_model,
+    sequence_bookkeeping_supported,
+)
 from audit.privacy._attack_errors import (
     AttackConfigError,
     AuditWarning,
@@ -23,28 +48,20 @@ from audit.privacy._attacks import (
     split_membership,
 )
 from audit.privacy._audit import privacy_utility_curve
-from audit.privacy._bk_sequence import SequenceBookKeeper, sequence_bookkeeping_supported
-from audit.privacy._bookkeeping import BookKeeper, BookKeepingDPOptimizer, bookkeeping_supported
-from audit.privacy._config import PrivacyAuditConfig, PrivacyConfig
+from audit.privacy._config import PrivacyAuditConfig
 from audit.privacy._empirical import empirical_epsilon
-from audit.privacy._engine import (
-    PrivateTraining,
-    choose_grad_sample_mode,
-    make_private_training,
-    prepare_model,
-)
-from audit.privacy._errors import DeltaError, UnreachableEpsilonError, UnsupportedModelError
 from audit.privacy._plugin import PrivacyAudit
-from audit.privacy._transformers import PerExampleEmbeddingInputs
-from audit.result._membership import (
+from audit.result import (
     AttackName,
     AttackResult,
     EmpiricalEpsilon,
     GroupAttackResult,
     MembershipAudit,
+    PrivacySection,
+    PrivacySpend,
     RocCurve,
+    UtilityPoint,
 )
-from audit.result._privacy import PrivacySection, PrivacySpend, UtilityPoint
 
 __all__ = [
     "PrivacyAudit",

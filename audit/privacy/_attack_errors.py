@@ -6,8 +6,8 @@ messages that tests compare are module constants.
 
 from __future__ import annotations
 
+from audit.dp import DeltaError
 from audit.errors import RaiAuditError
-from audit.privacy._errors import DeltaError
 
 __all__ = [
     "AttackConfigError",

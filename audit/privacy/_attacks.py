@@ -41,7 +41,7 @@ import torch
 from scipy.special import logsumexp
 from torch.utils.data import ConcatDataset, DataLoader, Dataset, Subset, TensorDataset
 
-from audit.data._tabular import TabularSplit
+from audit.data import TabularSplit
 from audit.privacy._attack_errors import (
     MAX_SIZE_RATIO,
     OVERLAP_FIX,
@@ -53,8 +53,8 @@ from audit.privacy._attack_errors import (
 )
 from audit.privacy._empirical import check_delta, empirical_epsilon
 from audit.privacy._roc import auc_delong, fpr_key, roc_points, tpr_at_fpr
-from audit.result._membership import AttackName, AttackResult, GroupAttackResult, MembershipAudit
-from audit.training._fit import check_model_input, fit, forward_logits, seed_everything
+from audit.result import AttackName, AttackResult, GroupAttackResult, MembershipAudit
+from audit.training import check_model_input, fit, forward_logits, seed_everything
 
 __all__ = [
     "AttackName",

@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from audit.privacy._accounting import default_delta
-from audit.privacy._config import PrivacyAuditConfig, PrivacyConfig
-from audit.result._privacy import PrivacySection, PrivacySpend, UtilityPoint
+from audit.dp import PrivacyConfig, default_delta
+from audit.privacy._config import PrivacyAuditConfig
+from audit.result import PrivacySection, PrivacySpend, UtilityPoint
 
 if TYPE_CHECKING:  # pragma: no cover
     import torch
@@ -28,8 +28,8 @@ def training_callbacks(dataset: TabularDataset, config: PrivacyAuditConfig,
 
 def _worst_group_accuracy(y: np.ndarray, pred: np.ndarray,
                           groups: np.ndarray) -> tuple[str, float]:
-    """The group with the lowest accuracy, from the fairness module's counts."""
-    from audit.fairness import GroupCounts, metrics_from_counts
+    """The group with the lowest accuracy, from the shared count engine (audit.core)."""
+    from audit.core import GroupCounts, metrics_from_counts
 
     counts = GroupCounts.from_predictions(y, pred, {"group": groups})
     accuracy = metrics_from_counts(counts.counts)["accuracy"]

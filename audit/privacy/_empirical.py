@@ -38,9 +38,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from audit.core import clopper_pearson
 from audit.privacy._attack_errors import AttackConfigError, InvalidDeltaError
-from audit.privacy._roc import clopper_pearson
-from audit.result._membership import EmpiricalEpsilon
+from audit.result import EmpiricalEpsilon
 
 __all__ = ["EmpiricalEpsilon", "empirical_epsilon", "false_positive_grid"]
 

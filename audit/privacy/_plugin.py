@@ -5,7 +5,7 @@ from __future__ import annotations
 import audit.privacy._policy_metrics  # noqa: F401  (registers the gate metrics)
 from audit.core import Audit, AuditContext, register_audit
 from audit.privacy._config import PrivacyAuditConfig
-from audit.result._privacy import PrivacySection
+from audit.result import PrivacySection
 
 
 class PrivacyAudit(Audit):

@@ -27,8 +27,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from audit.result._base import Interval
-from audit.result._membership import MAX_STORED_ROC_POINTS, RocCurve
+from audit.core import clopper_pearson
+from audit.result import MAX_STORED_ROC_POINTS, Interval, RocCurve
 
 __all__ = [
     "RocCurve",
@@ -127,29 +127,6 @@ def roc_points(member_scores: np.ndarray, nonmember_scores: np.ndarray) -> RocPo
         fp=np.r_[0, fp[last]].astype(np.int64),
         n_members=len(pos), n_nonmembers=len(neg),
     )
-
-
-def clopper_pearson(successes, trials, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
-    """Two-sided exact (Clopper-Pearson) interval of a binomial proportion, vectorised.
-
-    Each side has error ``(1 - level) / 2``; ``successes == 0`` gives a lower bound of 0 and
-    ``successes == trials`` an upper bound of 1. ``trials == 0`` gives ``(0, 1)``.
-
-    Examples
-    --------
-    >>> low, high = clopper_pearson(0, 10)
-    >>> float(low), round(float(high), 4)
-    (0.0, 0.3085)
-    """
-    k = np.asarray(successes, dtype=np.float64)
-    n = np.asarray(trials, dtype=np.float64)
-    a = (1.0 - level) / 2.0
-    with np.errstate(invalid="ignore", divide="ignore"):
-        low = np.where(k > 0, stats.beta.ppf(a, np.maximum(k, 1e-300), n - k + 1), 0.0)
-        high = np.where(k < n, stats.beta.ppf(1 - a, k + 1, np.maximum(n - k, 1e-300)), 1.0)
-    low = np.where(n > 0, low, 0.0)
-    high = np.where(n > 0, high, 1.0)
-    return low, high
 
 
 def auc_delong(member_scores: np.ndarray, nonmember_scores: np.ndarray,

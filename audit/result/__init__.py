@@ -1,15 +1,76 @@
 """The versioned result schema shared by audits, reports, the dashboard and policy gates."""
 
 from audit.result._base import Interval, schema_dataclass
-from audit.result._counterfactuals import CounterfactualSection
-from audit.result._data_privacy import DataPrivacySection
-from audit.result._error_analysis import ErrorAnalysisSection
-from audit.result._explainability import ExplainabilitySection
-from audit.result._fairness import FairnessSection
+from audit.result._counterfactuals import (
+    Counterfactual,
+    CounterfactualSection,
+    FeatureChange,
+    GroupRecourse,
+    LibraryComparison,
+    RecourseGap,
+    RowCounterfactuals,
+)
+from audit.result._data_privacy import (
+    Anonymity,
+    ClassSizeBin,
+    ColumnRisk,
+    CombinationRisk,
+    DataPrivacySection,
+    EquivalenceClass,
+    Generalisation,
+    GeneralisationLevel,
+    TextPiiFindings,
+)
+from audit.result._error_analysis import (
+    Cohort,
+    Condition,
+    ErrorAnalysisSection,
+    ErrorAnalysisSettings,
+    MetricAnalysis,
+    TreeNode,
+)
+from audit.result._explainability import (
+    ExplainabilitySection,
+    FeatureImportance,
+    GroupAttribution,
+    MethodAgreement,
+    MethodResult,
+    ProxyAssociation,
+    RowExplanation,
+    TrustCheck,
+)
+from audit.result._fairness import (
+    Disparity,
+    FairnessSection,
+    GroupMetrics,
+    MetricValue,
+    MitigationOutcome,
+    PartitionFairness,
+    ReliabilityCurve,
+    ScoreHistogram,
+)
 from audit.result._io import load_result, result_from_json, result_to_json, save_result
+from audit.result._membership import (
+    MAX_STORED_ROC_POINTS,
+    AttackName,
+    AttackResult,
+    EmpiricalEpsilon,
+    GroupAttackResult,
+    MembershipAudit,
+    RocCurve,
+)
 from audit.result._policy import GateResult, PolicyResult
-from audit.result._privacy import PrivacySection, PrivacySpend
-from audit.result._robustness import RobustnessSection
+from audit.result._privacy import PrivacySection, PrivacySpend, UtilityPoint
+from audit.result._robustness import (
+    CounterfactualFeature,
+    FlipRate,
+    NoiseStability,
+    PerturbationStability,
+    RobustnessSection,
+    TextCounterfactualStability,
+    ThresholdCurve,
+    ThresholdSensitivity,
+)
 from audit.result._schema import (
     SCHEMA_VERSION,
     AuditFailure,
@@ -24,35 +85,109 @@ from audit.result._schema import (
     SectionRecord,
     TrainingInfo,
 )
-from audit.result._text import TextSection
-from audit.result._text_models import TextModelsSection
+from audit.result._text import (
+    AttributionMethodInfo,
+    AxisFairness,
+    BoxStats,
+    CounterfactualExample,
+    GroupScores,
+    IdentityTokenAttribution,
+    SeatResult,
+    TextSection,
+    WordAttribution,
+)
+from audit.result._text_models import (
+    DistillationSummary,
+    TextBaseline,
+    TextModelsSection,
+    TextModelSummary,
+)
 
 __all__ = [
+    "MAX_STORED_ROC_POINTS",
     "SCHEMA_VERSION",
+    "Anonymity",
+    "AttackName",
+    "AttackResult",
+    "AttributionMethodInfo",
     "AuditFailure",
     "AuditResult",
+    "AxisFairness",
+    "BoxStats",
+    "ClassSizeBin",
+    "Cohort",
+    "ColumnRisk",
+    "CombinationRisk",
+    "Condition",
     "ConfusionCounts",
+    "Counterfactual",
+    "CounterfactualExample",
+    "CounterfactualFeature",
     "CounterfactualSection",
-    "DataPrivacySection",
     "DataInfo",
+    "DataPrivacySection",
+    "Disparity",
+    "DistillationSummary",
+    "EmpiricalEpsilon",
     "EpochRecord",
+    "EquivalenceClass",
     "ErrorAnalysisSection",
+    "ErrorAnalysisSettings",
     "ExplainabilitySection",
     "FairnessSection",
+    "FeatureChange",
+    "FeatureImportance",
+    "FlipRate",
     "GateResult",
+    "Generalisation",
+    "GeneralisationLevel",
+    "GroupAttackResult",
+    "GroupAttribution",
+    "GroupMetrics",
+    "GroupRecourse",
+    "GroupScores",
+    "IdentityTokenAttribution",
     "Interval",
+    "LibraryComparison",
+    "MembershipAudit",
+    "MethodAgreement",
+    "MethodResult",
+    "MetricAnalysis",
+    "MetricValue",
+    "MitigationOutcome",
     "ModelCardInfo",
     "ModelInfo",
     "ModelQuality",
+    "NoiseStability",
+    "PartitionFairness",
+    "PerturbationStability",
     "PolicyResult",
     "PrivacySection",
     "PrivacySpend",
+    "ProxyAssociation",
+    "RecourseGap",
+    "ReliabilityCurve",
     "RobustnessSection",
+    "RocCurve",
+    "RowCounterfactuals",
+    "RowExplanation",
     "RunMetadata",
+    "ScoreHistogram",
+    "SeatResult",
     "SectionRecord",
-    "TextSection",
+    "TextBaseline",
+    "TextCounterfactualStability",
+    "TextModelSummary",
     "TextModelsSection",
+    "TextPiiFindings",
+    "TextSection",
+    "ThresholdCurve",
+    "ThresholdSensitivity",
     "TrainingInfo",
+    "TreeNode",
+    "TrustCheck",
+    "UtilityPoint",
+    "WordAttribution",
     "load_result",
     "result_from_json",
     "result_to_json",

@@ -7,7 +7,7 @@ comes with an exact (Clopper-Pearson) interval. The checks take any ``predict(X)
 callable; :func:`run_audit` wraps a torch model.
 """
 
-from audit.result._robustness import (
+from audit.result import (
     CounterfactualFeature,
     FlipRate,
     NoiseStability,

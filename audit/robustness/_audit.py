@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from audit.result._robustness import RobustnessSection
+from audit.result import RobustnessSection
 from audit.robustness._config import RobustnessAuditConfig
 from audit.robustness._counterfactual import check_features, counterfactual_stability
 from audit.robustness._flips import Predict, checked_scores

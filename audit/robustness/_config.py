@@ -5,18 +5,16 @@ Kept free of heavy imports: :mod:`audit.config` imports it.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+from audit.core import StrictConfig
 
 
 def _default_grid() -> list[float]:
     return [round(0.05 * i, 2) for i in range(1, 20)]
 
 
-class RobustnessAuditConfig(_Strict):
+class RobustnessAuditConfig(StrictConfig):
     """Options of the controllability and robustness checks; ``enabled: false`` skips them.
 
     Numeric sensitive features are shifted by ``numeric_shifts[feature]`` (in the feature's own

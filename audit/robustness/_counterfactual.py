@@ -16,7 +16,7 @@ import pandas as pd
 
 from audit.data import TabularPreprocessor
 from audit.errors import suggest
-from audit.result._robustness import CounterfactualFeature, FlipRate
+from audit.result import CounterfactualFeature, FlipRate
 from audit.robustness._errors import UnknownFeatureError
 from audit.robustness._flips import Predict, checked_scores, flip_rate, from_decisions
 

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from audit.errors import RaiAuditError
+from audit.errors import RaiAuditError, UnknownFeatureError
 
 __all__ = ["RobustnessInputError", "UnknownFeatureError"]
 
 
 class RobustnessInputError(RaiAuditError):
     """An input of a robustness check (scores, templates, terms, a callable's output) is unusable."""
-
-
-class UnknownFeatureError(RobustnessInputError):
-    """A feature named in the robustness config is not a column of the dataset."""

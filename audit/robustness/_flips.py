@@ -6,9 +6,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from audit.privacy._roc import clopper_pearson
-from audit.result._base import Interval
-from audit.result._robustness import FlipRate
+from audit.core import clopper_pearson
+from audit.result import FlipRate, Interval
 from audit.robustness._errors import RobustnessInputError
 
 #: ``predict(X) -> scores``: probability of the favourable outcome for each row of ``X``.

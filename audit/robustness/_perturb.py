@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from audit.data import TabularPreprocessor
-from audit.result._robustness import NoiseStability, PerturbationStability
+from audit.result import NoiseStability, PerturbationStability
 from audit.robustness._counterfactual import categories, with_numeric
 from audit.robustness._flips import Predict, checked_scores, flip_rate, from_decisions
 

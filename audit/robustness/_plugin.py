@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import audit.robustness._policy_metrics  # noqa: F401  (registers the gate metrics)
 from audit.core import Audit, AuditContext, register_audit
-from audit.result._robustness import RobustnessSection
+from audit.result import RobustnessSection
 from audit.robustness._config import RobustnessAuditConfig
 
 

@@ -6,7 +6,7 @@ Every value is a flip rate with its Clopper-Pearson interval: a ``max`` gate wit
 
 from __future__ import annotations
 
-from audit.policy._metrics import MetricValue, register_metric
+from audit.policy import MetricValue, register_metric
 from audit.result import AuditResult
 
 

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from audit.result._robustness import FlipRate, TextCounterfactualStability
+from audit.result import FlipRate, TextCounterfactualStability
 from audit.robustness._errors import RobustnessInputError
 from audit.robustness._flips import checked_scores, flip_rate, from_decisions
 

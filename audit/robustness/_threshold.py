@@ -12,9 +12,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from audit.fairness._counts import disparities_from_metrics, metrics_from_counts
-from audit.fairness._inputs import encode_groups
-from audit.result._robustness import ThresholdCurve, ThresholdSensitivity
+from audit.core import disparities_from_metrics, encode_groups, metrics_from_counts
+from audit.result import ThresholdCurve, ThresholdSensitivity
 from audit.robustness._errors import RobustnessInputError
 
 #: Disparities drawn per sensitive feature.

@@ -8,13 +8,12 @@ package). Also: baselines, knowledge distillation and the config-driven text run
 downloaded.
 """
 
-from audit.models._text import LSTMClassifier, PoolingClassifier, hf_classifier
+from audit.models import MINILM_INSTALL, LSTMClassifier, PoolingClassifier, hf_classifier
 from audit.text._baselines import text_baselines
 from audit.text._config import TextDataConfig, TextModelConfig
 from audit.text._data import TRUNCATION_POLICY, TextDataset, TextSplit, build_text_dataset, collate
 from audit.text._distill import distil, distillation_loss
 from audit.text._errors import (
-    MINILM_INSTALL,
     EmptyTextError,
     MissingTextModelError,
     NonTextColumnError,

@@ -10,7 +10,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 
 from audit.quality import wilson_interval
-from audit.result._text_models import TextBaseline
+from audit.result import TextBaseline
 from audit.text._data import TextDataset, TextSplit
 
 

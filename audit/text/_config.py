@@ -5,14 +5,12 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from audit.core import StrictConfig
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class TextDataConfig(_Strict):
+class TextDataConfig(StrictConfig):
     """Which columns hold the texts and how they are tokenized (``data.loader: text``).
 
     The label column is ``data.target``; group columns are ``data.sensitive_features``.
@@ -30,7 +28,7 @@ class TextDataConfig(_Strict):
     max_test_examples: int | None = Field(None, gt=10)
 
 
-class TextModelConfig(_Strict):
+class TextModelConfig(StrictConfig):
     """Text model options (``model.kind``: ``lstm``, ``pooling`` or ``hf``)."""
 
     path: str = Field("minilm", description="hf: a local Hugging Face model folder, or 'minilm'")

@@ -12,8 +12,7 @@ import torch
 from sklearn.model_selection import train_test_split
 from torch.utils.data import Dataset
 
-from audit.data._tabular import DataSource, _encode_target, sensitive_groups
-from audit.data._validation import _target_problems
+from audit.data import DataSource, encode_target, sensitive_groups, target_problems
 from audit.errors import ConfigError, MissingColumnError, Problem, raise_problems
 from audit.text._errors import EmptyTextError, NonTextColumnError, TextTooLongError
 
@@ -320,10 +319,10 @@ def build_text_dataset(
     for table, frame in (("train", train), ("test", test)):
         for column in [text, *([text_pair] if text_pair else [])]:
             problems += _text_problems(frame, column, table)
-        problems += _target_problems(frame[target], target, table) if table == "train" else []
+        problems += target_problems(frame[target], target, table) if table == "train" else []
     raise_problems(problems)
 
-    y_all, positive = _encode_target(pd.concat([train[target], test[target]]), positive_label)
+    y_all, positive = encode_target(pd.concat([train[target], test[target]]), positive_label)
     y_train, y_test = y_all[:len(train)], y_all[len(train):]
     train = train.reset_index(drop=True)
     fit_idx, val_idx = train_test_split(np.arange(len(train)), test_size=validation_fraction,

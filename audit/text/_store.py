@@ -10,8 +10,7 @@ import torch
 from safetensors.torch import load_file
 
 from audit.errors import ConfigError
-from audit.models import build_model
-from audit.models._store import SPEC_FILE, WEIGHTS_FILE
+from audit.models import SPEC_FILE, WEIGHTS_FILE, build_model
 
 
 def load_text_model(directory: str | Path) -> tuple[torch.nn.Module, Any]:

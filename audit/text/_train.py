@@ -54,7 +54,7 @@ def train_text_model(model: torch.nn.Module, dataset: TextDataset, *, validation
 
     ``fit_kwargs`` are :func:`~audit.training.fit`'s (epochs, batch_size, privacy, loss_fn...).
     Under DP-SGD with grad-sample mode ``auto``, recurrent models get opacus's ``hooks`` mode
-    (:func:`audit.privacy._engine.choose_grad_sample_mode`).
+    (:func:`audit.dp.choose_grad_sample_mode`).
 
     Examples
     --------

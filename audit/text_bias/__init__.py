@@ -6,7 +6,7 @@ Identity terms are HolisticBias v1.1 descriptors and WEAT name sets shipped in
 ``sample_models/data``.
 """
 
-from audit.result._text import TextSection
+from audit.result import TextSection
 from audit.text_bias._audit import audit_text_model, identity_token_attributions, word_attribution
 from audit.text_bias._config import DEFAULT_AXES, DEFAULT_SEAT_TESTS, TextBiasConfig
 from audit.text_bias._data import (

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from audit.result._text import (
+from audit.result import (
     AttributionMethodInfo,
     IdentityTokenAttribution,
     TextSection,
@@ -29,7 +29,7 @@ from audit.text_bias._seat import seat
 
 
 def word_attribution(explanation) -> WordAttribution:
-    """A :class:`~audit.explain._text.TextExplanation` as a result record."""
+    """A :class:`~audit.explain.TextExplanation` as a result record."""
     return WordAttribution(
         text=explanation.text if explanation.text_pair is None else f"{explanation.text} | {explanation.text_pair}",
         method=explanation.method, probability=explanation.probability, output=explanation.output,
@@ -45,7 +45,7 @@ def identity_token_attributions(model, tokenizer, axes: Sequence[AxisScores], *,
     ``n_samples`` sentences are drawn (seeded) evenly over the axes; the attribution of a term
     is the sum over the words whose characters overlap it in the sentence.
     """
-    from audit.explain._text import timed_explain
+    from audit.explain import timed_explain
 
     rng = np.random.default_rng(seed)
     per_axis = max(1, n_samples // max(1, len(axes)))
@@ -203,7 +203,7 @@ def audit_text_model(
     identity_tokens: list[IdentityTokenAttribution] = []
     methods: list[AttributionMethodInfo] = []
     if config.attributions and model is not None and tokenizer is not None:
-        from audit.explain._text import METHOD_LABELS, timed_explain
+        from audit.explain import TEXT_METHOD_LABELS, timed_explain
 
         tick = time.perf_counter()
         if texts is None:
@@ -220,7 +220,7 @@ def audit_text_model(
                                        embedding_layer=embedding_layer)
             attributions.extend(word_attribution(e) for e in ex)
             methods.append(AttributionMethodInfo(
-                method=method, label=METHOD_LABELS[method], n_texts=timing.n_texts,
+                method=method, label=TEXT_METHOD_LABELS[method], n_texts=timing.n_texts,
                 n_steps=config.ig_steps if method == "integrated_gradients" else 1, seconds=timing.seconds,
                 output="log-odds of the positive class", mean_abs_delta=timing.mean_abs_delta,
                 max_relative_delta=timing.max_relative_delta))

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from audit.core import StrictConfig
 
 #: HolisticBias axes (v1.1) plus the WEAT name sets used as identity terms.
 AxisName = Literal[
@@ -29,7 +31,7 @@ DEFAULT_SEAT_TESTS: tuple[str, ...] = ("weat3", "weat6", "weat7", "weat8")
 SecondMethod = Literal["gradient_x_activation", "occlusion"]
 
 
-class TextBiasConfig(BaseModel):
+class TextBiasConfig(StrictConfig):
     """Options of the text-bias audit; ``enabled: false`` skips it.
 
     Identity-term templates: every HolisticBias sentence template (``max_templates`` of them,
@@ -39,8 +41,6 @@ class TextBiasConfig(BaseModel):
     SEAT runs ``seat_tests`` on the encoder's mean-pooled sentence embeddings with an exact
     permutation test when there are at most ``n_permutations`` partitions, sampled otherwise.
     """
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     enabled: bool = False
     axes: tuple[AxisName, ...] = DEFAULT_AXES

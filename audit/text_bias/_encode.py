@@ -64,7 +64,7 @@ def hf_predict_proba(model: torch.nn.Module, tokenizer, *, target: int = 1, batc
     """``predict_proba(texts)`` or ``predict_proba(texts, text_pairs)`` for a classifier whose
     forward takes ``input_ids``/``attention_mask``: the softmax probability of ``target``
     (sigmoid of a single logit)."""
-    from audit.explain._text import _logits, _probability
+    from audit.explain import output_logits, target_probability
 
     device = next(model.parameters()).device
 
@@ -81,7 +81,7 @@ def hf_predict_proba(model: torch.nn.Module, tokenizer, *, target: int = 1, batc
                     enc = tokenizer(*args, padding=True, truncation=True, max_length=max_length,
                                     return_tensors="pt").to(device)
                     kwargs = {k: v for k, v in enc.items() if k in ("input_ids", "attention_mask", "token_type_ids")}
-                    out.append(_probability(_logits(model(**kwargs)), target).cpu().numpy())
+                    out.append(target_probability(output_logits(model(**kwargs)), target).cpu().numpy())
         finally:
             model.train(was_training)
         return np.concatenate(out) if out else np.zeros(0)

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from audit.core import clopper_pearson
 from audit.quality import wilson_interval
-from audit.result._base import Interval
-from audit.result._text import AxisFairness, BoxStats, CounterfactualExample, GroupScores
+from audit.result import AxisFairness, BoxStats, CounterfactualExample, GroupScores, Interval
 from audit.text_bias._data import IdentityTerm, check_templates, fill
 from audit.text_bias._errors import EmptyDescriptorsError, PredictionShapeError
 
@@ -102,8 +102,6 @@ def box_stats(values: np.ndarray) -> BoxStats:
 
 
 def _clopper_pearson(k: int, n: int, level: float = 0.95) -> Interval:
-    from audit.privacy._roc import clopper_pearson
-
     low, high = clopper_pearson(k, n, level)
     return Interval(float(low), float(high), level, "clopper-pearson")
 

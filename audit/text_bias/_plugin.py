@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import audit.text_bias._policy_metrics  # noqa: F401  (registers the gate metrics)
 from audit.core import Audit, AuditContext, register_audit
-from audit.result._text import TextSection
+from audit.result import TextSection
 from audit.text_bias._config import TextBiasConfig
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from audit.result._text import SeatResult
+from audit.result import SeatResult
 from audit.text_bias._data import weat_word_sets
 from audit.text_bias._errors import UnknownSeatTestError
 

@@ -1,7 +1,7 @@
 """Text models audited beside their baselines (majority class, TF-IDF logistic regression),
 and knowledge distillation of the trained model into a small student."""
 
-from audit.result._text_models import DistillationSummary, TextModelsSection, TextModelSummary
+from audit.result import DistillationSummary, TextModelsSection, TextModelSummary
 from audit.text_models._config import DistillationConfig, TextModelsAuditConfig
 from audit.text_models._plugin import TextModelsAudit
 

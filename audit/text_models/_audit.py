@@ -8,7 +8,7 @@ import numpy as np
 
 from audit.core import AuditContext
 from audit.quality import model_quality
-from audit.result._text_models import DistillationSummary, TextModelsSection, TextModelSummary
+from audit.result import DistillationSummary, TextModelsSection, TextModelSummary
 from audit.text_models._config import TextModelsAuditConfig
 
 #: Disparities copied from the fairness audit into each model's summary.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from audit.core import Audit, AuditContext, register_audit
-from audit.result._text_models import TextModelsSection
+from audit.result import TextModelsSection
 from audit.text_models._config import TextModelsAuditConfig
 
 

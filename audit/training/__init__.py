@@ -7,8 +7,11 @@ from audit.training._fit import (
     evaluate_loss_accuracy,
     fit,
     forward_logits,
+    make_optimizer,
     resolve_device,
     seed_everything,
+    to_device,
+    unpack_batch,
 )
 
 __all__ = [
@@ -20,6 +23,9 @@ __all__ = [
     "evaluate_loss_accuracy",
     "fit",
     "forward_logits",
+    "make_optimizer",
     "resolve_device",
     "seed_everything",
+    "to_device",
+    "unpack_batch",
 ]

@@ -14,12 +14,14 @@ import torch.nn.functional as F
 from torch.utils.data import DataLoader, Dataset
 from tqdm.auto import tqdm
 
+from audit.dp import weighted_cross_entropy
 from audit.errors import ModelInputMismatchError, RaiAuditError
 from audit.result import EpochRecord
 from audit.training._callbacks import Callback, TrainerControl, make_state
 
 if TYPE_CHECKING:  # pragma: no cover
-    from audit.privacy import PrivacyConfig, PrivacySpend
+    from audit.dp import PrivacyConfig
+    from audit.result import PrivacySpend
 
 OptimizerName = Literal["adam", "adamw", "sgd"]
 
@@ -74,25 +76,18 @@ def forward_logits(model: torch.nn.Module, inputs: Any) -> torch.Tensor:
     return getattr(output, "logits", output)
 
 
-def _to_device(value: Any, device: torch.device) -> Any:
+def to_device(value: Any, device: torch.device) -> Any:
+    """A batch's inputs (a tensor, or a dict of tensors for text models) on ``device``."""
     if isinstance(value, dict):
         return {k: v.to(device) for k, v in value.items()}
     return value.to(device)
 
 
-def _unpack(batch: Sequence[Any]) -> tuple[Any, torch.Tensor, torch.Tensor | None]:
+def unpack_batch(batch: Sequence[Any]) -> tuple[Any, torch.Tensor, torch.Tensor | None]:
+    """``(inputs, labels, sample weights or None)`` of a ``(X, y)`` or ``(X, y, w)`` batch."""
     if len(batch) == 3:
         return batch[0], batch[1], batch[2]
     return batch[0], batch[1], None
-
-
-def weighted_cross_entropy(logits: torch.Tensor, labels: torch.Tensor,
-                           weights: torch.Tensor | None) -> torch.Tensor:
-    """Mean cross-entropy, each example scaled by its sample weight when given."""
-    losses = F.cross_entropy(logits, labels, reduction="none")
-    if weights is None:
-        return losses.mean()
-    return (losses * weights.to(losses.dtype)).mean()
 
 
 def check_model_input(model: torch.nn.Module, sample: Any, n_classes: int = 2) -> None:
@@ -137,8 +132,8 @@ def evaluate_loss_accuracy(model: torch.nn.Module, loader: DataLoader,
     model.eval()
     total_loss, correct, count = 0.0, 0, 0
     for batch in loader:
-        inputs, labels, _ = _unpack(batch)
-        inputs, labels = _to_device(inputs, device), labels.to(device)
+        inputs, labels, _ = unpack_batch(batch)
+        inputs, labels = to_device(inputs, device), labels.to(device)
         logits = forward_logits(model, inputs)
         total_loss += float(F.cross_entropy(logits, labels, reduction="sum"))
         correct += int((logits.argmax(dim=1) == labels).sum())
@@ -146,7 +141,8 @@ def evaluate_loss_accuracy(model: torch.nn.Module, loader: DataLoader,
     return total_loss / max(count, 1), correct / max(count, 1)
 
 
-def _make_optimizer(name: str, params, learning_rate: float, weight_decay: float):
+def make_optimizer(name: str, params, learning_rate: float, weight_decay: float):
+    """The torch optimizer named ``"adam"``, ``"adamw"`` or ``"sgd"`` (momentum 0.9)."""
     factories = {
         "adam": lambda: torch.optim.Adam(params, lr=learning_rate, weight_decay=weight_decay),
         "adamw": lambda: torch.optim.AdamW(params, lr=learning_rate, weight_decay=weight_decay),
@@ -202,7 +198,7 @@ def fit(
     device : str or torch.device
         ``"auto"`` uses CUDA when present.
     privacy : PrivacyConfig, optional
-        Train with DP-SGD through opacus (see :mod:`audit.privacy`).
+        Train with DP-SGD through opacus (see :mod:`audit.dp`).
     callbacks : sequence of Callback
     validation : Dataset, optional
         Evaluated after each epoch (``val/loss``, ``val/accuracy``).
@@ -251,11 +247,11 @@ def fit(
     engine = None
     loss_fn = loss_fn or weighted_cross_entropy
     if privacy is not None:
-        from audit.privacy._engine import make_private_training, prepare_model
+        from audit.dp import make_private_training, prepare_model
 
         # opacus refuses a model in eval mode, which is how from_pretrained returns one
         model = prepare_model(model.train(), privacy).to(device)
-    opt = _make_optimizer(optimizer, model.parameters(), learning_rate, weight_decay)
+    opt = make_optimizer(optimizer, model.parameters(), learning_rate, weight_decay)
     if privacy is not None:
         engine = make_private_training(model, opt, loader, privacy=privacy, epochs=epochs,
                                        seed=seed)
@@ -311,17 +307,17 @@ def _train_loop(model, opt, loader, val_loader, loss_fn, engine, callbacks, *, e
         model.train()
         loss_sum, seen = 0.0, 0
         for batch in tqdm(loader, desc=f"epoch {epoch}", disable=not progress, leave=False):
-            inputs, labels, weights = _unpack(batch)
+            inputs, labels, weights = unpack_batch(batch)
             if len(labels) == 0:  # Poisson sampling can draw an empty batch
                 if engine is not None:
                     # a noise-only step, counted by the accountant like any other: skipping it
                     # would reveal that the batch was empty without accounting for it
-                    _empty_batch_step(model, opt, loss_fn, _to_device(inputs, device), labels.to(device),
+                    _empty_batch_step(model, opt, loss_fn, to_device(inputs, device), labels.to(device),
                                       weights.to(device) if weights is not None else None,
                                       engine.grad_sample_mode)
                     step += 1
                 continue
-            inputs, labels = _to_device(inputs, device), labels.to(device)
+            inputs, labels = to_device(inputs, device), labels.to(device)
             weights = weights.to(device) if weights is not None else None
             opt.zero_grad(set_to_none=True)
             loss = loss_fn(forward_logits(model, inputs), labels, weights)

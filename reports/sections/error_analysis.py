@@ -6,8 +6,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from audit.result import AuditResult
-from audit.result._error_analysis import Cohort, MetricAnalysis, TreeNode
+from audit.result import AuditResult, Cohort, MetricAnalysis, TreeNode
 from reports import _charts
 
 #: Cohorts listed per metric in the report (the result and the dashboard keep more).

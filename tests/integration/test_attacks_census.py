@@ -43,7 +43,7 @@ def test_overfit_census_model_leaks(adult):
 
 
 def test_dp_census_model_is_close_to_chance_and_below_its_epsilon(adult):
-    from audit.privacy._config import PrivacyConfig
+    from audit.dp import PrivacyConfig
 
     seed_everything(0)
     run = fit(TabularMLP(adult.n_features, (128, 64)), adult.train.to_torch(), epochs=10,

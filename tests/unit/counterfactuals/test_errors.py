@@ -14,14 +14,14 @@ from audit.counterfactuals import (
     check_cost_metric,
     find_counterfactuals,
 )
-from audit.errors import ConfigError, RaiAuditError
+from audit.errors import ConfigError, MissingColumnError, RaiAuditError
 
 
 def test_unknown_immutable_feature_is_named_with_a_suggestion(table, linear_model):
     with pytest.raises(UnknownFeatureError, match="'sexx'") as info:
         find_counterfactuals(linear_model, table, [0], immutable=("sexx",))
     assert "Did you mean 'sex'" in str(info.value)
-    assert isinstance(info.value, CounterfactualError) and isinstance(info.value, ValueError)
+    assert isinstance(info.value, MissingColumnError) and isinstance(info.value, ValueError)
 
 
 def test_unknown_cost_metric(table, linear_model):

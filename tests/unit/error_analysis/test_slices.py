@@ -9,8 +9,9 @@ import pandas as pd
 import pytest
 from scipy.stats import chi2_contingency, false_discovery_control
 
+from audit.core import bh_qvalues
 from audit.error_analysis import count_slices, encode_feature, metric_values, two_proportion_pvalues
-from audit.error_analysis._stats import bh_qvalues, bootstrap_intervals, cohort_stats, metric_parts, rank
+from audit.error_analysis._stats import bootstrap_intervals, cohort_stats, metric_parts, rank
 from audit.fairness import metrics_from_counts
 
 

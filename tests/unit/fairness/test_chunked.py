@@ -9,14 +9,13 @@ import pytest
 import torch.distributed as dist
 from sklearn.linear_model import LogisticRegression
 
-from audit.fairness import GroupCounts
+from audit.fairness import FairnessInputError, GroupCounts, SensitiveFeatureMissingError
 from audit.fairness._chunked import (
     all_reduce_counts,
     count_parquet,
     count_record_batches,
     shard_fragments,
 )
-from audit.fairness._errors import FairnessInputError, SensitiveFeatureMissingError
 
 
 @pytest.fixture(scope="module")

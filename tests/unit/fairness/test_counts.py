@@ -9,6 +9,7 @@ from fairlearn import metrics as flm
 from scipy.stats import binomtest
 from sklearn import metrics as skm
 
+from audit.core import quantile_interval
 from audit.fairness import (
     FairnessAuditConfig,
     GroupCounts,
@@ -17,7 +18,6 @@ from audit.fairness import (
     metrics_from_counts,
     wilson_bounds,
 )
-from audit.fairness._counts import quantile_interval
 from tests.unit.fairness._data import synthetic
 
 FAIRLEARN = {

@@ -4,6 +4,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from audit.core._groups import (
+    FIX_LENGTH,
+    FIX_MISSING_VALUES,
+    FIX_NOT_BINARY,
+    FIX_PROBABILITY_RANGE,
+    FIX_SINGLE_GROUP,
+    FIX_TOO_MANY_GROUPS,
+)
 from audit.errors import DataValidationError, RaiAuditError
 from audit.fairness import (
     FairnessAuditConfig,
@@ -17,14 +25,6 @@ from audit.fairness import (
     TooManyGroupsError,
     audit_fairness,
     group_fairness,
-)
-from audit.fairness._errors import (
-    FIX_LENGTH,
-    FIX_MISSING_VALUES,
-    FIX_NOT_BINARY,
-    FIX_PROBABILITY_RANGE,
-    FIX_SINGLE_GROUP,
-    FIX_TOO_MANY_GROUPS,
 )
 
 Y = np.array([1, 0, 1, 0, 1, 0])

@@ -95,7 +95,7 @@ def test_sensitive_frame_of_wrong_length_is_refused():
 
 @pytest.mark.parametrize("delta", [0.0, 1.0, -1e-5, 3])
 def test_delta_outside_unit_interval_is_refused(delta):
-    from audit.privacy._errors import DeltaError
+    from audit.dp import DeltaError
 
     with pytest.raises(InvalidDeltaError) as info:
         audit(delta=delta)

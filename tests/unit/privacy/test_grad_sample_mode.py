@@ -5,8 +5,8 @@ from __future__ import annotations
 import torch
 from opacus.layers import DPLSTM
 
+from audit.dp import choose_grad_sample_mode
 from audit.privacy import PrivacyConfig
-from audit.privacy._engine import choose_grad_sample_mode
 
 
 class _Recurrent(torch.nn.Module):

@@ -14,14 +14,13 @@ from transformers import (
     DistilBertForSequenceClassification,
 )
 
+from audit.dp import PerExampleEmbeddingInputs, sequence_bookkeeping_supported
 from audit.privacy import (
     PrivacyConfig,
     UnsupportedModelError,
     choose_grad_sample_mode,
     make_private_training,
 )
-from audit.privacy._bk_sequence import sequence_bookkeeping_supported
-from audit.privacy._transformers import PerExampleEmbeddingInputs
 from audit.training import fit
 
 

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
-from scipy.special import ndtri
 
-from audit.fairness._config import NanPolicy
-from audit.fairness._inputs import (
+from audit.core._bootstrap import bootstrap_counts
+from audit.core._groups import (
+    NanPolicy,
     binary_array,
     check_lengths,
     encode_groups,
@@ -24,6 +24,7 @@ from audit.fairness._inputs import (
     partition_name,
     sensitive_frame,
 )
+from audit.core._intervals import wilson_bounds
 
 CountMetric = Literal["selection_rate", "true_positive_rate", "false_positive_rate",
                       "false_negative_rate", "precision", "accuracy", "balanced_accuracy",
@@ -63,7 +64,8 @@ def safe_divide(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     return np.divide(num, den, out=np.full(num.shape, np.nan), where=den != 0)
 
 
-def _proportion_parts(counts: np.ndarray) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+def proportion_parts(counts: np.ndarray) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Numerator and denominator counts of each count metric that is a proportion."""
     tn, fp, fn, tp = _cells(counts)
     n = tn + fp + fn + tp
     return {
@@ -96,42 +98,17 @@ def metrics_from_counts(counts: np.ndarray) -> dict[str, np.ndarray]:
     >>> metrics_from_counts(c)["true_positive_rate"]
     array([1., 0.])
     """
-    out = {name: safe_divide(num, den) for name, (num, den) in _proportion_parts(counts).items()}
+    out = {name: safe_divide(num, den) for name, (num, den) in proportion_parts(counts).items()}
     tn, fp, _, _ = _cells(counts)
     tnr = safe_divide(tn, tn + fp)
     out["balanced_accuracy"] = (out["true_positive_rate"] + tnr) / 2
     return {name: out[name] for name in COUNT_METRICS}
 
 
-def wilson_bounds(successes: np.ndarray, n: np.ndarray,
-                  level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
-    """Wilson score interval of proportions, vectorised (NaN bounds where ``n == 0``).
-
-    Equals ``scipy.stats.binomtest(k, n).proportion_ci(level, method="wilson")``.
-
-    Examples
-    --------
-    >>> lo, hi = wilson_bounds(np.array([5]), np.array([10]))
-    >>> round(float(lo[0]), 4), round(float(hi[0]), 4)
-    (0.2366, 0.7634)
-    """
-    k = np.asarray(successes, dtype=np.float64)
-    n = np.asarray(n, dtype=np.float64)
-    z = ndtri(1 - (1 - level) / 2)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        p = k / n
-        denom = 2 * (n + z**2)
-        center = (2 * n * p + z**2) / denom
-        delta = z * np.sqrt(4 * n * p * (1 - p) + z**2) / denom
-        lo = np.where(n > 0, np.maximum(center - delta, 0.0), np.nan)
-        hi = np.where(n > 0, np.minimum(center + delta, 1.0), np.nan)
-    return lo, hi
-
-
 def wilson_from_counts(counts: np.ndarray, level: float = 0.95) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Wilson bounds of every count metric that is a proportion (all but balanced accuracy)."""
     return {name: wilson_bounds(num, den, level)
-            for name, (num, den) in _proportion_parts(counts).items()}
+            for name, (num, den) in proportion_parts(counts).items()}
 
 
 @dataclass(frozen=True)
@@ -193,57 +170,6 @@ def disparities_from_metrics(metrics: Mapping[str, np.ndarray]) -> dict[str, np.
         "equal_opportunity_difference": tpr.difference,
         "four_fifths_rule": sel.ratio,
     }
-
-
-def quantile_interval(samples: np.ndarray, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
-    """Percentile interval over axis 0, ignoring NaN replicates (NaN when none are defined).
-
-    Uses numpy's default linear interpolation, like ``np.nanquantile``, without its
-    all-NaN warnings.
-    """
-    x = np.sort(np.asarray(samples, dtype=np.float64), axis=0)  # NaN sort last
-    n = (~np.isnan(x)).sum(axis=0)
-    bounds = []
-    for q in ((1 - level) / 2, 1 - (1 - level) / 2):
-        pos = q * np.maximum(n - 1, 0)
-        i0 = np.floor(pos).astype(np.intp)
-        i1 = np.minimum(i0 + 1, np.maximum(n - 1, 0))
-        lo = np.take_along_axis(x, i0[None, ...], axis=0)[0]
-        hi = np.take_along_axis(x, i1[None, ...], axis=0)[0]
-        with np.errstate(invalid="ignore"):
-            value = lo + (hi - lo) * (pos - i0)
-        bounds.append(np.where(n > 0, value, np.nan))
-    return bounds[0], bounds[1]
-
-
-def bootstrap_counts(counts: np.ndarray, n_replicates: int,
-                     random_state: int | np.random.Generator = 0) -> np.ndarray:
-    """Row-level bootstrap replicates of cell counts, drawn as one multinomial per replicate.
-
-    Resampling ``N`` rows with replacement and counting them per (group, y_true, y_pred) cell
-    is exactly a multinomial draw of ``N`` over the cells with probabilities ``counts / N``, so
-    the cost does not depend on the number of rows.
-
-    Returns
-    -------
-    numpy.ndarray
-        Shape ``(n_replicates, G, 2, 2)``.
-
-    Examples
-    --------
-    >>> c = np.array([[[50, 10], [5, 35]], [[30, 20], [10, 40]]])
-    >>> boot = bootstrap_counts(c, 1000, random_state=0)
-    >>> boot.shape, int(boot[0].sum())
-    ((1000, 2, 2, 2), 200)
-    """
-    rng = np.random.default_rng(random_state)
-    counts = np.asarray(counts, dtype=np.int64)
-    total = int(counts.sum())
-    if total == 0 or n_replicates == 0:
-        return np.zeros((n_replicates, *counts.shape), dtype=np.int64)
-    p = counts.reshape(-1) / total
-    draws = rng.multinomial(total, p, size=n_replicates)
-    return draws.reshape(n_replicates, *counts.shape)
 
 
 @dataclass(frozen=True, eq=False)

@@ -19,7 +19,7 @@ import torch
 from opacus.optimizers import DPOptimizer
 from torch import nn
 
-from audit.privacy._errors import UnsupportedModelError
+from audit.dp._errors import UnsupportedModelError
 
 
 def bookkeeping_supported(model: nn.Module) -> bool:

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from opacus.accountants import create_accountant
 from opacus.accountants.utils import get_noise_multiplier
 
-from audit.privacy._errors import DeltaError, UnreachableEpsilonError
+from audit.dp._errors import DeltaError, UnreachableEpsilonError
 
 ACCOUNTANTS = ("prv", "rdp", "gdp")
 History = Sequence[tuple[float, float, int]]

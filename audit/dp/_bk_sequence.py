@@ -1,6 +1,6 @@
 """Single-pass per-example clipping for MLPs and transformer-style models (book-keeping).
 
-The one-backward book-keeping of :mod:`audit.privacy._bookkeeping` extended to the layers
+The one-backward book-keeping of :mod:`audit.dp._bookkeeping` extended to the layers
 transformer encoders are made of (``grad_sample_mode: bookkeeping`` uses this class for
 all-Linear models too), with the cheaper way of getting each example's gradient norm chosen
 per layer from its shapes (``T`` tokens, ``d_in`` -> ``d_out``; 2-D inputs use the outer
@@ -20,7 +20,7 @@ second backward pass is needed (opacus's ghost clipping runs two), and that back
 computes only activation gradients: the parameters are marked frozen from the forward pass
 until the optimizer step, so autograd skips the summed weight gradients it would otherwise
 compute and throw away. Noise, scaling and
-accounting stay opacus's through :class:`~audit.privacy._bookkeeping.BookKeepingDPOptimizer`.
+accounting stay opacus's through :class:`~audit.dp._bookkeeping.BookKeepingDPOptimizer`.
 Tests prove the clipped sums equal a plain per-example loop.
 """
 
@@ -30,8 +30,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from audit.privacy._bookkeeping import remove_keeper_hooks
-from audit.privacy._errors import UnsupportedModelError
+from audit.dp._bookkeeping import remove_keeper_hooks
+from audit.dp._errors import UnsupportedModelError
 
 SUPPORTED = (nn.Linear, nn.Embedding, nn.LayerNorm)
 
@@ -62,7 +62,7 @@ def _as_3d(x: torch.Tensor) -> torch.Tensor:
 class SequenceBookKeeper:
     """Records each trainable layer's input and output gradient; computes clipped sums.
 
-    Same interface as :class:`~audit.privacy._bookkeeping.BookKeeper` (``clipped_sums``,
+    Same interface as :class:`~audit.dp._bookkeeping.BookKeeper` (``clipped_sums``,
     ``remove``), used by the same optimizer. ``strategies`` maps each Linear layer to the
     norm strategy picked for the last batch (``"ghost"`` or ``"instantiated"``).
     """

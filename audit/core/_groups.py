@@ -1,4 +1,9 @@
-"""Validating labels, predictions and scores, and encoding sensitive features as group codes."""
+"""Validating labels, predictions and scores, and encoding sensitive features as group codes.
+
+Shared by every audit that counts per group (fairness, error analysis, robustness, the text
+training callbacks). The fix texts are module constants (the fairlearn way) so tests compare
+them exactly.
+"""
 
 from __future__ import annotations
 
@@ -10,15 +15,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from audit.errors import suggest
-from audit.fairness._config import NanPolicy
-from audit.fairness._errors import (
-    FIX_LENGTH,
-    FIX_MISSING_VALUES,
-    FIX_NOT_BINARY,
-    FIX_PROBABILITY_RANGE,
-    FIX_SINGLE_GROUP,
-    FIX_TOO_MANY_GROUPS,
+from audit.core._config import NanPolicy
+from audit.errors import (
     LengthMismatchError,
     MissingSensitiveValueError,
     NotBinaryError,
@@ -26,7 +24,19 @@ from audit.fairness._errors import (
     SensitiveFeatureMissingError,
     SingleGroupError,
     TooManyGroupsError,
+    suggest,
 )
+
+FIX_LENGTH = "pass y_true, y_pred, y_score and sensitive_features for the same rows, in the same order"
+FIX_NOT_BINARY = ("threshold the scores first (e.g. y_pred = (y_score >= 0.5).astype(int)) or map the "
+                  "labels to 0/1 with 1 the favourable outcome")
+FIX_PROBABILITY_RANGE = ("pass the predicted probability of the positive class (e.g. "
+                         "torch.softmax(logits, 1)[:, 1]), not logits or decision scores")
+FIX_MISSING_VALUES = ("choose a policy explicitly: nan_policy='own_group' keeps these rows as a group "
+                      "named '(missing)', nan_policy='drop' leaves them out (and says how many)")
+FIX_SINGLE_GROUP = "audit a feature with at least two groups, or remove it from sensitive_features"
+FIX_TOO_MANY_GROUPS = ("bin numeric features (e.g. sensitive_bins: {age: [25, 45, 65]}), merge rare "
+                       "categories, intersect fewer features, or raise max_groups")
 
 MISSING_GROUP = "(missing)"
 GROUP_SEPARATOR = " & "

@@ -14,18 +14,18 @@ from opacus.data_loader import DPDataLoader
 from opacus.validators import ModuleValidator
 from torch.utils.data import DataLoader
 
-from audit.privacy._accounting import (
+from audit.dp._accounting import (
     check_delta,
     default_delta,
     epsilons,
     noise_for_epsilon,
 )
-from audit.privacy._bk_sequence import SequenceBookKeeper, sequence_bookkeeping_supported
-from audit.privacy._bookkeeping import BookKeepingDPOptimizer, bookkeeping_supported
-from audit.privacy._config import PrivacyConfig
-from audit.privacy._errors import UnsupportedModelError
-from audit.privacy._transformers import PerExampleEmbeddingInputs, has_trainable_embeddings
-from audit.result._privacy import PrivacySpend
+from audit.dp._bk_sequence import SequenceBookKeeper, sequence_bookkeeping_supported
+from audit.dp._bookkeeping import BookKeepingDPOptimizer, bookkeeping_supported
+from audit.dp._config import PrivacyConfig
+from audit.dp._errors import UnsupportedModelError
+from audit.dp._transformers import PerExampleEmbeddingInputs, has_trainable_embeddings
+from audit.result import PrivacySpend
 
 LossFn = Callable[[torch.Tensor, torch.Tensor, "torch.Tensor | None"], torch.Tensor]
 
@@ -72,7 +72,7 @@ def has_recurrent_layers(model: torch.nn.Module) -> bool:
 def choose_grad_sample_mode(model: torch.nn.Module, privacy: PrivacyConfig) -> str:
     """``auto`` with flat clipping: book-keeping (one backward pass) for models made of
     Linear layers, and for transformer-style models (trainable embeddings) made of Linear,
-    Embedding and LayerNorm layers (per-layer norm strategy, :mod:`audit.privacy._bk_sequence`);
+    Embedding and LayerNorm layers (per-layer norm strategy, :mod:`audit.dp._bk_sequence`);
     opacus's ghost clipping for other models with trainable embeddings (its sparse embedding
     norms avoid hooks mode's dense ``batch x vocab x hidden`` per-example gradients); else
     opacus's hooks. Models wrapped for torch.distributed, and recurrent models (opacus's
@@ -150,7 +150,7 @@ class PrivateTraining:
 
 def _weighted_ce(logits: torch.Tensor, labels: torch.Tensor,
                  weights: torch.Tensor | None) -> torch.Tensor:
-    from audit.training._fit import weighted_cross_entropy
+    from audit.dp._loss import weighted_cross_entropy
 
     return weighted_cross_entropy(logits, labels, weights)
 

@@ -1,0 +1,83 @@
+"""The DP mechanism: DP-SGD with opacus, below training and below the privacy audit.
+
+:func:`make_private_training` wraps a model, its optimizer and its loader (used by
+:func:`audit.training.fit` and by users' own loops); the accountants report epsilon
+(:func:`epsilon`, :func:`epsilons`) and derive the noise for a target epsilon
+(:func:`noise_for_epsilon`); book-keeping clips per-example gradients in one backward pass
+(:class:`BookKeeper`, :class:`SequenceBookKeeper`), and :class:`PerExampleEmbeddingInputs`
+lets Hugging Face encoders train under opacus. :class:`PrivacyConfig` holds the settings
+(``training.privacy`` in audit.yaml).
+
+This package imports neither training nor the privacy audit (:mod:`audit.privacy`, which
+re-exports these names for the API it always had); only :class:`PrivacyConfig` and the errors
+load eagerly, the rest (torch, opacus) on first use.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from audit._lazy import lazy_names
+from audit.dp._config import AccountantName, GradSampleMode, PrivacyConfig
+from audit.dp._errors import DeltaError, UnreachableEpsilonError, UnsupportedModelError
+
+#: Public name -> private module, loaded on first use so that ``audit.config`` (which reads
+#: ``PrivacyConfig``) does not import torch and opacus.
+_LAZY = {
+    "check_delta": "_accounting", "default_delta": "_accounting", "epsilon": "_accounting",
+    "epsilons": "_accounting", "noise_for_epsilon": "_accounting",
+    "SequenceBookKeeper": "_bk_sequence", "sequence_bookkeeping_supported": "_bk_sequence",
+    "BookKeeper": "_bookkeeping", "BookKeepingDPOptimizer": "_bookkeeping",
+    "bookkeeping_supported": "_bookkeeping",
+    "PrivateTraining": "_engine", "choose_grad_sample_mode": "_engine",
+    "make_private_training": "_engine", "prepare_model": "_engine",
+    "weighted_cross_entropy": "_loss",
+    "PerExampleEmbeddingInputs": "_transformers", "has_trainable_embeddings": "_transformers",
+}
+
+if TYPE_CHECKING:  # pragma: no cover
+    from audit.dp._accounting import (
+        check_delta,
+        default_delta,
+        epsilon,
+        epsilons,
+        noise_for_epsilon,
+    )
+    from audit.dp._bk_sequence import SequenceBookKeeper, sequence_bookkeeping_supported
+    from audit.dp._bookkeeping import BookKeeper, BookKeepingDPOptimizer, bookkeeping_supported
+    from audit.dp._engine import (
+        PrivateTraining,
+        choose_grad_sample_mode,
+        make_private_training,
+        prepare_model,
+    )
+    from audit.dp._loss import weighted_cross_entropy
+    from audit.dp._transformers import PerExampleEmbeddingInputs, has_trainable_embeddings
+
+__all__ = [
+    "AccountantName",
+    "BookKeeper",
+    "BookKeepingDPOptimizer",
+    "DeltaError",
+    "GradSampleMode",
+    "PerExampleEmbeddingInputs",
+    "PrivacyConfig",
+    "PrivateTraining",
+    "SequenceBookKeeper",
+    "UnreachableEpsilonError",
+    "UnsupportedModelError",
+    "bookkeeping_supported",
+    "check_delta",
+    "choose_grad_sample_mode",
+    "default_delta",
+    "epsilon",
+    "epsilons",
+    "has_trainable_embeddings",
+    "make_private_training",
+    "noise_for_epsilon",
+    "prepare_model",
+    "sequence_bookkeeping_supported",
+    "weighted_cross_entropy",
+]
+
+__getattr__, __dir__ = lazy_names(__name__, _LAZY, __all__)
