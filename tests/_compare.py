@@ -6,10 +6,13 @@ import json
 import math
 from typing import Any
 
-#: Keys whose values are wall times or creation stamps, never reproducible.
+#: Keys whose values are wall times or creation stamps, never reproducible, and the attribution
+#: batch size, which audit.explain picks from the machine's free memory and timings.
 VOLATILE_KEYS = frozenset({"created_at", "timings", "seconds", "rows_per_second",
                            "epoch/seconds", "total", "per_reference_model", "target_scoring",
-                           "reference_training"})
+                           "reference_training", "batch_size"})
+#: float32 attributions summed in batches of another size differ in the last bits (seen: 1e-9).
+REL_TOL, ABS_TOL = 1e-6, 1e-9
 
 
 def differences(a: Any, b: Any, path: str = "") -> list[str]:
@@ -29,7 +32,9 @@ def differences(a: Any, b: Any, path: str = "") -> list[str]:
             return [f"{path}: {len(a)} items vs {len(b)}"]
         for i, (x, y) in enumerate(zip(a, b)):
             out.extend(differences(x, y, f"{path}[{i}]"))
-    elif a != b and not (isinstance(a, float) and isinstance(b, float)
-                         and math.isnan(a) and math.isnan(b)):
+    elif isinstance(a, float) and isinstance(b, float):
+        if not (math.isclose(a, b, rel_tol=REL_TOL, abs_tol=ABS_TOL) or (math.isnan(a) and math.isnan(b))):
+            out.append(f"{path}: {a!r} != {b!r}")
+    elif a != b:
         out.append(f"{path}: {json.dumps(a)[:60]} != {json.dumps(b)[:60]}")
     return out

@@ -74,7 +74,7 @@ class AuditContext:
     @property
     def spend(self) -> Any:
         """The DP spend of the training run (None when not private or not trained yet)."""
-        return getattr(self.training, "privacy", None)
+        return None if self.training is None else self.training.privacy
 
     def test_scores(self) -> np.ndarray:
         """The model's P(positive class) on the test split, computed once per context."""
