@@ -11,8 +11,9 @@ from typing import Any
 VOLATILE_KEYS = frozenset({"created_at", "timings", "seconds", "rows_per_second",
                            "epoch/seconds", "total", "per_reference_model", "target_scoring",
                            "reference_training", "batch_size"})
-#: float32 attributions summed in batches of another size differ in the last bits (seen: 1e-9).
-REL_TOL, ABS_TOL = 1e-6, 1e-9
+#: float32 attributions summed in batches of another size differ in the last bits (seen: 1.5e-6
+#: relative on a mean over 2,000 rows).
+REL_TOL, ABS_TOL = 1e-5, 1e-9
 
 
 def differences(a: Any, b: Any, path: str = "") -> list[str]:
