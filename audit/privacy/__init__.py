@@ -25,6 +25,7 @@ from audit.privacy._attacks import (
 from audit.privacy._audit import privacy_utility_curve
 from audit.privacy._bk_sequence import SequenceBookKeeper, sequence_bookkeeping_supported
 from audit.privacy._bookkeeping import BookKeeper, BookKeepingDPOptimizer, bookkeeping_supported
+from audit.privacy._compare_accountants import AccountantEpsilon, compare_accountants, pld_epsilon
 from audit.privacy._config import PrivacyAuditConfig, PrivacyConfig
 from audit.privacy._empirical import empirical_epsilon
 from audit.privacy._engine import (
@@ -47,6 +48,7 @@ from audit.result._membership import (
 from audit.result._privacy import PrivacySection, PrivacySpend, UtilityPoint
 
 __all__ = [
+    "AccountantEpsilon",
     "PrivacyAudit",
     "AttackConfigError",
     "AttackName",
@@ -79,6 +81,7 @@ __all__ = [
     "UtilityPoint",
     "bookkeeping_supported",
     "choose_grad_sample_mode",
+    "compare_accountants",
     "default_delta",
     "empirical_epsilon",
     "epsilon",
@@ -91,6 +94,7 @@ __all__ = [
     "membership_inference_audit",
     "noise_for_epsilon",
     "per_example_logits",
+    "pld_epsilon",
     "prepare_model",
     "privacy_utility_curve",
     "sequence_bookkeeping_supported",
