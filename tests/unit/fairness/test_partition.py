@@ -101,6 +101,18 @@ def test_what_if_is_exact_at_every_two_decimal_threshold_on_decile_scores():
     assert dp.interval is not None and dp.interval.low <= dp.value <= dp.interval.high
 
 
+def test_histograms_written_before_the_bin_of_one_still_answer():
+    from audit.result._fairness import ScoreHistogram
+
+    # schema 1.0: linspace edges, 4 bins, the last holding 1.0; group 0 / label 1 has one row
+    # per bin, the last at exactly 1.0
+    old = ScoreHistogram(bin_edges=tuple(np.linspace(0, 1, 5).tolist()),
+                         counts=(((0, 0, 0, 0), (1, 1, 1, 1)),))
+    counts = counts_at_threshold(old, np.array([0.5]))
+    assert counts[0, 1].tolist() == [2, 2]  # rows below 0.5, rows at or above
+    assert counts_at_threshold(old, np.array([1.0]))[0, 1].tolist() == [4, 0]
+
+
 def test_what_if_refuses_a_threshold_between_bin_edges():
     y, _, score, groups = synthetic(n=300)
     pf = group_fairness(y, y_score=score, sensitive_features=groups[["sex"]], config=CONFIG)
