@@ -26,6 +26,8 @@ from audit.dp._errors import DeltaError, UnreachableEpsilonError, UnsupportedMod
 _LAZY = {
     "check_delta": "_accounting", "default_delta": "_accounting", "epsilon": "_accounting",
     "epsilons": "_accounting", "noise_for_epsilon": "_accounting",
+    "AccountantEpsilon": "_compare_accountants", "compare_accountants": "_compare_accountants",
+    "pld_epsilon": "_compare_accountants", "poisson_loader": "_poisson",
     "SequenceBookKeeper": "_bk_sequence", "sequence_bookkeeping_supported": "_bk_sequence",
     "BookKeeper": "_bookkeeping", "BookKeepingDPOptimizer": "_bookkeeping",
     "bookkeeping_supported": "_bookkeeping",
@@ -45,6 +47,7 @@ if TYPE_CHECKING:  # pragma: no cover
     )
     from audit.dp._bk_sequence import SequenceBookKeeper, sequence_bookkeeping_supported
     from audit.dp._bookkeeping import BookKeeper, BookKeepingDPOptimizer, bookkeeping_supported
+    from audit.dp._compare_accountants import AccountantEpsilon, compare_accountants, pld_epsilon
     from audit.dp._engine import (
         PrivateTraining,
         choose_grad_sample_mode,
@@ -52,9 +55,11 @@ if TYPE_CHECKING:  # pragma: no cover
         prepare_model,
     )
     from audit.dp._loss import weighted_cross_entropy
+    from audit.dp._poisson import poisson_loader
     from audit.dp._transformers import PerExampleEmbeddingInputs, has_trainable_embeddings
 
 __all__ = [
+    "AccountantEpsilon",
     "AccountantName",
     "BookKeeper",
     "BookKeepingDPOptimizer",
@@ -68,6 +73,7 @@ __all__ = [
     "UnsupportedModelError",
     "bookkeeping_supported",
     "check_delta",
+    "compare_accountants",
     "choose_grad_sample_mode",
     "default_delta",
     "epsilon",
@@ -75,6 +81,8 @@ __all__ = [
     "has_trainable_embeddings",
     "make_private_training",
     "noise_for_epsilon",
+    "pld_epsilon",
+    "poisson_loader",
     "prepare_model",
     "sequence_bookkeeping_supported",
     "weighted_cross_entropy",

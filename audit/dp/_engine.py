@@ -10,7 +10,6 @@ from typing import Any
 
 import torch
 from opacus import PrivacyEngine
-from opacus.data_loader import DPDataLoader
 from opacus.validators import ModuleValidator
 from torch.utils.data import DataLoader
 
@@ -24,6 +23,7 @@ from audit.dp._bk_sequence import SequenceBookKeeper, sequence_bookkeeping_suppo
 from audit.dp._bookkeeping import BookKeepingDPOptimizer, bookkeeping_supported
 from audit.dp._config import PrivacyConfig
 from audit.dp._errors import UnsupportedModelError
+from audit.dp._poisson import poisson_loader
 from audit.dp._transformers import PerExampleEmbeddingInputs, has_trainable_embeddings
 from audit.result import PrivacySpend
 
@@ -167,6 +167,8 @@ def make_private_training(model: torch.nn.Module, optimizer: torch.optim.Optimiz
     optimizer : torch.optim.Optimizer
     loader : DataLoader
         The non-private loader; its batch size sets the sampling rate q = 1 / len(loader).
+        With Poisson sampling the private loader runs exactly ``len(loader)`` steps per epoch,
+        the steps the noise is planned for.
     privacy : PrivacyConfig
     epochs : int
         Planned epochs (used to derive the noise from a target epsilon).
@@ -238,7 +240,7 @@ def make_private_training(model: torch.nn.Module, optimizer: torch.optim.Optimiz
         closers.append(lambda: _strip_parameter_state(model))
         closers.append(keeper.remove)
         if privacy.poisson_sampling:
-            loader = DPDataLoader.from_data_loader(loader, generator=sampler_generator)
+            loader = poisson_loader(loader, generator=sampler_generator)
         dp_optimizer = BookKeepingDPOptimizer(
             optimizer, bookkeeper=keeper, noise_multiplier=noise, max_grad_norm=max_grad_norm,
             expected_batch_size=int(n * sample_rate), loss_reduction="mean",
@@ -249,16 +251,24 @@ def make_private_training(model: torch.nn.Module, optimizer: torch.optim.Optimiz
         if has_trainable_embeddings(model):
             # shared (1, L) position/token-type lookups -> one row per example (transformers)
             closers.append(PerExampleEmbeddingInputs(model).remove)
+        if privacy.poisson_sampling:
+            # our Poisson loader (len(loader) steps per epoch), not opacus's (int(1 / q)):
+            # opacus then reads the same q = 1 / len(loader) for the accountant
+            loader = poisson_loader(
+                loader, generator=engine.secure_rng if privacy.secure_mode else sampler_generator,
+                distributed=is_distributed(model))
         try:
             out = engine.make_private(
                 module=model, optimizer=optimizer, data_loader=loader, noise_multiplier=noise,
-                max_grad_norm=max_grad_norm, poisson_sampling=privacy.poisson_sampling,
+                max_grad_norm=max_grad_norm, poisson_sampling=False,
                 clipping=privacy.clipping, noise_generator=generator, grad_sample_mode=mode,
                 criterion=torch.nn.CrossEntropyLoss())
         except Exception:
             while closers:
                 closers.pop()()
             raise
+        if privacy.poisson_sampling:
+            out[0].forbid_grad_accumulation()  # what opacus does for its own Poisson loader
         if mode == "ghost":
             private_model, dp_optimizer, criterion, loader = out
 

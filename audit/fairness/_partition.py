@@ -28,6 +28,7 @@ from audit.core import (
 )
 from audit.errors import GroupInputError as FairnessInputError
 from audit.fairness._config import DisparityThresholds, FairnessAuditConfig
+from audit.fairness._disparity_ci import DIFFERENCE_METHOD, RATIO_METHOD, SOURCES, disparity_intervals
 from audit.fairness._scores import bootstrap_score_metrics, score_metrics
 from audit.result import (
     Disparity,
@@ -46,15 +47,6 @@ SCORE_UNDEFINED = {
 }
 NO_SCORES = "no scores were given (pass y_score)"
 
-#: Which group metric each disparity is built from, and whether it is a difference or a ratio.
-_DISPARITY_SOURCE: dict[str, tuple[tuple[str, ...], str]] = {
-    "demographic_parity_difference": (("selection_rate",), "difference"),
-    "demographic_parity_ratio": (("selection_rate",), "ratio"),
-    "equalized_odds_difference": (("true_positive_rate", "false_positive_rate"), "difference"),
-    "equalized_odds_ratio": (("true_positive_rate", "false_positive_rate"), "ratio"),
-    "equal_opportunity_difference": (("true_positive_rate",), "difference"),
-    "four_fifths_rule": (("selection_rate",), "ratio"),
-}
 
 
 def _interval(lo: float, hi: float, level: float, method: str) -> Interval:
@@ -76,20 +68,25 @@ def _verdict(value: float, interval: Interval | None, limit: float,
 
 
 def build_disparities(metrics: Mapping[str, np.ndarray], names: tuple[str, ...],
-                      limits: DisparityThresholds, *,
-                      boot_metrics: Mapping[str, np.ndarray] | None = None,
+                      limits: DisparityThresholds, *, counts: np.ndarray | None = None,
                       level: float = 0.95) -> tuple[Disparity, ...]:
-    """Disparity summaries with worst/best group, interval and verdict against ``limits``."""
+    """Disparity summaries with worst/best group, interval and verdict against ``limits``.
+
+    With ``counts`` (``(G, 2, 2)``), each disparity gets the simultaneous-pairwise interval of
+    :func:`~audit.fairness._disparity_ci.disparity_intervals`, and a verdict is conclusive
+    only when that interval lies on its side of the limit.
+    """
     values = disparities_from_metrics(metrics)
-    boot = disparities_from_metrics(boot_metrics) if boot_metrics is not None else None
+    bounds = disparity_intervals(counts, level) if counts is not None else None
     out = []
     for name in DISPARITIES:
-        sources, kind = _DISPARITY_SOURCE[name]
+        sources, kind = SOURCES[name]
         value = float(values[name])
         interval = None
-        if boot is not None and len(boot[name]):
-            lo, hi = quantile_interval(boot[name], level)
-            interval = _interval(lo, hi, level, "bootstrap percentile")
+        if bounds is not None:
+            lo, hi = bounds[name]
+            interval = _interval(lo, hi, level,
+                                 DIFFERENCE_METHOD if kind == "difference" else RATIO_METHOD)
         # the component that sets the value names the worst and best groups
         parts = [(src, extremes(metrics[src])) for src in sources]
         scored = [(float(p.difference) if kind == "difference" else -float(p.ratio), src, p)
@@ -115,29 +112,71 @@ def build_disparities(metrics: Mapping[str, np.ndarray], names: tuple[str, ...],
     return tuple(out)
 
 
+def histogram_edges(n_bins: int) -> np.ndarray:
+    """Bin edges ``k / n_bins``: each is the double nearest the decimal threshold it stands for.
+
+    ``np.linspace(0, 1, 101)`` computes ``70 * 0.01 = 0.7000000000000001``, so a score of
+    exactly 0.7 would fall below the edge of the threshold 0.7; ``70 / 100`` is ``0.7``.
+
+    Examples
+    --------
+    >>> float(histogram_edges(100)[70]) == 0.7
+    True
+    """
+    return np.arange(n_bins + 1) / n_bins
+
+
 def score_histogram(y_true: np.ndarray, scores: np.ndarray, codes: np.ndarray, n_groups: int,
                     n_bins: int) -> ScoreHistogram:
-    """Rows per (group, label, score bin) on ``n_bins`` equal bins of [0, 1]."""
-    edges = np.linspace(0.0, 1.0, n_bins + 1)
+    """Rows per (group, label, score bin) on ``n_bins`` equal bins of [0, 1), plus one for 1.0.
+
+    A score ``s`` lands in bin ``b`` when ``edges[b] <= s < edges[b + 1]``, compared with the
+    edges themselves, and scores of exactly 1.0 in the extra last bin, so ``s >= edges[k]``
+    holds exactly for the rows in bins ``k`` and above, for every edge including 1.0.
+    """
+    edges = histogram_edges(n_bins)
     keep = codes >= 0
-    b = np.clip(np.searchsorted(edges, scores[keep], side="right") - 1, 0, n_bins - 1)
-    key = (codes[keep] * 2 + y_true[keep]) * n_bins + b
-    counts = np.bincount(key, minlength=n_groups * 2 * n_bins).reshape(n_groups, 2, n_bins)
+    b = np.searchsorted(edges, scores[keep], side="right") - 1  # 1.0 -> n_bins
+    width = n_bins + 1
+    key = (codes[keep] * 2 + y_true[keep]) * width + b
+    counts = np.bincount(key, minlength=n_groups * 2 * width).reshape(n_groups, 2, width)
     return ScoreHistogram(bin_edges=tuple(float(e) for e in edges),
                           counts=tuple(tuple(tuple(int(v) for v in row) for row in g)
                                        for g in counts))
 
 
+#: A threshold this close to a bin edge is that edge (a slider's ``0.1 + 0.2``).
+EDGE_TOLERANCE = 1e-9
+
+
 def counts_at_threshold(histogram: ScoreHistogram, thresholds: np.ndarray) -> np.ndarray:
     """Counts ``(G, 2, 2)`` when group ``g`` is predicted positive iff its score >= ``thresholds[g]``.
 
-    Thresholds are snapped to the nearest bin edge (exact on the edges).
+    Exact: each threshold must be a bin edge (within :data:`EDGE_TOLERANCE`, e.g. any
+    two-decimal threshold with 100 bins), and the rows at or above that edge are exactly the
+    rows of the bins from it upward.
+
+    Raises
+    ------
+    FairnessInputError
+        A threshold that is not a bin edge (the histogram cannot say which of the rows in
+        that bin lie above it).
     """
     edges = np.asarray(histogram.bin_edges)
-    h = np.asarray(histogram.counts, dtype=np.int64)  # (G, 2, bins)
-    k = np.abs(edges[None, :] - np.asarray(thresholds, dtype=float)[:, None]).argmin(axis=1)
+    t = np.asarray(thresholds, dtype=float)
+    k = np.abs(edges[None, :] - t[:, None]).argmin(axis=1)
+    off = np.abs(edges[k] - t) > EDGE_TOLERANCE
+    if off.any():
+        n_bins = len(edges) - 1
+        raise FairnessInputError(
+            "thresholds", f"thresholds on the score histogram's {n_bins} bin edges "
+            f"(multiples of 1/{n_bins})", repr(sorted(set(t[off].tolist()))),
+            f"round them to a multiple of 1/{n_bins}, or rerun the audit with a larger "
+            "score_histogram_bins")
+    h = np.asarray(histogram.counts, dtype=np.int64)  # (G, 2, bins [+ 1 for scores of 1.0])
     above = np.flip(np.cumsum(np.flip(h, axis=-1), axis=-1), axis=-1)  # rows in bins >= b
-    above = np.concatenate([above, np.zeros((*h.shape[:-1], 1), dtype=np.int64)], axis=-1)
+    if h.shape[-1] < len(edges):  # results before the bin of 1.0: the last bin held it
+        above = np.concatenate([above, np.zeros((*h.shape[:-1], 1), dtype=np.int64)], axis=-1)
     positive = np.take_along_axis(above, k[:, None, None].repeat(2, axis=1), axis=-1)[..., 0]
     total = h.sum(axis=-1)
     return np.stack([total - positive, positive], axis=-1)  # [g, y_true, y_pred]
@@ -299,7 +338,7 @@ def group_fairness(
                                    small=bool(sizes[i] < config.min_group_size),
                                    confusion=(tn, fp, fn, tp), metrics=row,
                                    reliability=reliability))
-    disparities = build_disparities(values, names, config.thresholds, boot_metrics=boot,
+    disparities = build_disparities(values, names, config.thresholds, counts=counts.counts,
                                     level=level)
     histogram = (score_histogram(y_true, scores, enc.codes, n_groups, config.score_histogram_bins)
                  if scores is not None else None)
@@ -319,8 +358,10 @@ def what_if_thresholds(partition: PartitionFairness, thresholds: float | Mapping
                        limits: DisparityThresholds | None = None) -> PartitionFairness:
     """Recompute count metrics and disparities at other decision thresholds, from the histogram.
 
-    Exact for thresholds on the histogram's bin edges (others snap to the nearest edge). No
-    intervals are computed; score metrics (AUC, ECE) do not depend on the threshold and are
+    Exact: thresholds must lie on the histogram's bin edges (any two-decimal threshold with
+    the default 100 bins), where the counts equal a direct count of ``score >= threshold``.
+    Disparities get their simultaneous intervals (they need the counts only); per-group
+    metrics get no intervals; score metrics (AUC, ECE) do not depend on the threshold and are
     kept.
 
     Parameters
@@ -334,6 +375,11 @@ def what_if_thresholds(partition: PartitionFairness, thresholds: float | Mapping
     Returns
     -------
     PartitionFairness
+
+    Raises
+    ------
+    FairnessInputError
+        No histogram in ``partition``, an unknown group name, or a threshold off the bin edges.
 
     Examples
     --------
@@ -368,8 +414,10 @@ def what_if_thresholds(partition: PartitionFairness, thresholds: float | Mapping
                                    confusion=(tn, fp, fn, tp), metrics=row,
                                    reliability=g.reliability))
     limits = limits or DisparityThresholds()
+    level = next((d.interval.level for d in partition.disparities if d.interval), 0.95)
     return PartitionFairness(name=partition.name, features=partition.features,
                              groups=tuple(groups),
-                             disparities=build_disparities(values, names, limits),
+                             disparities=build_disparities(values, names, limits,
+                                                           counts=counts, level=level),
                              histogram=partition.histogram,
                              n_dropped_missing=partition.n_dropped_missing)

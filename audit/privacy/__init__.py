@@ -7,6 +7,7 @@ the privacy-utility curve). It re-exports the DP names so that
 """
 
 from audit.dp import (
+    AccountantEpsilon,
     BookKeeper,
     BookKeepingDPOptimizer,
     DeltaError,
@@ -18,11 +19,13 @@ from audit.dp import (
     UnsupportedModelError,
     bookkeeping_supported,
     choose_grad_sample_mode,
+    compare_accountants,
     default_delta,
     epsilon,
     epsilons,
     make_private_training,
     noise_for_epsilon,
+    pld_epsilon,
     prepare_model,
     sequence_bookkeeping_supported,
 )
@@ -64,6 +67,7 @@ from audit.result import (
 )
 
 __all__ = [
+    "AccountantEpsilon",
     "PrivacyAudit",
     "AttackConfigError",
     "AttackName",
@@ -96,6 +100,7 @@ __all__ = [
     "UtilityPoint",
     "bookkeeping_supported",
     "choose_grad_sample_mode",
+    "compare_accountants",
     "default_delta",
     "empirical_epsilon",
     "epsilon",
@@ -108,6 +113,7 @@ __all__ = [
     "membership_inference_audit",
     "noise_for_epsilon",
     "per_example_logits",
+    "pld_epsilon",
     "prepare_model",
     "privacy_utility_curve",
     "sequence_bookkeeping_supported",

@@ -124,13 +124,27 @@ def per_example_logits(model: torch.nn.Module, dataset: Dataset, *,
 def loss_scores(logits: np.ndarray, labels: np.ndarray) -> np.ndarray:
     """Loss-attack score: minus the cross-entropy of each example (higher: more member-like).
 
+    Computed in float64 from the logit differences ``d_j = z_j - z_y`` (exact, whatever the
+    logits' magnitude) as ``-(m + log1p(sum_{j != argmax} exp(d_j - m)))``, ``m = max_j d_j``:
+    for a confidently right example the loss ``log1p(exp(-margin))`` keeps its tiny value
+    (``z_y - logsumexp(z)`` rounds it to exactly 0 once the margin passes about 37, so an
+    overfit model's members would all tie).
+
     Examples
     --------
     >>> loss_scores(np.array([[0.0, 0.0]]), np.array([1])).round(4).tolist()
     [-0.6931]
+    >>> float(loss_scores(np.array([[0.0, 40.0]]), np.array([1]))[0])
+    -4.248354255291589e-18
     """
+    z = np.asarray(logits, dtype=np.float64)
     rows = np.arange(len(labels))
-    return logits[rows, labels] - logsumexp(logits, axis=1)
+    d = z - z[rows, labels][:, None]
+    top = d.argmax(axis=1)
+    m = d[rows, top]
+    rest = np.exp(d - m[:, None])
+    rest[rows, top] = 0.0  # the largest term is 1: left out, added back by log1p
+    return -(m + np.log1p(rest.sum(axis=1)))
 
 
 def logit_confidence(logits: np.ndarray, labels: np.ndarray) -> np.ndarray:

@@ -16,6 +16,12 @@ How the confidence level is kept honest
   Clopper-Pearson upper bound is exact even though the threshold depends on the data; the member
   scores are independent of it, so the TPR lower bound is exact too. The other direction swaps
   the roles (thresholds from the member scores).
+- Ties: with tied scores fewer than ``c`` non-members may lie strictly above the ``(c + 1)``-th
+  largest score, and the count observed there is biased low by the choice of the threshold.
+  The FPR upper bound is therefore always the Clopper-Pearson bound at the grid count ``c``,
+  the number the threshold was chosen for: the true FPR at the ``(c + 1)``-th largest score is
+  at most the ``(c + 1)``-th smallest of ``n`` uniforms, whatever the ties, so the bound
+  stays valid (for continuous scores the observed count is ``c`` and nothing changes).
 - Bonferroni over everything maximised: with ``T`` candidates in the two directions, each of the
   ``2T`` one-sided bounds is taken at error ``(1 - confidence) / (2T)``. The bound then holds with
   probability at least ``confidence`` for the maximum.
@@ -63,24 +69,26 @@ def false_positive_grid(n: int, n_log: int = 36) -> np.ndarray:
 
 
 def _direction_candidates(pos: np.ndarray, neg: np.ndarray):
-    """Thresholds from ``neg`` order statistics; counts of ``pos`` and ``neg`` above each."""
+    """Thresholds from ``neg`` order statistics; counts of ``pos`` and ``neg`` above each, and
+    the grid count ``c`` each threshold stands for (``fp <= c``, equal without ties)."""
     grid = false_positive_grid(len(neg))
     neg_desc = np.sort(neg)[::-1]
     thresholds = neg_desc[grid]  # the (c + 1)-th largest negative score
     pos_sorted, neg_sorted = np.sort(pos), np.sort(neg)
     tp = len(pos) - np.searchsorted(pos_sorted, thresholds, side="right")
     fp = len(neg) - np.searchsorted(neg_sorted, thresholds, side="right")
-    return thresholds, tp, fp
+    return thresholds, tp, fp, grid
 
 
-def _one_sided_bounds(tp, n_pos, fp, n_neg, error):
-    """Clopper-Pearson lower bound of tp/n_pos and upper bound of fp/n_neg, one-sided.
+def _one_sided_bounds(tp, n_pos, grid_count, n_neg, error):
+    """Clopper-Pearson lower bound of tp/n_pos and upper bound of grid_count/n_neg, one-sided.
 
     A one-sided bound with error ``e`` is the matching side of the two-sided interval at level
-    ``1 - 2 e``.
+    ``1 - 2 e``. The upper bound is taken at the grid count, not the (possibly tied, smaller)
+    observed count: see the module docstring.
     """
     rate_lower, _ = clopper_pearson(tp, n_pos, level=1.0 - 2.0 * error)
-    _, rate_upper = clopper_pearson(fp, n_neg, level=1.0 - 2.0 * error)
+    _, rate_upper = clopper_pearson(grid_count, n_neg, level=1.0 - 2.0 * error)
     return rate_lower, rate_upper
 
 
@@ -125,13 +133,13 @@ def empirical_epsilon(member_scores: np.ndarray, nonmember_scores: np.ndarray, *
     neg = np.asarray(nonmember_scores, dtype=np.float64).ravel()
     m, n = len(pos), len(neg)
     # direction 1: thresholds from non-member scores, test "member iff score > t"
-    t1, tp1, fp1 = _direction_candidates(pos, neg)
+    t1, tp1, fp1, c1 = _direction_candidates(pos, neg)
     # direction 2: thresholds from member scores, test "non-member iff -score > -t"
-    t2, tn2, fn2 = _direction_candidates(-neg, -pos)
+    t2, tn2, fn2, c2 = _direction_candidates(-neg, -pos)
     n_candidates = len(t1) + len(t2)
     error = (1 - confidence) / (2 * max(n_candidates, 1))
-    lower1, upper1 = _one_sided_bounds(tp1, m, fp1, n, error)
-    lower2, upper2 = _one_sided_bounds(tn2, n, fn2, m, error)
+    lower1, upper1 = _one_sided_bounds(tp1, m, c1, n, error)
+    lower2, upper2 = _one_sided_bounds(tn2, n, c2, m, error)
     with np.errstate(divide="ignore", invalid="ignore"):
         eps1 = np.where(lower1 > delta, np.log((lower1 - delta) / upper1), -np.inf)
         eps2 = np.where(lower2 > delta, np.log((lower2 - delta) / upper2), -np.inf)

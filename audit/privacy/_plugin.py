@@ -40,8 +40,8 @@ class PrivacyAudit(Audit):
         lines = []
         spend = section.spend
         if spend is not None:
-            others = ", ".join(f"{k} {v:.3f}" for k, v in spend.epsilons.items()
-                               if k != spend.accountant)
+            others = ", ".join(f"{k}{' (approximation)' if k == 'gdp' else ''} {v:.3f}"
+                               for k, v in spend.epsilons.items() if k != spend.accountant)
             lines.append(f"privacy: epsilon {spend.epsilon:.3f} at delta {spend.delta:g} "
                          f"({spend.accountant}; {others}), noise {spend.noise_multiplier:.3f}, "
                          f"clip {spend.max_grad_norm:g}, {spend.grad_sample_mode}")

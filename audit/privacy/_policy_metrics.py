@@ -16,7 +16,8 @@ def _epsilon(result: AuditResult, arg: str | None) -> MetricValue | None:
         return MetricValue(math.inf, None, "trained without DP: no formal guarantee")
     accountant = arg or spend.accountant
     return MetricValue(spend.epsilons.get(accountant, math.nan), None,
-                       f"epsilon at delta {spend.delta:g} ({accountant.upper()} accountant)")
+                       f"epsilon at delta {spend.delta:g} ({accountant.upper()} accountant"
+                       f"{': an approximation, not a bound' if accountant == 'gdp' else ''})")
 
 
 @register_metric("privacy.delta", "DP delta of the run")

@@ -89,7 +89,8 @@ class Disparity:
     value : float
         NaN when undefined (fewer than two groups where the metric is defined).
     interval : Interval or None
-        Percentile bootstrap interval.
+        Simultaneous interval from pairwise Newcombe (difference) or MOVER-R (ratio)
+        intervals, Bonferroni over the group pairs (:mod:`audit.fairness._disparity_ci`).
     worst_group, best_group : str
         The groups with the lowest and highest rate of favourable decisions on the metric that
         sets the value.
@@ -123,7 +124,9 @@ class ScoreHistogram:
     """Rows per (group, true label, score bin), for exact what-if thresholds on ``bin_edges``.
 
     ``counts[g][y][b]`` counts rows of group ``g`` with label ``y`` whose score ``s`` satisfies
-    ``bin_edges[b] <= s < bin_edges[b + 1]`` (the last bin includes 1.0).
+    ``bin_edges[b] <= s < bin_edges[b + 1]``; the last entry (``b = len(bin_edges) - 1``)
+    counts scores of exactly 1.0 (results written before it had one entry fewer, the last bin
+    including 1.0). The edges are ``k / n_bins``, the doubles of the decimal thresholds.
     """
 
     bin_edges: tuple[float, ...]

@@ -12,6 +12,8 @@ from audit.result import AuditResult
 from reports import _charts
 from reports._charts import line_chart
 
+#: GDP is a central-limit approximation, not a bound: its name says so wherever it is shown.
+_ACCOUNTANT_LABELS = {"prv": "PRV", "rdp": "RDP", "gdp": "GDP (approximation)"}
 _FPR_LABELS = {"0.001": "TPR at FPR 0.1%", "0.01": "TPR at FPR 1%"}
 
 
@@ -19,7 +21,7 @@ def _epsilon_chart(result: AuditResult) -> Markup | None:
     history = [r for r in result.history if "privacy/epsilon" in r.metrics]
     if not history:
         return None
-    series = {name.upper(): [r.metrics[f"privacy/epsilon[{name}]"] for r in history]
+    series = {_ACCOUNTANT_LABELS[name]: [r.metrics[f"privacy/epsilon[{name}]"] for r in history]
               for name in ("prv", "rdp", "gdp") if f"privacy/epsilon[{name}]" in history[0].metrics}
     return Markup(line_chart([r.epoch for r in history], series, xlabel="epoch",
                              ylabel="epsilon spent",

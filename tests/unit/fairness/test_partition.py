@@ -8,6 +8,7 @@ from pydantic import TypeAdapter
 
 from audit.fairness import (
     FairnessAuditConfig,
+    FairnessInputError,
     FairnessSection,
     GroupCounts,
     audit_fairness,
@@ -78,6 +79,46 @@ def test_what_if_per_group_thresholds_equal_direct_counting():
     # a threshold of 1.0 still predicts positive for scores equal to 1.0
     top = counts_at_threshold(pf.histogram, np.array([1.0, 1.0]))
     assert top[:, :, 1].sum() == int((score >= 1.0).sum())
+
+
+def test_what_if_is_exact_at_every_two_decimal_threshold_on_decile_scores():
+    rng = np.random.default_rng(3)
+    n = 4000
+    groups = {"g": rng.choice(["a", "b", "c"], n)}
+    score = rng.integers(0, 11, n) / 10  # decile scores: 0.7 is exactly a score and an edge
+    y = (rng.random(n) < score).astype(int)
+    pf = group_fairness(y, y_score=score, sensitive_features=groups, config=CONFIG)
+    for i in range(101):
+        t = float(f"{i / 100:.2f}")  # the threshold as a person types it
+        moved = what_if_thresholds(pf, t)
+        direct = GroupCounts.from_predictions(y, (score >= t).astype(int), groups)
+        assert [g.confusion for g in moved.groups] == [tuple(c.ravel()) for c in direct.counts], t
+        want = direct.disparities()
+        for d in moved.disparities:
+            assert d.value == want[d.name] or (math.isnan(d.value) and math.isnan(want[d.name]))
+    dp = next(d for d in what_if_thresholds(pf, 0.7).disparities
+              if d.name == "demographic_parity_difference")
+    assert dp.interval is not None and dp.interval.low <= dp.value <= dp.interval.high
+
+
+def test_histograms_written_before_the_bin_of_one_still_answer():
+    from audit.result._fairness import ScoreHistogram
+
+    # schema 1.0: linspace edges, 4 bins, the last holding 1.0; group 0 / label 1 has one row
+    # per bin, the last at exactly 1.0
+    old = ScoreHistogram(bin_edges=tuple(np.linspace(0, 1, 5).tolist()),
+                         counts=(((0, 0, 0, 0), (1, 1, 1, 1)),))
+    counts = counts_at_threshold(old, np.array([0.5]))
+    assert counts[0, 1].tolist() == [2, 2]  # rows below 0.5, rows at or above
+    assert counts_at_threshold(old, np.array([1.0]))[0, 1].tolist() == [4, 0]
+
+
+def test_what_if_refuses_a_threshold_between_bin_edges():
+    y, _, score, groups = synthetic(n=300)
+    pf = group_fairness(y, y_score=score, sensitive_features=groups[["sex"]], config=CONFIG)
+    assert what_if_thresholds(pf, 0.1 + 0.2).groups  # 0.30000000000000004 is the edge 0.3
+    with pytest.raises(FairnessInputError, match="bin edges"):
+        what_if_thresholds(pf, 0.705)
 
 
 def test_section_round_trips_json_exactly_and_reads_plainly():
