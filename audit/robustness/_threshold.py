@@ -64,7 +64,7 @@ def threshold_sensitivity(y_true: Sequence[int], scores: Sequence[float],
     >>> ts = threshold_sensitivity([1, 0, 1, 0], [.9, .2, .4, .6], pd.DataFrame({"g": list("aabb")}),
     ...                            thresholds=[0.3, 0.5, 0.7])
     >>> [round(v, 2) for v in ts.curves[0].values]
-    [0.5, 0.5, 0.75]
+    [0.75, 0.5, 0.75]
     """
     y = np.asarray(y_true, dtype=np.intp)
     s = np.asarray(scores, dtype=np.float64)

@@ -1,5 +1,11 @@
-"""The audit contract changed how the census demo is run, not what it measures: every number
-of the demo's result.json written before the refactor (schema 1.0, d80cb80) is reproduced."""
+"""The census demo's numbers are pinned.
+
+The audit contract changed how the demo is run, not what it measures: at commit be4f981 this
+test compared against the result written before the refactor (schema 1.0, d80cb80) and every
+value was reproduced (34,516 values; 3 float32 attribution means within 1.5e-6 relative).
+Issue 17 then changed the disparity intervals, the PRV epsilon and the loss-attack scores on
+purpose, so the numbers are now pinned to ``census_result_schema_2_0.json.gz`` (written after
+that change); the 1.0 file is still read, through the migration."""
 
 from __future__ import annotations
 
@@ -15,6 +21,7 @@ from audit.result import result_from_json, result_to_json
 from tests._compare import differences
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "census_result_schema_1_0.json.gz"
+PINNED = Path(__file__).parents[1] / "fixtures" / "census_result_schema_2_0.json.gz"
 
 
 def test_a_schema_1_0_result_is_read_and_migrated():
@@ -31,7 +38,7 @@ def test_a_schema_1_0_result_is_read_and_migrated():
 
 
 @pytest.mark.slow
-def test_census_demo_numbers_are_identical_to_before_the_contract(tmp_path):
+def test_census_demo_numbers_equal_the_pinned_result(tmp_path):
     """Run as the fixture was made: `rai-audit run` in a fresh process (torch's default thread
     count, here 2 cores; the test session's single thread changes float reductions' order)."""
     done = subprocess.run([sys.executable, "-m", "audit.cli", "run",
@@ -39,9 +46,8 @@ def test_census_demo_numbers_are_identical_to_before_the_contract(tmp_path):
                            "--quiet"], capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stderr[-2000:]
     result = result_from_json((tmp_path / "result.json").read_bytes())
-    before = json.loads(result_to_json(result_from_json(gzip.open(FIXTURE).read())))
+    before = json.loads(result_to_json(result_from_json(gzip.open(PINNED).read())))
     after = json.loads(result_to_json(result))
-    # the rai-audit version moved from 0.1.0 to 0.2.0; every measured value must be equal
     before["metadata"]["rai_audit_version"] = after["metadata"]["rai_audit_version"]
     before["metadata"]["library_versions"] = after["metadata"]["library_versions"]
     assert differences(before, after) == []
