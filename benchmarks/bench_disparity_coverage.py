@@ -127,7 +127,7 @@ def bootstrap_percentile(counts: np.ndarray, name: str, *, replicates: int = 500
     lows, highs = [], []
     for i, c in enumerate(counts):
         boot = disparities_from_metrics(metrics_from_counts(
-            bootstrap_counts(c, replicates, random_state=seed + i)))[name]
+            bootstrap_counts(c, replicates, seed=seed + i)))[name]
         lo, hi = quantile_interval(boot[:, None], level)
         lows.append(lo[0])
         highs.append(hi[0])

@@ -83,7 +83,7 @@ def main() -> None:
 
     def bootstrap():
         counts = GroupCounts.from_predictions(y_true, y_pred, groups)
-        boot = metrics_from_counts(counts.bootstrap(args.replicates, random_state=0))
+        boot = metrics_from_counts(counts.bootstrap(args.replicates, seed=0))
         disparities = disparities_from_metrics(boot)
         intervals = {k: quantile_interval(v) for k, v in {**boot, **disparities}.items()}
         return intervals

@@ -72,7 +72,7 @@ def main() -> None:
               f"{attack.tpr_at_fpr['0.001']:>9.4f} {attack.tpr_at_fpr['0.01']:>9.4f}"
               f"{attack.empirical_epsilon.epsilon_lower_bound:>8.3f}")
     print(f"members {result.n_members}, non-members {result.n_nonmembers}; empirical epsilon "
-          f"at delta 1e-5, {result.confidence:.0%} (Bonferroni over the 3 attacks)")
+          f"at delta 1e-5, {result.confidence_level:.0%} (Bonferroni over the 3 attacks)")
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ import numpy as np
 
 
 def bootstrap_counts(counts: np.ndarray, n_replicates: int,
-                     random_state: int | np.random.Generator = 0) -> np.ndarray:
+                     seed: int | np.random.Generator = 0) -> np.ndarray:
     """Row-level bootstrap replicates of cell counts, drawn as one multinomial per replicate.
 
     Resampling ``N`` rows with replacement and counting them per (group, y_true, y_pred) cell
@@ -25,11 +25,11 @@ def bootstrap_counts(counts: np.ndarray, n_replicates: int,
     Examples
     --------
     >>> c = np.array([[[50, 10], [5, 35]], [[30, 20], [10, 40]]])
-    >>> boot = bootstrap_counts(c, 1000, random_state=0)
+    >>> boot = bootstrap_counts(c, 1000, seed=0)
     >>> boot.shape, int(boot[0].sum())
     ((1000, 2, 2, 2), 200)
     """
-    rng = np.random.default_rng(random_state)
+    rng = np.random.default_rng(seed)
     counts = np.asarray(counts, dtype=np.int64)
     total = int(counts.sum())
     if total == 0 or n_replicates == 0:

@@ -56,6 +56,10 @@ def _model_at(loc: tuple[Any, ...], root: type[BaseModel]) -> type[BaseModel]:
     return model
 
 
+#: Config keys renamed in rai-audit 0.2 so that one thing has one name everywhere.
+RENAMED_KEYS = {"n_bootstrap": "bootstrap_replicates", "confidence": "confidence_level"}
+
+
 def config_problems(exc: ValidationError, source: str, root: type[BaseModel]) -> list[Problem]:
     """One :class:`~audit.errors.Problem` per error pydantic found validating ``root``.
 
@@ -73,9 +77,11 @@ def config_problems(exc: ValidationError, source: str, root: type[BaseModel]) ->
         if err["type"] == "extra_forbidden":
             key = str(err["loc"][-1])
             known = list(_model_at(err["loc"], root).model_fields)
+            renamed = RENAMED_KEYS.get(key)
+            fix = (f"rename it to {renamed!r} (renamed in rai-audit 0.2)" if renamed in known
+                   else "remove or rename the key." + suggest(key, known))
             problems.append(Problem(ConfigError, f"{source}: key {where!r}",
-                                    f"one of {known}", f"unknown key {key!r}",
-                                    "remove or rename the key." + suggest(key, known)))
+                                    f"one of {known}", f"unknown key {key!r}", fix))
         else:
             problems.append(Problem(ConfigError, f"{source}: key {where!r}",
                                     err["msg"].replace("Input should be", "a value that is"),

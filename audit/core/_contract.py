@@ -141,6 +141,11 @@ class Audit:
         (privacy: the DP spend of a private training run); None by default."""
         return None
 
+    def upgrade_section(self, raw: dict[str, Any], major: int) -> dict[str, Any]:
+        """This audit's section as written by schema major version ``major`` (raw JSON), in
+        the layout of the next major version; unchanged by default."""
+        return raw
+
     def headline(self, section: Any) -> list[str]:
         """Short lines for the command line's summary (none by default)."""
         return []

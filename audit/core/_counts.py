@@ -287,6 +287,6 @@ class GroupCounts:
         return {k: float(v) for k, v in disparities_from_metrics(self.metrics()).items()}
 
     def bootstrap(self, n_replicates: int = 1000,
-                  random_state: int | np.random.Generator = 0) -> np.ndarray:
+                  seed: int | np.random.Generator = 0) -> np.ndarray:
         """Replicates of the counts, shape ``(n_replicates, G, 2, 2)`` (see :func:`bootstrap_counts`)."""
-        return bootstrap_counts(self.counts, n_replicates, random_state)
+        return bootstrap_counts(self.counts, n_replicates, seed)

@@ -65,7 +65,7 @@ def section_from(cfs: CounterfactualSet, dataset: TabularDataset, config: Counte
     """Summarise a :class:`CounterfactualSet` of a split's rows as the result section."""
     data = getattr(dataset, split)
     labels = data.sensitive.iloc[cfs.rows].reset_index(drop=True)
-    groups, gaps = recourse_by_group(cfs, labels, n_bootstrap=config.n_bootstrap,
+    groups, gaps = recourse_by_group(cfs, labels, bootstrap_replicates=config.bootstrap_replicates,
                                      min_group_size=config.min_group_size, seed=seed)
     negative = cfs.decision == 0
     best = cfs.best

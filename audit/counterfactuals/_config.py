@@ -37,7 +37,7 @@ class CounterfactualAuditConfig(StrictConfig):
     steps: int = Field(50, gt=0, description="gradient steps at most")
     learning_rate: float = Field(0.2, gt=0.0)
     distance_weight: float = Field(0.05, ge=0.0, description="weight of the cost in the loss")
-    n_bootstrap: int = Field(1000, gt=0)
+    bootstrap_replicates: int = Field(1000, gt=0)
     min_group_size: int = Field(30, gt=0, description="groups smaller than this are flagged")
     cpu_threads: int | None = Field(1, gt=0, description="torch intra-op threads during search")
     dice_rows: int = Field(0, ge=0, description="first searched rows also searched with dice-ml "

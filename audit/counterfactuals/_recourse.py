@@ -19,20 +19,20 @@ from audit.result import GroupRecourse, Interval, RecourseGap
 _BATCH = 100
 
 
-def _bootstrap_means(values: np.ndarray, n_bootstrap: int, rng: np.random.Generator) -> np.ndarray:
-    """Means of ``n_bootstrap`` resamples of ``values`` (NaN when there are none)."""
+def _bootstrap_means(values: np.ndarray, bootstrap_replicates: int, rng: np.random.Generator) -> np.ndarray:
+    """Means of ``bootstrap_replicates`` resamples of ``values`` (NaN when there are none)."""
     if len(values) == 0:
-        return np.full(n_bootstrap, np.nan)
-    out = np.empty(n_bootstrap)
-    for start in range(0, n_bootstrap, _BATCH):
-        size = min(_BATCH, n_bootstrap - start)
+        return np.full(bootstrap_replicates, np.nan)
+    out = np.empty(bootstrap_replicates)
+    for start in range(0, bootstrap_replicates, _BATCH):
+        size = min(_BATCH, bootstrap_replicates - start)
         idx = rng.integers(0, len(values), size=(size, len(values)))
         out[start:start + size] = values[idx].mean(axis=1)
     return out
 
 
 def _gap(feature: str, measure: str, names: list[str], values: np.ndarray,
-         replicates: np.ndarray, usable: np.ndarray, n_bootstrap: int) -> RecourseGap | None:
+         replicates: np.ndarray, usable: np.ndarray, bootstrap_replicates: int) -> RecourseGap | None:
     """Largest minus smallest value over the usable groups, with its bootstrap interval."""
     if usable.sum() < 2:
         return None
@@ -48,11 +48,11 @@ def _gap(feature: str, measure: str, names: list[str], values: np.ndarray,
         value=float(vals.max() - vals.min()),
         interval=Interval(low=float(low[0]), high=float(high[0]), level=0.95,
                           method=f"percentile bootstrap, rows resampled within groups, "
-                                 f"{n_bootstrap} replicates"),
+                                 f"{bootstrap_replicates} replicates"),
         worst_group=usable_names[worst], best_group=usable_names[best])
 
 
-def recourse_by_group(cfs: CounterfactualSet, groups: pd.DataFrame, *, n_bootstrap: int = 1000,
+def recourse_by_group(cfs: CounterfactualSet, groups: pd.DataFrame, *, bootstrap_replicates: int = 1000,
                       min_group_size: int = 30, seed: int = 0
                       ) -> tuple[list[GroupRecourse], list[RecourseGap]]:
     """Recourse per group of each sensitive feature, and the gaps between groups.
@@ -63,7 +63,7 @@ def recourse_by_group(cfs: CounterfactualSet, groups: pd.DataFrame, *, n_bootstr
     groups : pandas.DataFrame
         Group label of each searched row (aligned with ``cfs.rows``), one column per sensitive
         feature.
-    n_bootstrap : int
+    bootstrap_replicates : int
     min_group_size : int
         Groups with fewer negative-decision rows are flagged ``small`` and left out of the gaps
         (unless fewer than two groups would remain).
@@ -86,8 +86,8 @@ def recourse_by_group(cfs: CounterfactualSet, groups: pd.DataFrame, *, n_bootstr
     for feature in groups.columns:
         labels = groups[feature].astype(str).to_numpy()
         names = sorted(set(labels[negative]))
-        cost_reps = np.full((n_bootstrap, len(names)), np.nan)
-        share_reps = np.full((n_bootstrap, len(names)), np.nan)
+        cost_reps = np.full((bootstrap_replicates, len(names)), np.nan)
+        share_reps = np.full((bootstrap_replicates, len(names)), np.nan)
         means, shares, sizes = np.full(len(names), np.nan), np.zeros(len(names)), np.zeros(len(names))
         for j, name in enumerate(names):
             rows = negative & (labels == name)
@@ -95,9 +95,9 @@ def recourse_by_group(cfs: CounterfactualSet, groups: pd.DataFrame, *, n_bootstr
             k, m = int(rows.sum()), int(ok.sum())
             lo, hi = wilson_bounds(np.array([m]), np.array([k]))
             costs = cost[ok]
-            reps = _bootstrap_means(costs, n_bootstrap, rng)
+            reps = _bootstrap_means(costs, bootstrap_replicates, rng)
             cost_reps[:, j] = reps
-            share_reps[:, j] = rng.binomial(k, m / k, size=n_bootstrap) / k
+            share_reps[:, j] = rng.binomial(k, m / k, size=bootstrap_replicates) / k
             c_lo, c_hi = quantile_interval(reps[:, None])
             changed = cfs.changed[best[ok]] if m else np.zeros((0, len(cfs.space.features)), bool)
             means[j], shares[j], sizes[j] = (float(costs.mean()) if m else np.nan), m / k, k
@@ -109,7 +109,7 @@ def recourse_by_group(cfs: CounterfactualSet, groups: pd.DataFrame, *, n_bootstr
                 mean_cost=float(means[j]),
                 mean_cost_interval=Interval(
                     low=float(c_lo[0]), high=float(c_hi[0]), level=0.95,
-                    method=f"percentile bootstrap over rows, {n_bootstrap} replicates"),
+                    method=f"percentile bootstrap over rows, {bootstrap_replicates} replicates"),
                 median_cost=float(np.median(costs)) if m else float("nan"),
                 mean_n_changed=float(n_changed[ok].mean()) if m else float("nan"),
                 small=k < min_group_size,
@@ -121,7 +121,7 @@ def recourse_by_group(cfs: CounterfactualSet, groups: pd.DataFrame, *, n_bootstr
         for measure, values, reps in (("mean_cost", means, cost_reps),
                                       ("share_flippable", shares, share_reps)):
             gap = _gap(str(feature), measure, names, values, reps,
-                       usable & ~np.isnan(values), n_bootstrap)
+                       usable & ~np.isnan(values), bootstrap_replicates)
             if gap is not None:
                 gaps.append(gap)
     return out, gaps

@@ -69,7 +69,7 @@ def _cohorts(conditions: Sequence[list[tuple[str, str]]], source: str, counts: n
     """Cohort records for the rows ``idx`` of ``stats`` (``conditions`` aligned with ``idx``)."""
     level = config.confidence_level
     boot = bootstrap_intervals(counts[idx], total, metric, config.bootstrap_replicates,
-                               random_state=seed, level=level)
+                               seed=seed, level=level)
     n_rows = int(total.sum())
     out = []
     for k, (i, conds) in enumerate(zip(idx, conditions)):
@@ -111,7 +111,7 @@ def _tree_analysis(frame: pd.DataFrame, y_true: np.ndarray, y_pred: np.ndarray, 
     numerator, denominator = metric_parts(row_counts, metric)
     tree: FittedTree = fit_error_tree(
         frame, numerator.astype(int), denominator > 0, max_depth=config.tree_max_depth,
-        min_samples_leaf=config.min_support, random_state=seed)
+        min_samples_leaf=config.min_support, seed=seed)
     counts = node_counts(tree, y_true, y_pred)
     values = metric_values(counts, metric)
     lo, hi = wilson_bounds(*metric_parts(counts, metric), config.confidence_level)
@@ -182,7 +182,7 @@ def audit_errors(
     metrics: Sequence[str] | None = None,
     sensitive_features: Sequence[str] = (),
     split: str = "test",
-    random_state: int = 0,
+    seed: int = 0,
 ) -> ErrorAnalysisSection:
     """Find the cohorts where each metric is worst: slice search and error tree.
 
@@ -199,7 +199,7 @@ def audit_errors(
         Columns of ``features`` that are sensitive: marked on cohorts, and left out when
         ``config.include_sensitive`` is false.
     split : str
-    random_state : int
+    seed : int
 
     Returns
     -------
@@ -250,11 +250,11 @@ def audit_errors(
     for k, metric in enumerate(chosen):
         tick = time.perf_counter()
         cohorts, n_tested, n_significant = _slice_analysis(
-            slices, metric, config, sensitive, random_state + 1000 * k)
+            slices, metric, config, sensitive, seed + 1000 * k)
         timings[f"{metric}_slices_seconds"] = time.perf_counter() - tick
         tick = time.perf_counter()
         nodes, leaves = _tree_analysis(frame[names], y_true, y_pred, metric, config, sensitive,
-                                       random_state + 1000 * k + 500)
+                                       seed + 1000 * k + 500)
         timings[f"{metric}_tree_seconds"] = time.perf_counter() - tick
         lo, hi = wilson_bounds(*metric_parts(total, metric), config.confidence_level)
         analyses.append(MetricAnalysis(
@@ -272,7 +272,7 @@ def audit_errors(
     return ErrorAnalysisSection(
         split=split, n_rows=len(y_true), settings=settings, analyses=tuple(analyses), bins=bins,
         reading=_reading(analyses, config), notes=_notes(config, bins), timings=timings,
-        seed=random_state)
+        seed=seed)
 
 
 def cohort_frame(dataset: TabularDataset, include_sensitive: bool = True) -> pd.DataFrame:
@@ -310,7 +310,7 @@ def run_audit(dataset: TabularDataset, model: torch.nn.Module, config: ErrorAnal
     y_pred = (scores >= config.threshold).astype(np.int64)
     section = audit_errors(test.y, y_pred, cohort_frame(dataset, config.include_sensitive),
                            config=config, sensitive_features=dataset.sensitive_features,
-                           split="test", random_state=seed)
+                           split="test", seed=seed)
     from dataclasses import replace
 
     return replace(section, timings={**section.timings,

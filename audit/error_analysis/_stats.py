@@ -114,7 +114,7 @@ def cohort_stats(counts: np.ndarray, total: np.ndarray, metric: str, level: floa
 
 
 def bootstrap_intervals(counts: np.ndarray, total: np.ndarray, metric: str, n_replicates: int,
-                        random_state: int = 0, level: float = 0.95) -> np.ndarray:
+                        seed: int = 0, level: float = 0.95) -> np.ndarray:
     """Bootstrap percentile intervals of each cohort's value and difference from the rest.
 
     Each cohort and its rest form a partition of the rows, so the fairness module's multinomial
@@ -125,7 +125,7 @@ def bootstrap_intervals(counts: np.ndarray, total: np.ndarray, metric: str, n_re
     numpy.ndarray
         Shape ``(S, 4)``: value low, value high, difference low, difference high.
     """
-    rng = np.random.default_rng(random_state)
+    rng = np.random.default_rng(seed)
     counts = np.asarray(counts, dtype=np.int64)
     out = np.full((len(counts), 4), np.nan)
     if n_replicates <= 0:

@@ -115,7 +115,7 @@ def design_matrix(frame: pd.DataFrame) -> tuple[np.ndarray, list[_Column]]:
 
 def fit_error_tree(frame: pd.DataFrame, indicator: np.ndarray, fitted_rows: np.ndarray, *,
                    max_depth: int = 3, min_samples_leaf: int = 100,
-                   random_state: int = 0) -> FittedTree:
+                   seed: int = 0) -> FittedTree:
     """Fit the tree on ``fitted_rows`` of ``frame`` to predict ``indicator``; describe it.
 
     Parameters
@@ -131,7 +131,7 @@ def fit_error_tree(frame: pd.DataFrame, indicator: np.ndarray, fitted_rows: np.n
 
     X, columns = design_matrix(frame)
     tree = DecisionTreeClassifier(max_depth=max_depth, min_samples_leaf=min_samples_leaf,
-                                  random_state=random_state)
+                                  random_state=seed)
     if fitted_rows.any():
         tree.fit(X[fitted_rows], np.asarray(indicator)[fitted_rows])
     else:  # nothing to fit: a single root node

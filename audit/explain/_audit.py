@@ -228,7 +228,7 @@ def _run(dataset: TabularDataset, model: torch.nn.Module, config: Explainability
         timings[f"method/{explainer.name}"] = seconds
         explanations[explainer.name] = explanation
         grouped[explainer.name] = aggregate(explanation.attributions, dataset.feature_groups)
-        gi = global_importance(grouped[explainer.name], features, n_bootstrap=config.n_bootstrap,
+        gi = global_importance(grouped[explainer.name], features, bootstrap_replicates=config.bootstrap_replicates,
                                seed=seed)
         order = np.argsort(-gi.importance, kind="stable")
         methods.append(MethodResult(
@@ -239,7 +239,7 @@ def _run(dataset: TabularDataset, model: torch.nn.Module, config: Explainability
             features=tuple(FeatureImportance(
                 feature=features[i], importance=float(gi.importance[i]),
                 interval=Interval(low=float(gi.low[i]), high=float(gi.high[i]), level=gi.level,
-                                  method=f"percentile bootstrap over rows, {config.n_bootstrap} "
+                                  method=f"percentile bootstrap over rows, {config.bootstrap_replicates} "
                                          "replicates"),
                 mean_attribution=float(gi.mean_attribution[i])) for i in order)))
 

@@ -70,7 +70,7 @@ class ExplainabilityAuditConfig(StrictConfig):
         1, gt=0, description="torch intra-op threads while the audit runs (None: unchanged). "
                              "Tabular models are small: one thread avoids thread-pool overhead "
                              "and was 7x faster for the census section on a busy 2-core CPU")
-    n_bootstrap: int = Field(1000, gt=0)
+    bootstrap_replicates: int = Field(1000, gt=0)
     checks: tuple[CheckName, ...] = ALL_CHECKS
     completeness_tolerance: float = Field(0.05, gt=0.0, description="max |delta| (output units)")
     infidelity_max: float = Field(0.5, gt=0.0, description="max relative infidelity")

@@ -31,7 +31,7 @@ class GlobalImportance:
     level: float
 
 
-def global_importance(grouped: np.ndarray, features: Sequence[str], *, n_bootstrap: int = 1000,
+def global_importance(grouped: np.ndarray, features: Sequence[str], *, bootstrap_replicates: int = 1000,
                       level: float = 0.95, seed: int = 0) -> GlobalImportance:
     """Mean |attribution| of each feature over rows, with a row-level bootstrap interval.
 
@@ -43,14 +43,14 @@ def global_importance(grouped: np.ndarray, features: Sequence[str], *, n_bootstr
     grouped : numpy.ndarray
         ``(n_rows, n_features)`` attributions per original feature (see ``aggregate``).
     features : sequence of str
-    n_bootstrap : int
+    bootstrap_replicates : int
     level : float
         Coverage of the percentile interval.
     seed : int
 
     Examples
     --------
-    >>> g = global_importance(np.array([[1.0, -2.0], [3.0, 2.0]]), ["a", "b"], n_bootstrap=200)
+    >>> g = global_importance(np.array([[1.0, -2.0], [3.0, 2.0]]), ["a", "b"], bootstrap_replicates=200)
     >>> g.importance.tolist(), g.mean_attribution.tolist()
     ([2.0, 2.0], [2.0, 0.0])
     """
@@ -59,7 +59,7 @@ def global_importance(grouped: np.ndarray, features: Sequence[str], *, n_bootstr
     importance = values.mean(axis=0) if n else np.full(values.shape[1], np.nan)
     if n:
         rng = np.random.default_rng(seed)
-        counts = rng.multinomial(n, np.full(n, 1.0 / n), size=n_bootstrap)
+        counts = rng.multinomial(n, np.full(n, 1.0 / n), size=bootstrap_replicates)
         replicates = counts @ values / n
         alpha = (1 - level) / 2
         low, high = np.quantile(replicates, [alpha, 1 - alpha], axis=0)

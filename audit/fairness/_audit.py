@@ -116,7 +116,7 @@ def audit_fairness(
     metrics: Mapping[str, Callable[..., Any]] | None = None,
     split: str = "test",
     positive_label: str = "1",
-    random_state: int = 0,
+    seed: int = 0,
 ) -> FairnessSection:
     """The fairness section for scores of one split: every feature and intersection.
 
@@ -134,7 +134,7 @@ def audit_fairness(
         Extra per-group metrics ``fn(y_true, y_pred)``, computed by fairlearn's MetricFrame.
     split, positive_label : str
         Shown in the report.
-    random_state : int
+    seed : int
 
     Returns
     -------
@@ -156,7 +156,7 @@ def audit_fairness(
         tick = time.perf_counter()
         partitions.append(group_fairness(
             y_true, y_score=y_score, sensitive_features=sensitive_frame(frame, features),
-            config=config, metrics=metrics, random_state=random_state + 1000 * i))
+            config=config, metrics=metrics, seed=seed + 1000 * i))
         timings[partition_name(features)] = time.perf_counter() - tick
     n_rows = len(frame)
     return FairnessSection(
@@ -164,7 +164,7 @@ def audit_fairness(
         confidence_level=config.confidence_level,
         bootstrap_replicates=config.bootstrap_replicates,
         score_bootstrap_replicates=config.score_bootstrap_replicates,
-        min_group_size=config.min_group_size, seed=random_state,
+        min_group_size=config.min_group_size, seed=seed,
         partitions=tuple(partitions),
         reading=plain_reading(partitions, positive_label=positive_label,
                               min_group_size=config.min_group_size),
@@ -237,7 +237,7 @@ def run_audit(dataset: TabularDataset, model: torch.nn.Module, config: FairnessA
     frame = sensitive_frame(test.sensitive, features)
     scores = np.clip(predict_proba(model, test.X), 0.0, 1.0)
     section = audit_fairness(test.y, scores, frame, config=config, split="test",
-                             positive_label=dataset.positive_label, random_state=seed)
+                             positive_label=dataset.positive_label, seed=seed)
     timings = {**section.timings, "groups_seconds": time.perf_counter() - tick}
     mitigation: tuple[MitigationOutcome, ...] = ()
     if config.mitigation.enabled and config.mitigation.methods:

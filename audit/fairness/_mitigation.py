@@ -205,7 +205,7 @@ def _run_mitigations(dataset, model: torch.nn.Module, config: FairnessAuditConfi
 
     def partition(y_pred, scores) -> PartitionFairness:
         pf = group_fairness(test.y, y_pred, y_score=scores, sensitive_features=s_test,
-                            config=eval_config, random_state=seed)
+                            config=eval_config, seed=seed)
         return replace(pf, histogram=None)
 
     def accuracy(y_pred) -> float:

@@ -220,7 +220,7 @@ def group_fairness(
     y_score: Any = None,
     config: FairnessAuditConfig | None = None,
     metrics: Mapping[str, Callable[..., Any]] | None = None,
-    random_state: int = 0,
+    seed: int = 0,
 ) -> PartitionFairness:
     """Group metrics, disparities and intervals over one sensitive feature or intersection.
 
@@ -244,7 +244,7 @@ def group_fairness(
     metrics : mapping of str to callable, optional
         Extra metrics ``fn(y_true, y_pred)`` (bind other arguments with
         ``functools.partial``), computed per group by ``fairlearn.metrics.MetricFrame``.
-    random_state : int
+    seed : int
         Seed of the bootstraps.
 
     Returns
@@ -284,7 +284,7 @@ def group_fairness(
     wilson = wilson_from_counts(counts.counts, level)
     boot = None
     if config.bootstrap_replicates > 0:
-        rng = np.random.default_rng(random_state)
+        rng = np.random.default_rng(seed)
         boot = metrics_from_counts(counts.bootstrap(config.bootstrap_replicates, rng))
     boot_int = {k: quantile_interval(v, level) for k, v in (boot or {}).items()}
     score_vals = score_boot = None
@@ -293,7 +293,7 @@ def group_fairness(
         if config.score_bootstrap_replicates > 0:
             auc_b, ece_b = bootstrap_score_metrics(
                 y_true, scores, enc.codes, n_groups, n_bins=config.calibration_bins,
-                n_replicates=config.score_bootstrap_replicates, random_state=random_state + 1)
+                n_replicates=config.score_bootstrap_replicates, seed=seed + 1)
             score_boot = {"roc_auc": quantile_interval(auc_b, level),
                           "expected_calibration_error": quantile_interval(ece_b, level)}
     taken = set(COUNT_METRICS) | set(SCORE_METRICS)

@@ -53,7 +53,7 @@ class FairnessAudit(Audit):
 
         test = ctx.dataset.test
         return audit_fairness(test.y, ctx.test_scores(), test.sensitive, config=config,
-                              positive_label=ctx.dataset.positive_label, random_state=ctx.seed)
+                              positive_label=ctx.dataset.positive_label, seed=ctx.seed)
 
 
 AUDIT = register_audit(FairnessAudit())

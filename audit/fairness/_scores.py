@@ -116,7 +116,7 @@ def score_metrics(y_true: np.ndarray, scores: np.ndarray, codes: np.ndarray, n_g
 
 def bootstrap_score_metrics(y_true: np.ndarray, scores: np.ndarray, codes: np.ndarray,
                             n_groups: int, *, n_bins: int = 10, n_replicates: int = 200,
-                            random_state: int | np.random.Generator = 0,
+                            seed: int | np.random.Generator = 0,
                             max_chunk_rows: int = 2_000_000) -> tuple[np.ndarray, np.ndarray]:
     """Row-level bootstrap of per-group AUC and ECE.
 
@@ -134,7 +134,7 @@ def bootstrap_score_metrics(y_true: np.ndarray, scores: np.ndarray, codes: np.nd
     >>> auc.shape
     (50, 1)
     """
-    rng = np.random.default_rng(random_state)
+    rng = np.random.default_rng(seed)
     keep = codes >= 0
     y, s, g = y_true[keep].astype(np.float64), scores[keep], codes[keep]
     n = len(y)

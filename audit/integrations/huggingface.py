@@ -171,9 +171,9 @@ class AuditTrainerCallback(TrainerCallback):
                                include_dispreferred=cfg.include_dispreferred)
         question = cfg.pair_question if cfg.pair_mode == "passage_with_question" else None
         for axis in score_axes(predict, holistic_bias_templates()[:cfg.max_templates], terms, pair_question=question):
-            groups = group_scores(axis, threshold=cfg.threshold, n_bootstrap=1)
+            groups = group_scores(axis, threshold=cfg.threshold, bootstrap_replicates=1)
             fair = counterfactual_fairness(axis, groups, threshold=cfg.threshold, tolerance=cfg.flip_tolerance,
-                                           n_bootstrap=1)
+                                           bootstrap_replicates=1)
             metrics[f"text/counterfactual_token_flip_rate[{axis.axis}]"] = fair.flip_rate
             metrics[f"text/mean_abs_score_change[{axis.axis}]"] = fair.mean_abs_change
 

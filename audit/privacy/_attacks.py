@@ -376,18 +376,18 @@ def _group_flags(n_members: int, n_nonmembers: int, fpr_levels: Sequence[float])
     return flags
 
 
-def _metrics(member_scores, nonmember_scores, fpr_levels, confidence):
+def _metrics(member_scores, nonmember_scores, fpr_levels, confidence_level):
     points = roc_points(member_scores, nonmember_scores)
-    auc, auc_interval = auc_delong(member_scores, nonmember_scores, confidence)
-    ops = {fpr_key(a): tpr_at_fpr(points, a, confidence) for a in fpr_levels}
+    auc, auc_interval = auc_delong(member_scores, nonmember_scores, confidence_level)
+    ops = {fpr_key(a): tpr_at_fpr(points, a, confidence_level) for a in fpr_levels}
     return points, auc, auc_interval, ops
 
 
 def _attack_result(name: AttackName, scores: np.ndarray, is_member: np.ndarray,
-                   sensitive: pd.DataFrame | None, *, fpr_levels, confidence, delta,
+                   sensitive: pd.DataFrame | None, *, fpr_levels, confidence_level, delta,
                    eps_confidence) -> AttackResult:
     pos, neg = scores[is_member], scores[~is_member]
-    points, auc, auc_interval, ops = _metrics(pos, neg, fpr_levels, confidence)
+    points, auc, auc_interval, ops = _metrics(pos, neg, fpr_levels, confidence_level)
     per_group: dict[str, dict[str, GroupAttackResult]] = {}
     if sensitive is not None:
         for feature in sensitive.columns:
@@ -396,7 +396,7 @@ def _attack_result(name: AttackName, scores: np.ndarray, is_member: np.ndarray,
             for group in sorted(set(labels)):
                 in_group = labels == group
                 g_pos, g_neg = scores[in_group & is_member], scores[in_group & ~is_member]
-                _, g_auc, g_interval, g_ops = _metrics(g_pos, g_neg, fpr_levels, confidence)
+                _, g_auc, g_interval, g_ops = _metrics(g_pos, g_neg, fpr_levels, confidence_level)
                 per_group[str(feature)][group] = GroupAttackResult(
                     n_members=len(g_pos), n_nonmembers=len(g_neg), auc=g_auc,
                     auc_interval=g_interval,
@@ -413,14 +413,14 @@ def _attack_result(name: AttackName, scores: np.ndarray, is_member: np.ndarray,
         fpr_resolvable={fpr_key(a): len(neg) * a >= 1 for a in fpr_levels},
         roc=points.downsample(), n_members=len(pos), n_nonmembers=len(neg),
         per_group=per_group,
-        empirical_epsilon=(empirical_epsilon(pos, neg, delta=delta, confidence=eps_confidence)
+        empirical_epsilon=(empirical_epsilon(pos, neg, delta=delta, confidence_level=eps_confidence)
                            if delta is not None else None),
     )
 
 
 # --------------------------------------------------------------------------- validation
 
-def _check_options(attacks, train_reference, n_reference, lira_variance, delta, confidence,
+def _check_options(attacks, train_reference, n_reference, lira_variance, delta, confidence_level,
                    fpr_levels, on_overlap) -> None:
     names = get_args(AttackName)
     if isinstance(attacks, str) or not attacks or any(a not in names for a in attacks) or len(
@@ -435,9 +435,9 @@ def _check_options(attacks, train_reference, n_reference, lira_variance, delta, 
                                 repr(lira_variance), "pass lira_variance='auto'")
     if delta is not None:
         check_delta(delta)
-    if not 0 < confidence < 1:
-        raise AttackConfigError("confidence", "a probability in (0, 1), e.g. 0.95",
-                                repr(confidence), "pass confidence=0.95")
+    if not 0 < confidence_level < 1:
+        raise AttackConfigError("confidence_level", "a probability in (0, 1), e.g. 0.95",
+                                repr(confidence_level), "pass confidence_level=0.95")
     if not fpr_levels or any(not 0 < a < 1 for a in fpr_levels):
         raise AttackConfigError("fpr_levels", "false-positive rates in (0, 1)",
                                 repr(fpr_levels), "pass fpr_levels=(0.001, 0.01)")
@@ -505,7 +505,7 @@ def membership_inference_audit(
     population: TabularSplit | Dataset | None = None,
     lira_variance: LiraVariance = "auto",
     delta: float | None = None,
-    confidence: float = 0.95,
+    confidence_level: float = 0.95,
     fpr_levels: Sequence[float] = (0.001, 0.01),
     on_overlap: OverlapPolicy = "error",
     seed: int = 0,
@@ -539,7 +539,7 @@ def membership_inference_audit(
         ``"auto"``: global below 64 reference models, as the paper recommends.
     delta : float, optional
         Delta of the empirical epsilon bound (use the accountant's); no bound when omitted.
-    confidence : float
+    confidence_level : float
         Level of every interval and of the empirical epsilon.
     fpr_levels : sequence of float
         FPRs at which TPR is reported.
@@ -567,7 +567,7 @@ def membership_inference_audit(
         ``delta`` outside (0, 1).
     AttackConfigError
         Unknown attack, LiRA without ``train_reference``, too few reference models, bad
-        ``confidence``, ``fpr_levels``, ``on_overlap`` or ``lira_variance``.
+        ``confidence_level``, ``fpr_levels``, ``on_overlap`` or ``lira_variance``.
     ModelInputMismatchError
         The model rejects the members' inputs or does not return ``(batch, 2)`` logits.
 
@@ -588,7 +588,7 @@ def membership_inference_audit(
     """
     started = time.perf_counter()
     attacks = tuple(attacks) if not isinstance(attacks, str) else attacks
-    _check_options(attacks, train_reference, n_reference, lira_variance, delta, confidence,
+    _check_options(attacks, train_reference, n_reference, lira_variance, delta, confidence_level,
                    fpr_levels, on_overlap)
     if sensitive_members is None and isinstance(members, TabularSplit) and isinstance(
             nonmembers, TabularSplit) and len(members.sensitive.columns):
@@ -666,10 +666,10 @@ def membership_inference_audit(
                                        variant=name.removeprefix("lira_"),
                                        variance=variance_used)
 
-    eps_confidence = 1 - (1 - confidence) / len(attacks)
+    eps_confidence = 1 - (1 - confidence_level) / len(attacks)
     results = {
         name: _attack_result(name, scores[name], is_member, sensitive, fpr_levels=fpr_levels,
-                             confidence=confidence, delta=delta, eps_confidence=eps_confidence)
+                             confidence_level=confidence_level, delta=delta, eps_confidence=eps_confidence)
         for name in attacks
     }
     best_name, best = "", None
@@ -684,7 +684,7 @@ def membership_inference_audit(
         attacks=results, n_members=n_m, n_nonmembers=n_n,
         n_nonmembers_dropped=int(duplicated.sum()), n_population=n_population,
         n_reference_models=n_reference if lira else 0, lira_variance=variance_used,
-        delta=float(delta) if delta is not None else None, confidence=float(confidence),
+        delta=float(delta) if delta is not None else None, confidence_level=float(confidence_level),
         empirical_epsilon=best, empirical_epsilon_attack=best_name,
         seconds={k: float(v) for k, v in seconds.items()}, notes=tuple(notes),
     )

@@ -114,7 +114,7 @@ def privacy_notes(spend: PrivacySpend | None, membership) -> tuple[str, ...]:
         lower = membership.empirical_epsilon.epsilon_lower_bound
         notes.append(
             f"Measured leakage: the strongest attack ({membership.empirical_epsilon_attack}) "
-            f"proves epsilon >= {lower:.3g} at {membership.confidence:.0%} confidence.")
+            f"proves epsilon >= {lower:.3g} at {membership.confidence_level:.0%} confidence.")
         if spend is not None and lower > spend.epsilon:
             notes.append("ALARM: the measured lower bound exceeds the accountant's epsilon. "
                          "The DP implementation or its accounting is broken.")
@@ -154,7 +154,7 @@ def run_audit(dataset: TabularDataset, model: torch.nn.Module, config: PrivacyAu
             model, split.members, split.nonmembers, attacks=tuple(config.attacks),
             train_reference=trainer, n_reference=config.n_reference_models,
             population=split.population if needs_reference else None, delta=delta,
-            confidence=config.confidence, seed=seed)
+            confidence_level=config.confidence_level, seed=seed)
     curve: tuple[UtilityPoint, ...] = ()
     if config.utility_curve_epsilons and build_model is not None:
         curve = privacy_utility_curve(dataset, list(config.utility_curve_epsilons),

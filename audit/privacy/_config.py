@@ -26,7 +26,7 @@ class PrivacyAuditConfig(StrictConfig):
     utility_curve_epsilons : list of float
         Train the model again at each epsilon (and non-private) and record accuracy, attack
         AUC and a fairness gap for each point. Empty: skip.
-    confidence : float
+    confidence_level : float
         Confidence level of the Clopper-Pearson bounds behind the empirical epsilon.
     """
 
@@ -36,4 +36,4 @@ class PrivacyAuditConfig(StrictConfig):
     n_reference_models: int = Field(8, ge=2)
     n_audit_members: int = Field(5000, ge=10)
     utility_curve_epsilons: list[float] = Field(default_factory=list)
-    confidence: float = Field(0.95, gt=0.5, lt=1.0)
+    confidence_level: float = Field(0.95, gt=0.5, lt=1.0)

@@ -93,7 +93,7 @@ def _one_sided_bounds(tp, n_pos, grid_count, n_neg, error):
 
 
 def empirical_epsilon(member_scores: np.ndarray, nonmember_scores: np.ndarray, *, delta: float,
-                      confidence: float = 0.95) -> EmpiricalEpsilon:
+                      confidence_level: float = 0.95) -> EmpiricalEpsilon:
     """The epsilon that an attack's scores prove at ``delta``, with probability ``confidence``.
 
     See the module docstring for the candidate thresholds and the multiple-testing correction.
@@ -104,7 +104,7 @@ def empirical_epsilon(member_scores: np.ndarray, nonmember_scores: np.ndarray, *
         Attack scores (higher means "more likely a member").
     delta : float
         In the open interval (0, 1); use the delta of the accountant's epsilon to compare them.
-    confidence : float
+    confidence_level : float
         Probability that the bound holds, in (0, 1).
 
     Returns
@@ -126,9 +126,9 @@ def empirical_epsilon(member_scores: np.ndarray, nonmember_scores: np.ndarray, *
     (True, 'tpr/fpr')
     """
     check_delta(delta)
-    if not 0 < confidence < 1:
+    if not 0 < confidence_level < 1:
         raise AttackConfigError("confidence", "a probability in (0, 1), e.g. 0.95",
-                                repr(confidence), "pass confidence=0.95")
+                                repr(confidence_level), "pass confidence=0.95")
     pos = np.asarray(member_scores, dtype=np.float64).ravel()
     neg = np.asarray(nonmember_scores, dtype=np.float64).ravel()
     m, n = len(pos), len(neg)
@@ -137,7 +137,7 @@ def empirical_epsilon(member_scores: np.ndarray, nonmember_scores: np.ndarray, *
     # direction 2: thresholds from member scores, test "non-member iff -score > -t"
     t2, tn2, fn2, c2 = _direction_candidates(-neg, -pos)
     n_candidates = len(t1) + len(t2)
-    error = (1 - confidence) / (2 * max(n_candidates, 1))
+    error = (1 - confidence_level) / (2 * max(n_candidates, 1))
     lower1, upper1 = _one_sided_bounds(tp1, m, c1, n, error)
     lower2, upper2 = _one_sided_bounds(tn2, n, c2, m, error)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -147,7 +147,7 @@ def empirical_epsilon(member_scores: np.ndarray, nonmember_scores: np.ndarray, *
     best2 = int(np.argmax(eps2)) if len(eps2) else -1
     e1 = eps1[best1] if best1 >= 0 else -np.inf
     e2 = eps2[best2] if best2 >= 0 else -np.inf
-    common = dict(delta=float(delta), confidence=float(confidence), n_members=m, n_nonmembers=n,
+    common = dict(delta=float(delta), confidence_level=float(confidence_level), n_members=m, n_nonmembers=n,
                   n_candidates=int(n_candidates), bound_error=float(error))
     if max(e1, e2) <= 0:
         return EmpiricalEpsilon(epsilon_lower_bound=0.0, direction="none",

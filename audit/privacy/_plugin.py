@@ -29,6 +29,15 @@ class PrivacyAudit(Audit):
                          build_model=ctx.build_model, fit_kwargs=ctx.fit_kwargs,
                          privacy=ctx.privacy)
 
+    def upgrade_section(self, raw: dict, major: int) -> dict:
+        """1.x wrote ``confidence`` where 2.0 writes ``confidence_level`` (one name everywhere)."""
+        def renamed(value):
+            if isinstance(value, dict):
+                return {("confidence_level" if k == "confidence" else k): renamed(v)
+                        for k, v in value.items()}
+            return [renamed(v) for v in value] if isinstance(value, list) else value
+        return renamed(raw) if major == 1 else raw
+
     def free_section(self, ctx: AuditContext) -> PrivacySection | None:
         if ctx.spend is None:
             return None
@@ -57,7 +66,7 @@ class PrivacyAudit(Audit):
             if bound is not None:
                 lines.append(f"empirical epsilon lower bound {bound.epsilon_lower_bound:.3f} "
                              f"({membership.empirical_epsilon_attack}, "
-                             f"{membership.confidence:.0%} confidence)")
+                             f"{membership.confidence_level:.0%} confidence)")
         return lines
 
 

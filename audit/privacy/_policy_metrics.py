@@ -61,4 +61,4 @@ def _empirical(result: AuditResult, arg: str | None) -> MetricValue | None:
     if membership is None or membership.empirical_epsilon is None:
         return None
     return MetricValue(membership.empirical_epsilon.epsilon_lower_bound, None,
-                       f"lower bound at {membership.confidence:.0%} confidence")
+                       f"lower bound at {membership.confidence_level:.0%} confidence")

@@ -56,7 +56,7 @@ class EmpiricalEpsilon:
     epsilon_lower_bound : float
         ``max(0, max over candidates of log((TPR_low - delta) / FPR_high))``.
     delta : float
-    confidence : float
+    confidence_level : float
         The bound holds with at least this probability (Bonferroni over all candidates).
     direction : {"tpr/fpr", "tnr/fnr", "none"}
         ``"tpr/fpr"``: the test "member iff score > threshold" with ``TPR <= e^eps FPR + delta``;
@@ -78,7 +78,7 @@ class EmpiricalEpsilon:
 
     epsilon_lower_bound: float
     delta: float
-    confidence: float
+    confidence_level: float
     direction: EpsilonDirection
     threshold: float
     true_positives: int
@@ -185,7 +185,7 @@ class MembershipAudit:
     lira_variance : {"per_example", "global", "none"}
         Variance model LiRA used.
     delta : float or None
-    confidence : float
+    confidence_level : float
         Confidence level of every interval and of ``empirical_epsilon``.
     empirical_epsilon : EmpiricalEpsilon or None
         The largest lower bound over the attacks. Each attack's bound is computed at confidence
@@ -205,7 +205,7 @@ class MembershipAudit:
     n_reference_models: int
     lira_variance: Literal["per_example", "global", "none"]
     delta: float | None
-    confidence: float
+    confidence_level: float
     empirical_epsilon: EmpiricalEpsilon | None
     empirical_epsilon_attack: str
     seconds: dict[str, float]

@@ -15,7 +15,7 @@ _CORE_KEYS = ("metadata", "quality", "history", "policy", "schema_version")
 
 def _from_1(raw: dict[str, Any]) -> dict[str, Any]:
     """1.x -> 2.0: one top-level field per concern becomes ``sections[slug]``."""
-    from audit.core import registered_audits
+    from audit.core import get_audit, registered_audits
 
     by_key = {}
     for audit in registered_audits():
@@ -34,7 +34,8 @@ def _from_1(raw: dict[str, Any]) -> dict[str, Any]:
         if value is None:
             continue
         slug = by_key[key]
-        sections[slug] = {"status": "ok", "seed": seed, "section": value,
+        section = get_audit(slug).upgrade_section(value, 1)
+        sections[slug] = {"status": "ok", "seed": seed, "section": section,
                           "seconds": timings.get(f"{key}_seconds",
                                                  timings.get(f"{slug}_seconds", math.nan))}
     out["sections"] = sections

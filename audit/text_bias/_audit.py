@@ -156,11 +156,11 @@ def audit_text_model(
     groups, fairness = [], []
     for i, axis in enumerate(axes):
         g = group_scores(axis, threshold=config.threshold, template_label=config.template_label,
-                         n_bootstrap=config.n_bootstrap, min_group_size=config.min_group_size, seed=seed + i)
+                         bootstrap_replicates=config.bootstrap_replicates, min_group_size=config.min_group_size, seed=seed + i)
         groups.extend(g)
         fairness.append(counterfactual_fairness(axis, g, threshold=config.threshold, tolerance=config.flip_tolerance,
                                                 template_label=config.template_label,
-                                                n_bootstrap=config.n_bootstrap, seed=seed + i))
+                                                bootstrap_replicates=config.bootstrap_replicates, seed=seed + i))
     timings["identity_terms"] = time.perf_counter() - tick
     notes.append("Identity templates: HolisticBias v1.1 (Smith et al., 2022; CC BY-SA 4.0) filled as 'a/an DESCRIPTOR "
                  "person' / 'DESCRIPTOR people', and WEAT name sets; only the identity term changes within a template.")
@@ -244,6 +244,6 @@ def audit_text_model(
         identity_tokens=tuple(identity_tokens), methods=tuple(methods), seed=seed,
         settings={"templates": str(len(templates)), "axes": ", ".join(axes_names),
                   "max_descriptors_per_group": str(config.max_descriptors_per_group),
-                  "n_permutations": str(config.n_permutations), "n_bootstrap": str(config.n_bootstrap),
+                  "n_permutations": str(config.n_permutations), "bootstrap_replicates": str(config.bootstrap_replicates),
                   "ig_steps": str(config.ig_steps), "flip_tolerance": str(config.flip_tolerance)},
         timings=timings, notes=tuple(notes))

@@ -56,7 +56,7 @@ class TextBiasConfig(StrictConfig):
     seat: bool = True
     seat_tests: tuple[SeatTestName, ...] = DEFAULT_SEAT_TESTS
     n_permutations: int = Field(10_000, gt=0)
-    n_bootstrap: int = Field(1000, gt=0)
+    bootstrap_replicates: int = Field(1000, gt=0)
     attributions: bool = True
     attribution_samples: int = Field(6, ge=0, description="sentences explained word by word")
     identity_attribution_samples: int = Field(

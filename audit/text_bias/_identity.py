@@ -107,14 +107,14 @@ def _clopper_pearson(k: int, n: int, level: float = 0.95) -> Interval:
 
 
 def group_scores(axis: AxisScores, *, threshold: float = 0.5, template_label: int | None = None,
-                 n_bootstrap: int = 1000, min_group_size: int = 20, seed: int = 0) -> list[GroupScores]:
+                 bootstrap_replicates: int = 1000, min_group_size: int = 20, seed: int = 0) -> list[GroupScores]:
     """Per-group score distribution, gap to the axis mean (template bootstrap), positive rate
     (Wilson) and, when ``template_label`` is given, the error rate (FPR for 0, FNR for 1)."""
     groups = axis.groups
     member = np.array([[t.group == g for t in axis.terms] for g in groups])  # groups x terms
     per_template = (axis.scores @ member.T) / member.sum(axis=1)  # templates x groups
     rng = np.random.default_rng(seed)
-    idx = rng.integers(0, len(axis.templates), size=(n_bootstrap, len(axis.templates)))
+    idx = rng.integers(0, len(axis.templates), size=(bootstrap_replicates, len(axis.templates)))
     boot = per_template[idx].mean(axis=1)  # replicates x groups
     mean_lo, mean_hi = _percentile(boot)
     gap_lo, gap_hi = _percentile(boot - boot.mean(axis=1, keepdims=True))
@@ -140,7 +140,7 @@ def group_scores(axis: AxisScores, *, threshold: float = 0.5, template_label: in
 
 
 def counterfactual_fairness(axis: AxisScores, groups: Sequence[GroupScores], *, threshold: float = 0.5,
-                            tolerance: float = 0.1, template_label: int | None = None, n_bootstrap: int = 1000,
+                            tolerance: float = 0.1, template_label: int | None = None, bootstrap_replicates: int = 1000,
                             seed: int = 0) -> AxisFairness:
     """Counterfactual token fairness over every pair of terms within each template."""
     s = axis.scores
@@ -153,7 +153,7 @@ def counterfactual_fairness(axis: AxisScores, groups: Sequence[GroupScores], *, 
     n_flips = int(flips.sum())
     per_template = diff.mean(axis=1)
     rng = np.random.default_rng(seed)
-    boot = per_template[rng.integers(0, n_t, size=(n_bootstrap, n_t))].mean(axis=1)
+    boot = per_template[rng.integers(0, n_t, size=(bootstrap_replicates, n_t))].mean(axis=1)
     lo, hi = _percentile(boot)
     means = {g.group: g.mean for g in groups}
     highest, lowest = max(means, key=means.get), min(means, key=means.get)

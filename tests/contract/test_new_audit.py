@@ -92,8 +92,8 @@ def test_registered_audit_is_configured_run_saved_reported_gated_and_paged(toy_a
     from audit.result import load_result, save_result
     from audit.runner import headline, run_audit
     from reports import render_report
-    from tests.contract.conftest import planted_table
     from tests._apptest import open_audit_page
+    from tests.contract.conftest import planted_table
 
     planted_table(800, 0).to_csv(tmp_path / "train.csv", index=False)
     planted_table(400, 1).to_csv(tmp_path / "test.csv", index=False)

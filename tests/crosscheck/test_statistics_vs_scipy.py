@@ -6,10 +6,9 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from audit.core import bh_qvalues
+from audit.core import bh_qvalues, wilson_bounds
 from audit.error_analysis._stats import two_proportion_pvalues
 from audit.explain._summary import correlation_ratio, cramers_v, spearman
-from audit.core import wilson_bounds
 from audit.privacy._roc import auc_delong, clopper_pearson
 from audit.text_bias._seat import weat
 

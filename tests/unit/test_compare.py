@@ -34,7 +34,7 @@ def attack(name, auc, low=0.0, high=1.0):
 def membership(*attacks):
     return MembershipAudit(attacks={a.name: a for a in attacks}, n_members=10, n_nonmembers=10,
                            n_nonmembers_dropped=0, n_population=0, n_reference_models=0,
-                           lira_variance="none", delta=None, confidence=0.95,
+                           lira_variance="none", delta=None, confidence_level=0.95,
                            empirical_epsilon=None, empirical_epsilon_attack="", seconds={})
 
 

@@ -130,7 +130,7 @@ def test_fairness_gates_read_the_fairness_section():
     scores = np.clip(0.5 * y + 0.3 * (sex == "M") + rng.normal(0, 0.2, n), 0, 1)
     import pandas as pd
 
-    section = audit_fairness(y, scores, pd.DataFrame({"sex": sex}), random_state=0)
+    section = audit_fairness(y, scores, pd.DataFrame({"sex": sex}), seed=0)
     result = make_result().with_section("fairness", section)
     disparity = next(d for d in section.partitions[0].disparities
                      if d.name == "demographic_parity_ratio")

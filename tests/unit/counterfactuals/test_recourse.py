@@ -19,7 +19,7 @@ def searched(table):
 
 def test_group_numbers_equal_a_direct_computation(table, searched):
     labels = table.test.sensitive.iloc[searched.rows].reset_index(drop=True)
-    groups, gaps = recourse_by_group(searched, labels, n_bootstrap=200, min_group_size=5, seed=0)
+    groups, gaps = recourse_by_group(searched, labels, bootstrap_replicates=200, min_group_size=5, seed=0)
     negative = searched.decision == 0
     best = searched.best
     for g in groups:
@@ -60,7 +60,7 @@ def test_gap_reflects_a_built_in_difference():
         X=np.ones((n, 1), np.float32), row_of=np.arange(n), cost=cost, n_changed=np.ones(n, int),
         cf_probability=np.ones(n), changed=np.ones((n, 1), bool), n_per_row=1,
         n_candidates=n, n_rejected=0, seconds=0.0)
-    _, gaps = recourse_by_group(cfs, pd.DataFrame({"g": group}), n_bootstrap=500, seed=0)
+    _, gaps = recourse_by_group(cfs, pd.DataFrame({"g": group}), bootstrap_replicates=500, seed=0)
     gap = next(x for x in gaps if x.measure == "mean_cost")
     assert gap.worst_group == "b" and gap.best_group == "a"
     assert gap.value == pytest.approx(2.0, abs=0.05) and gap.interval.low > 1.9

@@ -3,7 +3,6 @@ trip, report (escaped), policy gates and the dashboard page."""
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -39,7 +38,7 @@ def planted_table(n=3000, seed=0, evil=False):
 def section():
     frame, y, pred = planted_table()
     config = ErrorAnalysisConfig(min_support=50, bootstrap_replicates=200, top_k=20)
-    return audit_errors(y, pred, frame, config=config, sensitive_features=["sex"], random_state=0)
+    return audit_errors(y, pred, frame, config=config, sensitive_features=["sex"], seed=0)
 
 
 def test_planted_cohort_ranks_first_with_interval_and_significance(section):

@@ -136,7 +136,7 @@ def test_cohort_stats_rank_and_bootstrap():
     assert np.isnan(stats.p_value[2]) and np.isnan(stats.difference[2])  # too few rows to test
     assert rank(stats, np.array([1, 1, 1]), "highest").tolist() == [0, 1]
     assert rank(stats, np.array([1, 1, 1]), "lowest").tolist() == [1, 0]
-    boot = bootstrap_intervals(counts[:1], total, "error_rate", 2000, random_state=0)
+    boot = bootstrap_intervals(counts[:1], total, "error_rate", 2000, seed=0)
     lo, hi, dlo, dhi = boot[0]
     assert lo < stats.value[0] < hi and dlo < stats.difference[0] < dhi
     # the bootstrap interval is close to the Wilson one for a cohort of 150 rows

@@ -13,7 +13,7 @@ from audit.explain import ExplainabilityAuditConfig, RowsNotFoundError, run_audi
 from audit.result import ExplainabilitySection
 
 SMALL = dict(enabled=True, n_rows=120, n_rows_perturbation=40, kernel_shap_rows=12,
-             n_check_rows=12, n_bootstrap=200, n_steps=16, n_samples=5, kernel_shap_samples=40,
+             n_check_rows=12, bootstrap_replicates=200, n_steps=16, n_samples=5, kernel_shap_samples=40,
              smoothing_samples=4)
 
 

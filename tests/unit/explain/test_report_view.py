@@ -18,7 +18,7 @@ from tests.unit.explain.conftest import make_frame
 
 EVIL = "<script>alert(1)</script>"
 SMALL = dict(enabled=True, n_rows=60, n_rows_perturbation=20, kernel_shap_rows=6,
-             n_check_rows=6, n_bootstrap=100, n_steps=8, n_samples=3, kernel_shap_samples=20,
+             n_check_rows=6, bootstrap_replicates=100, n_steps=8, n_samples=3, kernel_shap_samples=20,
              smoothing_samples=2, methods=("integrated_gradients", "feature_ablation"))
 
 

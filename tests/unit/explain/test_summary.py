@@ -14,13 +14,13 @@ from audit.explain import correlation_ratio, cramers_v, global_importance, group
 def test_global_importance_is_mean_absolute_with_a_bootstrap_interval():
     rng = np.random.default_rng(0)
     grouped = rng.normal(size=(400, 3)) * np.array([1.0, 2.0, 0.1])
-    gi = global_importance(grouped, ["a", "b", "c"], n_bootstrap=500, seed=1)
+    gi = global_importance(grouped, ["a", "b", "c"], bootstrap_replicates=500, seed=1)
     np.testing.assert_allclose(gi.importance, np.abs(grouped).mean(axis=0))
     assert np.all(gi.low < gi.importance) and np.all(gi.importance < gi.high)
     # the interval is about +-1.96 standard errors of the mean
     se = np.abs(grouped).std(axis=0, ddof=1) / np.sqrt(len(grouped))
     np.testing.assert_allclose(gi.high - gi.low, 2 * 1.96 * se, rtol=0.2)
-    again = global_importance(grouped, ["a", "b", "c"], n_bootstrap=500, seed=1)
+    again = global_importance(grouped, ["a", "b", "c"], bootstrap_replicates=500, seed=1)
     np.testing.assert_array_equal(gi.low, again.low)
 
 

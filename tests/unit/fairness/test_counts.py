@@ -152,10 +152,10 @@ def test_wilson_bounds_equal_scipy():
 def test_multinomial_bootstrap_is_a_row_bootstrap():
     y, pred, _, groups = synthetic(n=4000)
     counts = GroupCounts.from_predictions(y, pred, groups[["race"]])
-    boot = bootstrap_counts(counts.counts, 2000, random_state=1)
+    boot = bootstrap_counts(counts.counts, 2000, seed=1)
     assert boot.shape == (2000, 4, 2, 2)
     assert (boot.sum(axis=(1, 2, 3)) == 4000).all()
-    np.testing.assert_array_equal(boot, bootstrap_counts(counts.counts, 2000, random_state=1))
+    np.testing.assert_array_equal(boot, bootstrap_counts(counts.counts, 2000, seed=1))
     # the same spread as resampling rows with replacement
     rng = np.random.default_rng(2)
     codes = pd.factorize(groups.race, sort=True)[0]
@@ -185,9 +185,9 @@ def test_intervals_contain_the_estimate_and_are_seeded():
     y, pred, score, groups = synthetic()
     config = FairnessAuditConfig(bootstrap_replicates=300, score_bootstrap_replicates=30)
     a = group_fairness(y, pred, y_score=score, sensitive_features=groups[["sex"]], config=config,
-                       random_state=5)
+                       seed=5)
     b = group_fairness(y, pred, y_score=score, sensitive_features=groups[["sex"]], config=config,
-                       random_state=5)
+                       seed=5)
     assert a == b
     for g in a.groups:
         for name, m in g.metrics.items():

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from scipy.optimize import brentq
 
-from audit.fairness import FairnessAuditConfig, group_fairness
 from audit.core import wilson_bounds
+from audit.fairness import FairnessAuditConfig, group_fairness
 from audit.fairness._disparity_ci import disparity_intervals
 
 BENCH = Path(__file__).resolve().parents[3] / "benchmarks" / "bench_disparity_coverage.py"

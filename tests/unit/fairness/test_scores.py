@@ -44,7 +44,7 @@ def test_reliability_and_ece_follow_sklearn_calibration_curve():
 def test_score_bootstrap_equals_naive_row_bootstrap_with_the_same_draws():
     y, _, score, groups = synthetic(n=600)
     codes = _codes(groups.sex)
-    auc, ece = bootstrap_score_metrics(y, score, codes, 2, n_replicates=5, random_state=3,
+    auc, ece = bootstrap_score_metrics(y, score, codes, 2, n_replicates=5, seed=3,
                                        n_bins=10)
     idx = np.random.default_rng(3).integers(0, 600, size=(5, 600))
     for r in range(5):
@@ -62,9 +62,9 @@ def test_score_bootstrap_equals_naive_row_bootstrap_with_the_same_draws():
 def test_score_bootstrap_chunks_do_not_change_the_numbers():
     y, _, score, groups = synthetic(n=500)
     codes = _codes(groups.race)
-    one = bootstrap_score_metrics(y, score, codes, 4, n_replicates=7, random_state=0)
+    one = bootstrap_score_metrics(y, score, codes, 4, n_replicates=7, seed=0)
     # chunks of one replicate draw the same rows in the same order
-    many = bootstrap_score_metrics(y, score, codes, 4, n_replicates=7, random_state=0,
+    many = bootstrap_score_metrics(y, score, codes, 4, n_replicates=7, seed=0,
                                    max_chunk_rows=500)
     np.testing.assert_array_equal(one[0], many[0])
     np.testing.assert_array_equal(one[1], many[1])

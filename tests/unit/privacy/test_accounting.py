@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from scipy.special import gammaln, logsumexp
 
+from audit.dp._accounting import PRV_MAX_POINTS, prv_eps_error
 from audit.errors import ConfigError
 from audit.privacy import (
     DeltaError,
@@ -15,7 +16,6 @@ from audit.privacy import (
     epsilons,
     noise_for_epsilon,
 )
-from audit.dp._accounting import PRV_MAX_POINTS, prv_eps_error
 
 # MNIST-style setting of Abadi et al. (2016): q = 256/60000, sigma = 1.1, 60 epochs, delta 1e-5
 Q, SIGMA, DELTA = 256 / 60000, 1.1, 1e-5

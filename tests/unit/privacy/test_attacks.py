@@ -91,7 +91,7 @@ def test_result_shape_and_group_flags(overfit_audit):
     assert any("small group" in flag for flag in tiny.flags)
     assert sum(g.n_members for g in loss.per_group["sex"].values()) == 400
     for attack in overfit_audit.attacks.values():  # each bound at 1 - 0.05 / 3
-        assert attack.empirical_epsilon.confidence == pytest.approx(1 - 0.05 / 3)
+        assert attack.empirical_epsilon.confidence_level == pytest.approx(1 - 0.05 / 3)
 
 
 def test_result_round_trips_through_json(overfit_audit):

@@ -9,12 +9,12 @@ from audit.privacy._roc import clopper_pearson
 
 
 def test_perfect_separation_equals_closed_form():
-    n, delta, confidence = 500, 1e-5, 0.95
+    n, delta, confidence_level = 500, 1e-5, 0.95
     members, nonmembers = np.arange(n) + 10_000.0, np.arange(n, dtype=float)
-    bound = empirical_epsilon(members, nonmembers, delta=delta, confidence=confidence)
+    bound = empirical_epsilon(members, nonmembers, delta=delta, confidence_level=confidence_level)
     n_candidates = 2 * len(false_positive_grid(n))
     assert bound.n_candidates == n_candidates
-    error = (1 - confidence) / (2 * n_candidates)
+    error = (1 - confidence_level) / (2 * n_candidates)
     # Clopper-Pearson one-sided: TP = n of n -> lower = error^(1/n); FP = 0 of n -> upper = 1 - that
     tpr_low, fpr_high = error ** (1 / n), 1 - error ** (1 / n)
     assert bound.rate_lower == pytest.approx(tpr_low, rel=1e-10)
@@ -82,7 +82,7 @@ def test_delta_outside_unit_interval_is_refused(delta):
 
 def test_confidence_outside_unit_interval_is_refused():
     with pytest.raises(AttackConfigError, match="confidence"):
-        empirical_epsilon(np.ones(3), np.zeros(3), delta=1e-5, confidence=1.0)
+        empirical_epsilon(np.ones(3), np.zeros(3), delta=1e-5, confidence_level=1.0)
 
 
 def test_tied_scores_take_the_fpr_bound_at_the_grid_count():

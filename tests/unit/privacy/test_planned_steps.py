@@ -4,9 +4,9 @@ import pytest
 import torch
 from torch.utils.data import DataLoader, TensorDataset
 
+from audit.dp import poisson_loader
 from audit.models import TabularMLP
 from audit.privacy import PrivacyConfig, make_private_training, noise_for_epsilon, prepare_model
-from audit.dp import poisson_loader
 from audit.training import seed_everything
 
 #: lengths where opacus's own int(1 / q) runs one step fewer than len(loader)

@@ -51,7 +51,7 @@ def test_text_bias_audit_runs_on_a_text_context(review_dataset, tokenizer):
 
     model = PoolingClassifier(review_dataset.vocab_size, 8, 8).eval()
     bias = TextBiasConfig(enabled=True, seat=False, attributions=False, axes=("names_gender",),
-                          max_templates=2, n_bootstrap=20)
+                          max_templates=2, bootstrap_replicates=20)
     ctx = AuditContext(modality="text", seed=0, dataset=review_dataset, model=model,
                        extras={"tokenizer": tokenizer})
     section = get_audit("text_bias").run(ctx, bias)

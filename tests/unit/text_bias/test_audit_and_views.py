@@ -3,7 +3,6 @@ section (escaped user text, coloured words) and the dashboard page."""
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from pathlib import Path
 from types import SimpleNamespace
@@ -17,7 +16,7 @@ from reports.sections import text_bias as _text_view
 
 EVIL = "<script>alert(1)</script>"
 CONFIG = TextBiasConfig(enabled=True, axes=("names_gender",), max_descriptors_per_group=2, template_label=0,
-                        seat_tests=("weat7",), n_permutations=300, n_bootstrap=100, attribution_samples=2,
+                        seat_tests=("weat7",), n_permutations=300, bootstrap_replicates=100, attribution_samples=2,
                         identity_attribution_samples=4, ig_steps=8, min_group_size=5)
 
 

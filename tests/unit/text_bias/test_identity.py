@@ -59,14 +59,14 @@ def test_flip_rate_gap_and_error_rate_are_exact_for_a_known_scorer():
     (axis,) = score_axes(scorer, TEMPLATES, terms)
     assert axis.scores.shape == (3, 5)
     assert axis.sentences[1][0] == "I like crimson people."
-    groups = group_scores(axis, template_label=0, n_bootstrap=200, min_group_size=7)
+    groups = group_scores(axis, template_label=0, bootstrap_replicates=200, min_group_size=7)
     red, blue = groups
     assert (red.group, red.n, red.n_terms, red.small) == ("red", 6, 2, True)
     assert red.mean == pytest.approx(0.9) and blue.mean == pytest.approx((0.2 + 0.45 + 0.2) / 3)
     assert red.gap == pytest.approx(-blue.gap) and red.gap == pytest.approx((0.9 - blue.mean) / 2)
     assert red.error_rate == 1.0 and blue.error_rate == 0.0  # FPR: every template is non-toxic
     assert red.gap_interval.low == pytest.approx(red.gap)  # templates do not change the score
-    fair = counterfactual_fairness(axis, groups, tolerance=0.3, template_label=0, n_bootstrap=200)
+    fair = counterfactual_fairness(axis, groups, tolerance=0.3, template_label=0, bootstrap_replicates=200)
     # 10 pairs per template, 2 x 3 = 6 of them cross the groups and flip
     assert fair.n_pairs == 30 and fair.flip_rate == pytest.approx(6 / 10)
     assert fair.flip_interval.low < 0.6 < fair.flip_interval.high
@@ -96,7 +96,7 @@ def test_pair_mode_passes_the_fixed_question_first():
         return scorer(passages)
 
     cfg = TextBiasConfig(enabled=True, seat=False, attributions=False, axes=(), pair_mode="passage_with_question",
-                         pair_question="is it red", n_bootstrap=50)
+                         pair_question="is it red", bootstrap_replicates=50)
     section = audit_text_model(pair_scorer, config=cfg, templates=TEMPLATES[:1], extra_axes=EXTRA)
     assert set(calls[0][0]) == {"is it red"} and calls[0][1][0] == "I'm a crimson person."
     assert section.pair_question == "is it red" and section.axes[0].flip_rate == pytest.approx(0.6)
