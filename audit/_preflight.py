@@ -159,6 +159,9 @@ def check_before_training(config: AuditConfig, dataset: TabularDataset) -> tuple
     >>> warnings = check_before_training(config, dataset)  # doctest: +SKIP
     """
     problems = config_problems(config)
+    if getattr(dataset.test, "raw", None) is None:  # text data: the audits check their inputs
+        raise_problems(problems)
+        return tuple(getattr(dataset, "warnings", ()))
     raw = list(dataset.test.raw.columns)
     sensitive = list(dataset.sensitive_features)
     columns = list(dict.fromkeys([*raw, *sensitive]))

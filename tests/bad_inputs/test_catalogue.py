@@ -580,9 +580,9 @@ CASES = [
          ("categories never seen in training", "native-country"), group="data"),
     # ---- result files ------------------------------------------------------------------------
     Case("result-truncated", lambda f, c: [
-        "report", str(_write(f / "r.json", '{"schema_version": "1.1", "metad')),
+        "report", str(_write(f / "r.json", '{"schema_version": "2.1", "metad')),
         "--out", str(f / "r.html")], 2, E.ResultFormatError, ("truncated",), group="result"),
-    Case("result-newer-major", _edited_result(_set("schema_version", "2.0")), 2,
+    Case("result-newer-major", _edited_result(_set("schema_version", "3.0")), 2,
          E.ResultFormatError, ("upgrade rai-audit",), group="result"),
     Case("result-missing-field", _edited_result(lambda d: d["metadata"].pop("seed")), 2,
          E.ResultFormatError, ("metadata.seed",), group="result"),
@@ -592,7 +592,7 @@ CASES = [
     Case("result-missing-file", lambda f, c: ["report", str(f / "none.json")], 2,
          E.ResultFormatError, ("no such file",), group="result"),
     Case("result-not-utf8", lambda f, c: [
-        "report", str(_write(f / "r.json", b'{"schema_version": "1.1", "x": "\xe9"}')),
+        "report", str(_write(f / "r.json", b'{"schema_version": "2.1", "x": "\xe9"}')),
         "--out", str(f / "r.html")], 2, E.ResultFormatError, ("invalid JSON",), group="result"),
     Case("result-accuracy-5-report", _edited_result(_set("quality.accuracy", 5)), 2,
          E.ResultSenseError, ("quality.accuracy", "a proportion in [0, 1], got 5"), group="result"),
@@ -605,8 +605,9 @@ CASES = [
     Case("result-accuracy-5-dashboard", _edited_result(_set("quality.accuracy", 5), "dashboard"),
          2, E.ResultSenseError, ("quality.accuracy",), group="result"),
     Case("result-negative-group-count", _edited_result(
-        _set("fairness.partitions.0.groups.0.size", -3)), 2, E.ResultSenseError,
-         ("fairness.partitions[0].groups[0].size", "a count >= 0, got -3"), group="result"),
+        _set("sections.fairness.section.partitions.0.groups.0.size", -3)), 2, E.ResultSenseError,
+         ("sections['fairness'].section.partitions[0].groups[0].size", "a count >= 0, got -3"),
+         group="result"),
     Case("result-confusion-does-not-add-up", _edited_result(
         _set("quality.confusion.tn", lambda v: v + 7)), 2, E.ResultSenseError,
          ("quality.confusion", "tn + fp + fn + tp = n = 200"), group="result"),
@@ -614,8 +615,9 @@ CASES = [
         _set("quality.accuracy_interval", {"low": 0.9, "high": 0.95, "level": 0.95,
                                            "method": "wilson"})), 2, E.ResultSenseError,
          ("quality.accuracy_interval", "containing its estimate quality.accuracy"), group="result"),
-    Case("result-negative-epsilon", _edited_result(_set("privacy.spend.epsilon", -1.0)), 2,
-         E.ResultSenseError, ("privacy.spend.epsilon", "a value >= 0"), group="result"),
+    Case("result-negative-epsilon", _edited_result(
+        _set("sections.privacy.section.spend.epsilon", -1.0)), 2, E.ResultSenseError,
+         ("sections['privacy'].section.spend.epsilon", "a value >= 0"), group="result"),
     Case("result-fractional-count", _edited_result(_set("quality.n", 200.5)), 2,
          E.ResultFormatError, ("quality.n",), group="result"),
     Case("result-edited-but-possible-report", _edited_result(_set("metadata.run_name", "renamed")),
