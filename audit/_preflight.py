@@ -22,15 +22,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import BaseModel
 
 from audit.errors import ConfigError, Problem, raise_problems, suggest
 
-if TYPE_CHECKING:  # pragma: no cover
-    from audit.config import AuditConfig
-    from audit.data import TabularDataset
+# config and dataset are typed loosely: audit.config calls this module (no cycle back to it)
+AuditConfig = Any
+TabularDataset = Any
 
 
 def _floats(model: Any, path: str) -> Iterator[tuple[str, float]]:
@@ -114,17 +114,17 @@ def _fairness_problems(config: AuditConfig, source: str) -> list[Problem]:
 def _gate_problems(config: AuditConfig, source: str) -> list[Problem]:
     if not config.policy.gates:
         return []
-    from audit.policy._metrics import _REGISTRY, _load_builtin, parse_metric_name
+    from audit.policy import available_metrics
 
-    _load_builtin()
+    registered = available_metrics()
     problems = []
     for i, gate in enumerate(config.policy.gates):
-        base, _ = parse_metric_name(gate.metric)
-        if base not in _REGISTRY:
+        base = gate.metric.split("[", 1)[0] if gate.metric.endswith("]") else gate.metric
+        if base not in registered:
             problems.append(Problem(
                 ConfigError, f"{source}: key 'policy.gates[{i}].metric'",
                 "a registered metric (`rai-audit metrics` lists them)", repr(gate.metric),
-                "fix the metric name." + suggest(base, _REGISTRY)))
+                "fix the metric name." + suggest(base, registered)))
     return problems
 
 
@@ -187,9 +187,9 @@ def check_before_training(config: AuditConfig, dataset: TabularDataset) -> tuple
 def _partition_problems(config: AuditConfig, dataset: TabularDataset) -> list[Problem]:
     """Each audited partition exists and has at most ``max_groups`` groups, using the fairness
     module's own encoder so the check and the audit agree."""
+    from audit.core import encode_groups
     from audit.errors import RaiAuditError
-    from audit.fairness._audit import resolve_partitions
-    from audit.fairness._inputs import encode_groups
+    from audit.fairness import resolve_partitions
 
     fairness = config.audits.fairness
     available = list(dataset.sensitive_features)

@@ -14,8 +14,7 @@ from typing import Any
 import streamlit as st
 
 from audit.errors import ResultFormatError
-from audit.result import AuditResult, load_result, result_from_json
-from audit.result._display import display_copy
+from audit.result import AuditResult, display_copy, load_result, result_from_json
 
 #: Environment variable naming a result.json or a folder of results. Used when the app is
 #: started without ``-- --results PATH`` (e.g. by ``streamlit.testing`` or a container).

@@ -315,7 +315,7 @@ def not_covered() -> list[tuple[str, str]]:
 
 def render_technical_documentation(result: AuditResult) -> str:
     """The technical documentation as Markdown text (user strings escaped)."""
-    from audit.result._display import display_copy
+    from audit.result import display_copy
     from reports._model_card import _ENV
 
     result = display_copy(result)  # bidi/zero-width characters visible, long names cut

@@ -12,8 +12,7 @@ from pathlib import Path
 import jinja2
 
 from audit._io import atomic_write_text
-from audit.result import AuditResult
-from audit.result._display import display_copy
+from audit.result import AuditResult, display_copy
 
 _ENV = jinja2.Environment(
     loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),

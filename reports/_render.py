@@ -20,8 +20,7 @@ from markupsafe import Markup
 
 from audit._io import atomic_write_text
 from audit.core import registered_audits
-from audit.result import AuditResult
-from audit.result._display import display_copy
+from audit.result import AuditResult, display_copy
 from reports import _governance, _quality_view
 from reports._vega import vega_bundle
 

@@ -37,7 +37,7 @@ def read_table(path: str | os.PathLike[str], *, as_text: bool = False) -> pd.Dat
     ``as_text=True`` reads a CSV with every cell as the string in the file (missing cells as
     ``""``), so that a rewritten copy changes nothing but what was redacted.
     """
-    from audit.data._read import read_table as read_data_file
+    from audit.data import read_table as read_data_file
 
     path = Path(path)
     if not path.is_file():

@@ -28,7 +28,6 @@ from typer.testing import CliRunner
 from audit import errors as E
 from audit.cli import app
 from audit.data_privacy._errors import RedactionPathError
-from audit.fairness._errors import TooManyGroupsError
 from audit.text._errors import TextEncodingError
 from tests.bad_inputs._support import (
     BASE_CONFIG,
@@ -560,7 +559,7 @@ CASES = [
          ("utility_curve_epsilons[0]", "a positive, finite epsilon"), group="config"),
     Case("config-more-groups-than-max", run_with({
         "data": {"sensitive_features": ["native-country"]},
-        "audits": {"fairness": {"enabled": True, "max_groups": 5}}}), 2, TooManyGroupsError,
+        "audits": {"fairness": {"enabled": True, "max_groups": 5}}}), 2, E.TooManyGroupsError,
          ("'native-country'", "at most 5 groups"), group="config"),
     Case("config-unknown-shift-feature", run_with({
         "audits": {"robustness": {"enabled": True, "numeric_shifts": {"aeg": [-1, 1]}}}}), 2,

@@ -88,12 +88,12 @@ def test_a_run_that_fails_after_training_leaves_the_previous_folder_byte_identic
     out = tiny / "out"
     assert _run(tiny, out).exit_code == 0
     before = snapshot(out)
-    import reports._governance
+    import reports
 
     def broken(result, path):
         raise RuntimeError("renderer broke")
 
-    monkeypatch.setattr(reports._governance, "write_technical_documentation", broken)
+    monkeypatch.setattr(reports, "write_technical_documentation", broken)
     failed = _run(tiny, out, seed=1)
     assert failed.exit_code == 3, failed.output
     assert "unexpected internal error (RuntimeError: renderer broke)" in failed.output
@@ -103,9 +103,9 @@ def test_a_run_that_fails_after_training_leaves_the_previous_folder_byte_identic
 
 
 def test_debug_shows_the_traceback(tiny, monkeypatch):
-    import reports._governance
+    import reports
 
-    monkeypatch.setattr(reports._governance, "write_technical_documentation",
+    monkeypatch.setattr(reports, "write_technical_documentation",
                         lambda r, p: (_ for _ in ()).throw(RuntimeError("renderer broke")))
     out = CliRunner().invoke(app, ["--debug", "run", str(tiny / "audit.yaml"), "--out",
                                    str(tiny / "out"), "--quiet"])
