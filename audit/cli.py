@@ -1,20 +1,82 @@
 """The ``rai-audit`` command line (Typer).
 
 Exit codes: 0 success, 1 a policy gate failed, 2 bad input (the message says what to fix),
+3 an unexpected internal error (a short message; ``rai-audit --debug ...`` shows the traceback),
 4 an audit failed (its section says why; the other sections, the result and the report were
-written).
+written). 130 and 143: interrupted by SIGINT or SIGTERM (nothing written, the output folder
+unchanged).
 """
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
+import traceback
 from pathlib import Path
 
 import typer
+from typer.core import TyperGroup
+from typer.exceptions import Abort, Exit, TyperException
 
-from audit.errors import RaiAuditError
+from audit._safe_text import for_terminal
+from audit.errors import OutputPathError, OverwritesInputError, RaiAuditError
+
+EXIT_GATE_FAILED = 1
+EXIT_BAD_INPUT = 2
+EXIT_INTERNAL_ERROR = 3
+EXIT_AUDIT_FAILED = 4  # an audit failed, the others were written
+EXIT_INTERRUPTED = 130
+#: Set to 1 to show tracebacks, like ``--debug``.
+DEBUG_ENV = "RAI_AUDIT_DEBUG"
+
+
+def _say_error(exc: BaseException) -> None:
+    typer.secho(f"error ({type(exc).__name__}): {for_terminal(str(exc))}", err=True,
+                fg=typer.colors.RED)
+
+
+def _fail(exc: RaiAuditError) -> None:
+    _say_error(exc)
+    raise typer.Exit(EXIT_BAD_INPUT)
+
+
+class _GuardedGroup(TyperGroup):
+    """Every command runs inside one catch-all: a typed error exits 2 with its message, anything
+    unexpected exits 3 with a one-line summary and a pointer to ``--debug``, Ctrl-C exits 130."""
+
+    def invoke(self, ctx: typer.Context):
+        try:
+            return super().invoke(ctx)
+        except (Exit, Abort, TyperException, SystemExit):  # typer's own: usage errors, --help
+            raise
+        except RaiAuditError as exc:
+            if _debugging(ctx):
+                traceback.print_exc()
+            _say_error(exc)
+            raise typer.Exit(EXIT_BAD_INPUT) from None
+        except KeyboardInterrupt:
+            typer.secho("interrupted: nothing was written (the output folder is as it was)",
+                        err=True, fg=typer.colors.RED)
+            raise typer.Exit(EXIT_INTERRUPTED) from None
+        except Exception as exc:  # the catch-all: never a raw traceback without --debug
+            if _debugging(ctx):
+                traceback.print_exc()
+            summary = for_terminal(str(exc).strip().splitlines()[0][:300]) if str(exc).strip() else ""
+            typer.secho(
+                f"error: unexpected internal error ({type(exc).__name__}{': ' if summary else ''}"
+                f"{summary}). This is a bug in rai-audit or an input it does not check yet; "
+                "nothing was written over earlier results. "
+                + ("" if _debugging(ctx) else "Run again with `rai-audit --debug "
+                   f"{ctx.invoked_subcommand or 'COMMAND'} ...` to see the traceback."),
+                err=True, fg=typer.colors.RED)
+            raise typer.Exit(EXIT_INTERNAL_ERROR) from None
+
+
+def _debugging(ctx: typer.Context) -> bool:
+    return bool((ctx.obj or {}).get("debug")) or os.environ.get(DEBUG_ENV, "") not in ("", "0")
+
 
 app = typer.Typer(
     name="rai-audit",
@@ -22,16 +84,51 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    cls=_GuardedGroup,
 )
 
-EXIT_GATE_FAILED = 1
-EXIT_BAD_INPUT = 2
-EXIT_AUDIT_FAILED = 4
+
+@app.callback()
+def _main(ctx: typer.Context,
+          debug: bool = typer.Option(False, "--debug", help="Show the traceback of an unexpected "
+                                     f"error (also ${DEBUG_ENV}=1)")) -> None:
+    """Privacy, fairness and explainability audits for PyTorch models.
+
+    Exit codes: 0 ok, 1 a policy gate failed, 2 bad input, 3 internal error, 4 an audit failed
+    (the others written).
+    """
+    ctx.obj = {"debug": debug}
 
 
-def _fail(exc: RaiAuditError) -> None:
-    typer.secho(f"error: {exc}", err=True, fg=typer.colors.RED)
-    raise typer.Exit(EXIT_BAD_INPUT)
+def _check_output_file(out: Path, inputs: list[Path]) -> None:
+    """Refuse an output that is a folder, or that is one of the command's own inputs."""
+    if out.is_dir():
+        raise OutputPathError(str(out), "a file path to write", "an existing folder",
+                              f"name a file, e.g. --out {out / 'report.html'}")
+    for source in inputs:
+        same = out.resolve() == source.resolve() or (
+            out.exists() and source.exists() and os.path.samefile(out, source))
+        if same:
+            raise OverwritesInputError(str(out), "an output path other than the input",
+                                       f"the input file itself ({source})",
+                                       "choose another --out; the input is left as it was")
+
+
+def _check_run_inputs(out_dir: Path, inputs: list[Path]) -> None:
+    """Refuse ``run --out DIR`` when the swap would replace one of the run's own input files."""
+    from audit._staging import KNOWN_ENTRIES
+
+    root = Path(os.path.abspath(out_dir))
+    for source in inputs:
+        try:
+            relative = Path(os.path.abspath(source)).relative_to(root)
+        except ValueError:
+            continue
+        if relative.parts and relative.parts[0] in KNOWN_ENTRIES:
+            raise OverwritesInputError(
+                str(source), "inputs outside the files a run writes into --out",
+                f"an input at {relative} inside the output folder {out_dir}",
+                "move the input elsewhere, or choose another --out")
 
 
 @app.command()
@@ -47,7 +144,7 @@ def run(
 
     Exits 1 when a policy gate fails (after writing both files), naming the gate.
     """
-    from audit._io import ensure_writable_dir
+    from audit._staging import staged_output
     from audit.config import load_config
     from audit.result import save_result
     from audit.runner import headline, run_audit
@@ -56,26 +153,36 @@ def run(
         cfg = load_config(config)
         if seed is not None:
             cfg = cfg.model_copy(update={"seed": seed})
-        out_dir = ensure_writable_dir(out if out is not None else cfg.output_dir)
+        out_dir = Path(out if out is not None else cfg.output_dir)
         cfg = cfg.model_copy(update={"policy": _policy_with(cfg.policy, policy)})
-        result = run_audit(cfg, output_dir=out_dir, progress=not quiet).result
-        from reports import write_model_card, write_report
+        if cfg.policy.gates:
+            from audit._preflight import check_config
 
-        tick = time.perf_counter()
-        report_path = write_report(result, out_dir / "report.html")
-        render_seconds = time.perf_counter() - tick
-        write_model_card(result, out_dir / "model_card.md")
-        from reports import write_technical_documentation
+            check_config(cfg, source="--policy")  # a gate on an unknown metric: before training
+        inputs = [config, *([policy] if policy else []),
+                  *(p for p in (cfg.data.path, cfg.data.train_path, cfg.data.test_path) if p)]
+        _check_run_inputs(out_dir, inputs)
+        # written aside and swapped in at the end: a failed run leaves the folder as it was
+        with staged_output(out_dir) as stage:
+            result = run_audit(cfg, output_dir=stage, progress=not quiet).result
+            from reports import write_model_card, write_report, write_technical_documentation
 
-        write_technical_documentation(result, out_dir / "technical_documentation.md")
-        result_path = save_result(result, out_dir / "result.json")
+            tick = time.perf_counter()
+            write_report(result, stage / "report.html")
+            render_seconds = time.perf_counter() - tick
+            write_model_card(result, stage / "model_card.md")
+            write_technical_documentation(result, stage / "technical_documentation.md")
+            save_result(result, stage / "result.json")
     except RaiAuditError as exc:
         _fail(exc)
+    result_path, report_path = out_dir / "result.json", out_dir / "report.html"
     for line in headline(result):
-        typer.echo(line)
+        typer.echo(for_terminal(line))
+    for warning in result.metadata.warnings:
+        typer.secho(f"warning: {for_terminal(warning)}", err=True, fg=typer.colors.YELLOW)
     typer.echo(f"report rendered in {render_seconds:.2f} s")
-    typer.echo(f"result: {result_path}")
-    typer.echo(f"report: {report_path}")
+    typer.echo(f"result: {for_terminal(str(result_path))}")
+    typer.echo(f"report: {for_terminal(str(report_path))}")
     _exit_for_policy(result)
     _exit_for_failed_audits(result)
 
@@ -116,10 +223,11 @@ def _exit_for_policy(result) -> None:
         value = "not measured" if gate.value is None else f"{gate.value:.4g}"
         if gate.interval is not None:
             value += f" [{gate.interval.low:.4g}, {gate.interval.high:.4g}]"
-        typer.echo(f"gate {gate.status.upper():4} {gate.name}: {value} ({gate.reason})")
+        typer.echo(for_terminal(f"gate {gate.status.upper():4} {gate.name}: {value} ({gate.reason})"))
     failed = [g.name for g in result.policy.gates if g.status == "fail"]
     if failed:
-        typer.secho(f"policy failed: {', '.join(failed)}", err=True, fg=typer.colors.RED)
+        typer.secho(for_terminal(f"policy failed: {', '.join(failed)}"), err=True,
+                    fg=typer.colors.RED)
         raise typer.Exit(EXIT_GATE_FAILED)
 
 
@@ -139,10 +247,16 @@ def _write_from_saved(result: Path, out: Path, writer, label: str) -> None:
     from audit.result import load_result
 
     try:
-        path = writer(load_result(result), out)
+        _check_output_file(out, [result])  # never over its own input, never onto a folder
+        loaded = load_result(result)
+        if loaded.content_check == "edited":
+            typer.secho(f"warning: {for_terminal(str(result))} was edited after rai-audit wrote it "
+                        "(its content hash does not match); the output says so", err=True,
+                        fg=typer.colors.YELLOW)
+        path = writer(loaded, out)
     except RaiAuditError as exc:
         _fail(exc)
-    typer.echo(f"{label}: {path}")
+    typer.echo(for_terminal(f"{label}: {path}"))
 
 
 @app.command()
@@ -155,9 +269,14 @@ def check(
     from audit.result import load_result
 
     try:
-        judged = _judge(load_result(result), load_policy(policy))
+        loaded = load_result(result)
+        judged = _judge(loaded, load_policy(policy))
     except RaiAuditError as exc:
         _fail(exc)
+    if loaded.content_check == "edited":
+        typer.secho(f"warning: {for_terminal(str(result))} was edited after rai-audit wrote it "
+                    "(its content hash does not match); judging it as it is", err=True,
+                    fg=typer.colors.YELLOW)
     _exit_for_policy(judged)
     typer.echo(f"policy {judged.policy.status if judged.policy else 'empty'}")
 
@@ -214,7 +333,7 @@ def scan(
     except RaiAuditError as exc:
         _fail(exc)
     for line in lines:
-        typer.echo(line)
+        typer.echo(for_terminal(line))
 
 
 @app.command()
@@ -257,9 +376,14 @@ def validate(config: Path = typer.Argument(..., help="Audit config (YAML) to che
 def dashboard(
     path: Path | None = typer.Argument(None, help="A result.json or a folder of results"),
     port: int = typer.Option(8501, help="Port to serve on"),
+    address: str = typer.Option("127.0.0.1", help="Address to listen on. The default serves this "
+                                "machine only; 0.0.0.0 lets anyone who can reach it read the results "
+                                "and run the sample audits"),
     headless: bool = typer.Option(False, help="Do not open a browser window"),
 ) -> None:
     """Open the Streamlit audit dashboard (needs the 'dashboard' extra).
+
+    It listens on 127.0.0.1 (this machine only) unless ``--address`` says otherwise.
 
     On POSIX the dashboard replaces this process, so Ctrl-C and SIGTERM reach the server
     directly and never leave it running on its own.
@@ -272,9 +396,10 @@ def dashboard(
                     err=True, fg=typer.colors.RED)
         raise typer.Exit(EXIT_BAD_INPUT)
     if path is not None and not path.exists():
-        typer.secho(f"error: {path}: expected an existing result.json or folder, got no such "
-                    "path. Fix: run `rai-audit run CONFIG` first.", err=True, fg=typer.colors.RED)
-        raise typer.Exit(EXIT_BAD_INPUT)
+        from audit.errors import ConfigError
+
+        _fail(ConfigError(str(path), "an existing result.json or folder", "no such path",
+                          "run `rai-audit run CONFIG` first"))
     if path is not None and path.is_file():
         from audit.result import load_result
 
@@ -286,8 +411,8 @@ def dashboard(
 
     app_file = Path(dashboards.__file__).with_name("app.py")
     command = [sys.executable, "-m", "streamlit", "run", str(app_file), "--server.port", str(port),
-               "--server.headless", str(headless).lower(), "--browser.gatherUsageStats", "false",
-               "--client.toolbarMode", "viewer"]
+               "--server.address", address, "--server.headless", str(headless).lower(),
+               "--browser.gatherUsageStats", "false", "--client.toolbarMode", "viewer"]
     if path is not None:
         command += ["--", "--results", str(path.resolve())]
     sys.stdout.flush()

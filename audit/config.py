@@ -7,17 +7,28 @@ relative to the config file.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-import yaml
-from pydantic import BaseModel, Field, ValidationError, create_model
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
-from audit.core import StrictConfig as _Strict
-from audit.core import config_problems, registered_audits, registry_version, yaml_error_text
+from audit._safe_text import MAX_NAME_LENGTH, MAX_TEXT_LENGTH
+from audit._yaml import load_yaml
+from audit.core import StrictConfig, config_problems, registered_audits, registry_version
 from audit.dp import PrivacyConfig
 from audit.errors import ConfigError, Problem, RaiAuditError
 from audit.policy import PolicyConfig
 from audit.text import TextDataConfig, TextModelConfig
+
+
+class _Strict(StrictConfig):
+    # the run's own settings also refuse .nan and .inf where they are read (`learning_rate: .nan`)
+    model_config = ConfigDict(allow_inf_nan=False)
+
+
+#: A name from the config (run, column, label): bounded so reports and legends stay readable.
+Name = Annotated[str, Field(max_length=MAX_NAME_LENGTH)]
+#: Free text of the model card.
+CardText = Annotated[str, Field(max_length=MAX_TEXT_LENGTH)]
 
 
 class DataConfig(_Strict):
@@ -27,15 +38,20 @@ class DataConfig(_Strict):
     path: Path | None = Field(None, description="adult: folder of the files (default: shipped copy)")
     train_path: Path | None = Field(None, description="csv: training rows")
     test_path: Path | None = Field(None, description="csv: test rows")
-    target: str = "income"
-    positive_label: str | None = None
-    sensitive_features: list[str] = Field(default_factory=lambda: ["sex", "race", "age"])
-    sensitive_bins: dict[str, list[float]] = Field(default_factory=dict)
-    numeric: list[str] | None = None
-    categorical: list[str] | None = None
-    drop_columns: list[str] = Field(default_factory=list)
+    target: Name = "income"
+    positive_label: Name | None = None
+    sensitive_features: list[Name] = Field(default_factory=lambda: ["sex", "race", "age"])
+    sensitive_bins: dict[Name, list[float]] = Field(default_factory=dict)
+    numeric: list[Name] | None = None
+    categorical: list[Name] | None = None
+    drop_columns: list[Name] = Field(default_factory=list)
     use_sensitive_as_features: bool = True
     validation_fraction: float = Field(0.1, gt=0.0, lt=0.5)
+    encoding: str = Field("utf-8", description="csv: codec of the files' bytes (decoded strictly)")
+    delimiter: str | None = Field(None, min_length=1, max_length=1,
+                                  description="csv: field separator (default: detected)")
+    thousands: str | None = Field(None, min_length=1, max_length=1,
+                                  description="csv: thousands separator inside numbers, e.g. ','")
     text: TextDataConfig | None = Field(
         None, description="loader 'text': text columns and tokenization (train_path/test_path: CSV or JSONL)")
 
@@ -44,7 +60,8 @@ class ModelConfig(_Strict):
     """Which architecture to build (kinds registered in :mod:`audit.models`)."""
 
     kind: str = "mlp"
-    hidden_sizes: list[int] = Field(default_factory=lambda: [128, 64])
+    hidden_sizes: list[Annotated[int, Field(gt=0, le=1_000_000)]] = Field(
+        default_factory=lambda: [128, 64])
     dropout: float = Field(0.1, ge=0.0, lt=1.0)
     text: TextModelConfig = Field(default_factory=TextModelConfig,
                                   description="kinds lstm, pooling, hf (text data)")
@@ -58,7 +75,8 @@ class TrainingConfig(_Strict):
     optimizer: Literal["adam", "adamw", "sgd"] = "adam"
     learning_rate: float = Field(1e-3, gt=0.0)
     weight_decay: float = Field(0.0, ge=0.0)
-    device: str = "auto"
+    device: str = Field("auto", description="auto (CUDA when present), cpu, cuda, cuda:N or mps "
+                                            "(checked against this machine)")
     privacy: PrivacyConfig | None = Field(
         None, description="DP-SGD settings (noise_multiplier or target_epsilon, ...); "
                           "absent: non-private training")
@@ -67,20 +85,20 @@ class TrainingConfig(_Strict):
 class CardConfig(_Strict):
     """Model-card text shown in the report."""
 
-    intended_use: str = ""
-    out_of_scope_use: str = ""
-    limitations: str = ""
-    owners: str = ""
-    ethical_considerations: str = ""
-    version: str = Field("", description="model version shown in the card and documentation")
-    training_data: str = Field("", description="training data description (default: from the loader)")
-    data_license: str = Field("", description="licence of the training data (default: from the loader)")
-    privacy_measures: str = Field("", description="data privacy measures beyond DP and the data scan")
-    human_oversight: str = Field("", description="who reviews decisions and how they can intervene")
-    contact: str = ""
-    changes: str = Field("", description="changes since the previous version")
-    standards: str = Field("", description="standards or specifications applied")
-    monitoring: str = Field("", description="post-deployment monitoring plan")
+    intended_use: CardText = ""
+    out_of_scope_use: CardText = ""
+    limitations: CardText = ""
+    owners: CardText = ""
+    ethical_considerations: CardText = ""
+    version: CardText = Field("", description="model version shown in the card and documentation")
+    training_data: CardText = Field("", description="training data description (default: from the loader)")
+    data_license: CardText = Field("", description="licence of the training data (default: from the loader)")
+    privacy_measures: CardText = Field("", description="data privacy measures beyond DP and the data scan")
+    human_oversight: CardText = Field("", description="who reviews decisions and how they can intervene")
+    contact: CardText = ""
+    changes: CardText = Field("", description="changes since the previous version")
+    standards: CardText = Field("", description="standards or specifications applied")
+    monitoring: CardText = Field("", description="post-deployment monitoring plan")
 
 
 class _AuditsBase(_Strict):
@@ -92,8 +110,8 @@ class _AuditsBase(_Strict):
 class _AuditConfigBase(_Strict):
     """A whole audit run. See ``sample_models/census_income/audit.yaml``."""
 
-    name: str = "audit"
-    seed: int = 0
+    name: Name = "audit"
+    seed: int = Field(0, ge=0, le=2**32 - 1, description="numpy and scikit-learn take 0 to 2**32 - 1")
     data: DataConfig = Field(default_factory=DataConfig)
     model: ModelConfig = Field(default_factory=ModelConfig)
     training: TrainingConfig = Field(default_factory=TrainingConfig)
@@ -153,6 +171,9 @@ def parse_config(data: dict[str, Any], *, source: str = "config",
         config = config_models()[0].model_validate(data)
     except ValidationError as exc:
         raise RaiAuditError.from_problems(_problems(exc, source)) from None
+    from audit._preflight import check_config  # values each valid alone, wrong together
+
+    check_config(config, source=source)
     if base_dir is None:
         return config
 
@@ -175,13 +196,5 @@ def load_config(path: str | Path) -> Any:
     10
     """
     path = Path(path)
-    if not path.is_file():
-        raise ConfigError(str(path), "an existing YAML config file", "no such file",
-                          "check the path (example: sample_models/census_income/audit.yaml)")
-    try:
-        data = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as exc:
-        raise ConfigError(str(path), "valid YAML", yaml_error_text(exc),
-                          "fix the YAML syntax there (quote values holding [ ] { } : or #)"
-                          ) from None
+    data = load_yaml(path)  # strict UTF-8, aliases bounded before they are expanded
     return parse_config(data, source=str(path), base_dir=path.parent)

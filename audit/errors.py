@@ -15,32 +15,45 @@ from dataclasses import dataclass
 from difflib import get_close_matches
 
 __all__ = [
+    "ColumnTypeError",
     "ConfigError",
+    "DataFileError",
     "DataValidationError",
+    "DeviceError",
+    "DiskFullError",
+    "DuplicateColumnError",
     "EmptyTableError",
+    "FileEncodingError",
     "GroupInputError",
+    "InputTooLongError",
     "LengthMismatchError",
+    "MissingColumnError",
     "MissingSensitiveValueError",
     "MissingTextModelError",
-    "MissingColumnError",
     "ModelInputMismatchError",
     "NonFiniteValueError",
     "NotBinaryError",
+    "OutputLockedError",
     "OutputPathError",
-    "Problem",
+    "OverwritesInputError",
     "ProbabilityRangeError",
+    "Problem",
     "RaiAuditError",
     "ResultFormatError",
+    "ResultSenseError",
     "SensitiveFeatureMissingError",
     "SingleClassTargetError",
     "SingleGroupError",
     "SingleGroupSensitiveError",
+    "SplitTooSmallError",
     "TargetNotBinaryError",
     "TokenizerModelMismatchError",
     "TooManyGroupsError",
     "UnknownFeatureError",
+    "UnsafeWeightsError",
     "raise_problems",
     "suggest",
+    "typed_from_validation",
 ]
 
 
@@ -154,8 +167,41 @@ class TooManyGroupsError(GroupInputError):
     """An intersection of sensitive features has more groups than the configured maximum."""
 
 
+class DataFileError(DataValidationError):
+    """A data file cannot be parsed as a table: wrong delimiter, truncated archive, bad rows."""
+
+
+class FileEncodingError(DataFileError):
+    """A file's bytes are not valid in the stated encoding (UTF-8 unless told otherwise)."""
+
+
+class DuplicateColumnError(DataValidationError):
+    """Two columns share one name (pandas would silently rename the second ``name.1``)."""
+
+
+class ColumnTypeError(DataValidationError):
+    """A column's values do not have the type its role needs: numbers stored as text, thousands
+    separators, mixed types, a column with no values, values beyond float32."""
+
+
+class SplitTooSmallError(DataValidationError):
+    """A split cannot hold every class (or group) the stratified split and the audits need."""
+
+
 class ConfigError(RaiAuditError):
     """An audit configuration is malformed: unknown key, wrong type, missing file."""
+
+
+class InputTooLongError(ConfigError):
+    """A user string (name, label, card text, column name) is longer than rai-audit accepts."""
+
+
+class DeviceError(ConfigError):
+    """The requested torch device does not exist on this machine."""
+
+
+class UnsafeWeightsError(ConfigError):
+    """Model weights would have to be unpickled (``pytorch_model.bin``) and that was not allowed."""
 
 
 class ModelInputMismatchError(RaiAuditError):
@@ -174,8 +220,34 @@ class OutputPathError(RaiAuditError):
     """An output path cannot be written."""
 
 
+class DiskFullError(OutputPathError):
+    """The file system holding an output folder ran out of space (or quota) during a write."""
+
+
+class OutputLockedError(OutputPathError):
+    """Another rai-audit run is writing into the same output folder."""
+
+
+class OverwritesInputError(OutputPathError):
+    """A command was asked to write its output over one of its own input files."""
+
+
 class ResultFormatError(RaiAuditError):
     """A saved result is malformed, truncated or from an unsupported schema version."""
+
+
+class ResultSenseError(ResultFormatError):
+    """A saved result has the right shape but impossible values (a rate of 5, a negative count,
+    an interval that excludes its estimate)."""
+
+
+def typed_from_validation(exc: Exception) -> Exception:
+    """The :class:`RaiAuditError` a pydantic validator raised inside ``exc`` (pydantic wraps it
+    in a ``ValidationError``), or ``exc`` itself when there is none."""
+    errors = getattr(exc, "errors", None)
+    found = [e["ctx"]["error"] for e in (errors() if callable(errors) else [])
+             if isinstance(e.get("ctx", {}).get("error"), RaiAuditError)]
+    return RaiAuditError.from_problems([p for err in found for p in err.problems]) if found else exc
 
 
 def raise_problems(problems: Iterable[Problem]) -> None:

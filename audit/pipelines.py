@@ -10,10 +10,9 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
-import pandas as pd
 
 from audit.core import Modality, library_versions
-from audit.data import DataSource, TabularDataset, build_tabular_dataset, load_adult
+from audit.data import DataSource, TabularDataset, build_tabular_dataset, load_adult, read_table
 from audit.errors import ConfigError
 from audit.result import DataInfo
 
@@ -63,8 +62,10 @@ def load_dataset(config: Any) -> TabularDataset:
     for key in ("train_path", "test_path"):
         path = getattr(data, key)
         if not Path(path).is_file():
-            raise ConfigError(f"data.{key}", "an existing CSV file", str(path), "check the path")
-        frames.append(pd.read_csv(path))
+            raise ConfigError(f"data.{key}", "an existing CSV, JSON Lines or Parquet file",
+                              str(path), "check the path")
+        frames.append(read_table(path, encoding=data.encoding, delimiter=data.delimiter,
+                                 thousands=data.thousands))
     return build_tabular_dataset(
         frames[0], frames[1], target=data.target, positive_label=data.positive_label,
         sensitive_features=data.sensitive_features, numeric=data.numeric,

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import audit
+from audit._preflight import check_before_training
 from audit.core import Audit, AuditContext, registered_audits, run_order
 from audit.errors import ConfigError, Problem, RaiAuditError, raise_problems
 from audit.pipelines import Pipeline, fit_settings, library_versions, load_dataset, modality_of, pipeline_for
@@ -130,6 +131,7 @@ def run_audit(config: Any, *, output_dir: str | Path | None = None,
     ctx = _context(config, pipeline, dataset, extras, out, progress)
     audits = enabled_audits(config)
     raise_problems(p for a, cfg in audits for p in a.problems(ctx, cfg))
+    warnings = check_before_training(config, dataset)  # a doomed run fails here, in seconds
 
     records: dict[str, SectionRecord] = {}
     for a, cfg in audits:  # on the data alone, before any training
@@ -181,6 +183,7 @@ def run_audit(config: Any, *, output_dir: str | Path | None = None,
             stop_reason=training.stop_reason),
         card=ModelCardInfo(**config.card.model_dump()),
         timings=timings,
+        warnings=warnings,
     )
     order = [a.slug for a in registered_audits()]
     result = AuditResult(metadata=metadata, quality=quality, history=training.history,

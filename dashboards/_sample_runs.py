@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -31,6 +32,39 @@ SAMPLE_CONFIGS: dict[Path, float] = {
     REPO / "sample_models" / "census_income" / "audit_dp.yaml": 300.0,
 }
 DEFAULT_ESTIMATE_S = 120.0
+#: More configs the page may run, set by whoever starts the server (paths joined by os.pathsep);
+#: a visitor can only pick among these and the shipped ones, never type a path.
+EXTRA_CONFIGS_ENV = "RAI_AUDIT_SAMPLE_CONFIGS"
+
+
+def sample_configs() -> dict[Path, float]:
+    """The configs the page offers: the shipped samples plus ``$RAI_AUDIT_SAMPLE_CONFIGS``."""
+    configs = dict(SAMPLE_CONFIGS)
+    for item in os.environ.get(EXTRA_CONFIGS_ENV, "").split(os.pathsep):
+        if item.strip():
+            configs.setdefault(Path(item.strip()).resolve(), DEFAULT_ESTIMATE_S)
+    return configs
+#: A run's output folder is one plain name under the dashboard's results folder.
+_FOLDER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+
+def sample_output_folder(root: Path, name: str) -> Path:
+    """``root / name`` for a plain folder name; anything else (a path, ``..``, a hidden name)
+    is refused, so the page can never write outside the results folder.
+
+    Raises
+    ------
+    OutputPathError
+    """
+    from audit.errors import OutputPathError
+
+    name = name.strip()
+    if not _FOLDER_NAME.match(name) or name in (".", ".."):
+        raise OutputPathError(
+            "output folder name", "a plain folder name (letters, digits, '.', '_', '-'; at most "
+            "64 characters)", repr(name[:80]), f"type a name such as dashboard-audit; the run is "
+            f"written to {root}/NAME")
+    return Path(root).resolve() / name
 
 
 @dataclass
@@ -96,7 +130,13 @@ class SampleRunner:
         atexit.register(self.stop)
 
     def start(self, config: Path, out_dir: Path) -> SampleRun:
-        """Stop any run in progress, then start ``rai-audit run config --out out_dir --quiet``."""
+        """Stop any run in progress, then start ``rai-audit run config --out out_dir --quiet``.
+
+        Only the configs of :func:`sample_configs` are run; anything else is a
+        :class:`ValueError`, whatever the page sends.
+        """
+        if Path(config) not in sample_configs():
+            raise ValueError(f"only the shipped sample configs can be run here, not {config}")
         with self._lock:
             self._stop_locked()
             if self.current is not None:

@@ -14,7 +14,7 @@ from typing import Any
 import streamlit as st
 
 from audit.errors import ResultFormatError
-from audit.result import AuditResult, load_result, result_from_json
+from audit.result import AuditResult, display_copy, load_result, result_from_json
 
 #: Environment variable naming a result.json or a folder of results. Used when the app is
 #: started without ``-- --results PATH`` (e.g. by ``streamlit.testing`` or a container).
@@ -95,14 +95,15 @@ def describe(path: Path, root: Path) -> str:
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def cached_result(path: str, mtime: float) -> AuditResult:
-    """Load a result once per file version (``mtime`` is part of the cache key)."""
-    return load_result(path)
+    """Load a result once per file version (``mtime`` is part of the cache key), with its strings
+    made safe to show (:func:`audit.result._display.display_copy`)."""
+    return display_copy(load_result(path))
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def _cached_upload(digest: str, _data: bytes, name: str) -> AuditResult:
     """Parse an upload once per content (``digest``); ``_data`` is not hashed again."""
-    return result_from_json(_data, source=name)
+    return display_copy(result_from_json(_data, source=name))
 
 
 def load_for_display(path: Path) -> AuditResult | str:

@@ -64,6 +64,8 @@ def choose_result() -> None:
     elif loaded is not None:
         m = loaded.metadata
         st.sidebar.caption(f"Showing **{md_escape(m.run_name)}**, created {md_escape(m.created_at)}.")
+        if loaded.content_check == "edited":
+            st.sidebar.warning("Edited after rai-audit wrote it: the content hash does not match.")
     st.session_state["result"] = loaded
     st.session_state["result_files"] = files
 

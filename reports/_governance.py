@@ -315,8 +315,10 @@ def not_covered() -> list[tuple[str, str]]:
 
 def render_technical_documentation(result: AuditResult) -> str:
     """The technical documentation as Markdown text (user strings escaped)."""
+    from audit.result import display_copy
     from reports._model_card import _ENV
 
+    result = display_copy(result)  # bidi/zero-width characters visible, long names cut
     return _ENV.get_template("technical_documentation.md.j2").render(
         r=result, m=result.metadata, sections=governance_sections(result), annex=ANNEX_IV,
         disclaimer=DISCLAIMER, not_covered=not_covered())

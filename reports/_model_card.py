@@ -12,7 +12,7 @@ from pathlib import Path
 import jinja2
 
 from audit._io import atomic_write_text
-from audit.result import AuditResult
+from audit.result import AuditResult, display_copy
 
 _ENV = jinja2.Environment(
     loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
@@ -29,7 +29,7 @@ def md(value: object) -> str:
     text = str(value)
     for char, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;")):
         text = text.replace(char, entity)
-    for char in ("\\", "`", "*", "_", "[", "]", "#"):
+    for char in ("\\", "`", "*", "_", "[", "]", "#", "$"):
         text = text.replace(char, "\\" + char)
     return text
 
@@ -52,6 +52,7 @@ _ENV.filters.update(md=md, cell=cell, num=num)
 
 def render_model_card(result: AuditResult) -> str:
     """The model card as Markdown text."""
+    result = display_copy(result)  # bidi/zero-width characters visible, long names cut
     return _ENV.get_template("model_card.md.j2").render(r=result, m=result.metadata)
 
 

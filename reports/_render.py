@@ -20,7 +20,7 @@ from markupsafe import Markup
 
 from audit._io import atomic_write_text
 from audit.core import registered_audits
-from audit.result import AuditResult
+from audit.result import AuditResult, display_copy
 from reports import _governance, _quality_view
 from reports._vega import vega_bundle
 
@@ -132,6 +132,7 @@ def render_report(result: AuditResult) -> str:
     >>> "<html" in html  # doctest: +SKIP
     True
     """
+    result = display_copy(result)  # bidi/zero-width characters visible, long names cut
     template = _ENV.get_template("report.html.j2")
     sections: dict[str, Any] = {}
     for a in registered_audits():

@@ -9,11 +9,12 @@ expected); :func:`yaml_error_text` says where a YAML file fails to parse.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from audit.errors import ConfigError, Problem, suggest
+from audit.errors import ConfigError, InputTooLongError, Problem, RaiAuditError, suggest
 
 #: What to do with rows whose sensitive feature is missing: refuse them, keep them as a group
 #: named ``"(missing)"``, or drop them (and say how many).
@@ -82,12 +83,32 @@ def config_problems(exc: ValidationError, source: str, root: type[BaseModel]) ->
                    else "remove or rename the key." + suggest(key, known))
             problems.append(Problem(ConfigError, f"{source}: key {where!r}",
                                     f"one of {known}", f"unknown key {key!r}", fix))
+        elif isinstance(err.get("ctx", {}).get("error"), RaiAuditError):  # our own validator's
+            problems.extend(dataclasses.replace(p, where=f"{source}: key {where!r} ({p.where})")
+                            for p in err["ctx"]["error"].problems)
+        elif err["type"] == "string_too_long":
+            problems.append(Problem(InputTooLongError, f"{source}: key {where!r}",
+                                    err["msg"].replace("String should have", "a text with"),
+                                    f"{len(str(err.get('input'))):,} characters",
+                                    "shorten it: names and card text are shown in reports"))
         else:
             problems.append(Problem(ConfigError, f"{source}: key {where!r}",
                                     err["msg"].replace("Input should be", "a value that is"),
-                                    repr(err.get("input"))[:80],
+                                    _short_repr(err.get("input")),
                                     "correct the value in the config file"))
     return problems
+
+
+def _short_repr(value: Any) -> str:
+    """At most 80 characters of ``repr(value)``, never building the whole text (reprlib): a
+    value standing for a huge expansion (YAML aliases) is never printed whole."""
+    import reprlib
+
+    shown = reprlib.Repr()
+    shown.maxstring = shown.maxother = 60
+    shown.maxlist = shown.maxdict = 4
+    shown.maxlevel = 2
+    return shown.repr(value)[:80]
 
 
 def yaml_error_text(exc: Exception) -> str:

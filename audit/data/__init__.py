@@ -2,6 +2,7 @@
 
 from audit.data._adult import ADULT_SOURCE, adult_file, default_adult_dir, load_adult, read_adult_split
 from audit.data._preprocessing import TabularPreprocessor
+from audit.data._read import column_type_problems, read_table
 from audit.data._tabular import (
     DataSource,
     TabularDataset,
@@ -20,10 +21,12 @@ __all__ = [
     "TabularSplit",
     "adult_file",
     "build_tabular_dataset",
+    "column_type_problems",
     "default_adult_dir",
     "encode_target",
     "load_adult",
     "read_adult_split",
+    "read_table",
     "sensitive_groups",
     "target_problems",
     "validate_table",

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
 
+from audit.data._read import decode, read_bytes
 from audit.data._tabular import DataSource, TabularDataset, build_tabular_dataset
+from audit.errors import DataFileError
 
 ADULT_COLUMNS = (
     "age", "workclass", "fnlwgt", "education", "education-num", "marital-status", "occupation",
@@ -42,8 +45,17 @@ def read_adult_split(path: str | Path) -> pd.DataFrame:
     Unknown values ('?') become the category ``"Unknown"``; the test file's comment line and the
     trailing '.' of its labels are removed.
     """
-    frame = pd.read_csv(path, header=None, names=list(ADULT_COLUMNS), skipinitialspace=True,
-                        comment="|", na_values=[], keep_default_na=False)
+    path = Path(path)
+    text = decode(read_bytes(path), str(path))  # a truncated .gz: a typed error, not EOFError
+    try:
+        frame = pd.read_csv(io.StringIO(text), header=None, names=list(ADULT_COLUMNS),
+                            skipinitialspace=True, comment="|", na_values=[],
+                            keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise DataFileError(str(path), "the UCI Adult file format (15 comma-separated fields)",
+                            str(exc).strip().splitlines()[-1][:200],
+                            "restore the shipped file (git checkout sample_models/data/adult)"
+                            ) from None
     frame = frame.dropna(how="all")
     frame["income"] = frame["income"].str.rstrip(".")
     for column in ADULT_CATEGORICAL:

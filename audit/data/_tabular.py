@@ -11,7 +11,14 @@ import torch
 from sklearn.model_selection import train_test_split
 from torch.utils.data import TensorDataset
 
+from audit.data._checks import (
+    check_frames,
+    check_split_sizes,
+    group_coverage_warnings,
+    unseen_category_warnings,
+)
 from audit.data._preprocessing import TabularPreprocessor
+from audit.data._read import column_type_problems
 from audit.data._validation import validate_table
 from audit.errors import DataValidationError, Problem, raise_problems
 
@@ -84,6 +91,7 @@ class TabularDataset:
     test: TabularSplit
     preprocessor: TabularPreprocessor
     source: DataSource = field(default_factory=lambda: DataSource(name="user data"))
+    warnings: tuple[str, ...] = ()  # stated in the result: unseen test categories, ...
 
     @property
     def feature_names(self) -> tuple[str, ...]:
@@ -229,8 +237,10 @@ def build_tabular_dataset(
     >>> ds.feature_names
     ('x', 'g=a', 'g=b')
     """
+    check_frames({"train": train, "test": test})
     exclude = {target, *drop_columns}
-    if numeric is None and categorical is None:
+    inferred = numeric is None and categorical is None
+    if inferred:
         numeric, categorical = _infer_columns(train, exclude)
     numeric, categorical = list(numeric or []), list(categorical or [])
     if not use_sensitive_as_features:
@@ -239,11 +249,17 @@ def build_tabular_dataset(
     features = numeric + categorical
     problems = []
     for table_name, frame in (("train", train), ("test", test)):
-        problems += validate_table_problems(frame, target, sensitive_features, features, table_name)
+        typed = column_type_problems(frame, numeric=numeric,
+                                     inferred=features if inferred else (), table_name=table_name
+                                     ) if len(frame) else []
+        typed_where = {p.where for p in typed}
+        problems += typed + [p for p in validate_table_problems(
+            frame, target, sensitive_features, features, table_name) if p.where not in typed_where]
     raise_problems(problems)
 
     y_train_all, positive = encode_target(train[target], positive_label)
     y_test, _ = encode_target(test[target], positive)
+    check_split_sizes(y_train_all, validation_fraction, positive)
     fit_idx, val_idx = train_test_split(
         np.arange(len(train)), test_size=validation_fraction, random_state=seed,
         stratify=y_train_all,
@@ -259,14 +275,20 @@ def build_tabular_dataset(
             raw=frame[features].reset_index(drop=True),
         )
 
+    train_split = split(fit_rows, y_train_all[np.sort(fit_idx)])
+    test_split = split(test, y_test)
+    warnings = (*unseen_category_warnings(fit_rows, {"validation": val_rows, "test": test},
+                                          categorical),
+                *group_coverage_warnings(train_split.sensitive, test_split.sensitive))
     return TabularDataset(
         name=name, target=target, positive_label=positive,
         sensitive_features=tuple(sensitive_features),
-        train=split(fit_rows, y_train_all[np.sort(fit_idx)]),
+        train=train_split,
         validation=split(val_rows, y_train_all[np.sort(val_idx)]),
-        test=split(test, y_test),
+        test=test_split,
         preprocessor=preprocessor,
         source=source or DataSource(name=name),
+        warnings=warnings,
     )
 
 

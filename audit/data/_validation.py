@@ -7,6 +7,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from audit._safe_text import for_terminal
+from audit.data._read import where_rows
 from audit.errors import (
     EmptyTableError,
     MissingColumnError,
@@ -74,8 +76,9 @@ def target_problems(column: pd.Series, name: str, table_name: str) -> list[Probl
         return [Problem(
             TargetNotBinaryError, f"{table_name}[{name!r}]", "a binary target (two distinct values)",
             f"{len(values)} distinct values {shown}",
-            "binarise the target (e.g. df[target] = df[target] > threshold) or set positive_label "
-            "so every other value counts as negative",
+            "binarise the target before auditing, since rai-audit audits binary classifiers "
+            "(e.g. df[target] = df[target] == 'the favourable class'); positive_label only picks "
+            "which of two values is favourable",
         )]
     if len(values) < 2:
         return [Problem(
@@ -93,12 +96,14 @@ def _non_finite_problems(column: pd.Series, name: str, table_name: str) -> list[
         infinite = int(np.isinf(column.to_numpy(dtype="float64", na_value=np.nan)).sum())
     if missing == 0 and infinite == 0:
         return []
-    first_bad = column.index[column.isna() | (
+    bad = np.flatnonzero(column.isna().to_numpy() | (
         np.isinf(column.to_numpy(dtype="float64", na_value=np.nan))
-        if pd.api.types.is_numeric_dtype(column) else False)][0]
+        if pd.api.types.is_numeric_dtype(column) else False))
+    kind = "missing" if pd.api.types.is_numeric_dtype(column) else "empty or missing cells"
     return [Problem(
-        NonFiniteValueError, f"{table_name}[{name!r}]", "finite, non-missing values",
-        f"{missing} missing and {infinite} infinite values (first at row {first_bad!r})",
+        NonFiniteValueError, f"{table_name}[{for_terminal(str(name))!r}]",
+        "finite, non-missing values", f"{missing} {kind} and {infinite} infinite values "
+        f"(at {where_rows(column.index, bad)})",
         "impute or drop those rows before auditing (e.g. df.dropna(subset=[...])), or for a "
         "categorical column fill them with an explicit category such as 'Unknown'",
     )]

@@ -37,14 +37,14 @@ def read_table(path: str | os.PathLike[str], *, as_text: bool = False) -> pd.Dat
     ``as_text=True`` reads a CSV with every cell as the string in the file (missing cells as
     ``""``), so that a rewritten copy changes nothing but what was redacted.
     """
+    from audit.data import read_table as read_data_file
+
     path = Path(path)
     if not path.is_file():
         raise ConfigError(str(path), "an existing CSV or JSONL file", "no such file", "check the path")
-    if _kind(path) == "jsonl":
-        return pd.read_json(path, lines=True, dtype=False)
-    if as_text:
-        return pd.read_csv(path, dtype=str, keep_default_na=False)
-    return pd.read_csv(path)
+    _kind(path)  # a .csv or .jsonl name, or a typed error
+    # strict UTF-8, delimiter detection, typed errors for empty or malformed files
+    return read_data_file(path, as_text=as_text).reset_index(drop=True)
 
 
 def check_output_path(output: str | os.PathLike[str], *, source: str | os.PathLike[str] | None = None,

@@ -7,9 +7,10 @@ from __future__ import annotations
 import math
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationError, model_validator
 
 from audit.core import StrictConfig
+from audit.errors import typed_from_validation
 
 AccountantName = Literal["rdp", "prv", "gdp"]
 GradSampleMode = Literal["auto", "bookkeeping", "hooks", "functorch", "ew", "ghost"]
@@ -61,6 +62,12 @@ class PrivacyConfig(StrictConfig):
     fix_model: bool = True
     secure_mode: bool = False
 
+    def __init__(self, **data) -> None:
+        try:
+            super().__init__(**data)
+        except ValidationError as exc:  # our own ConfigError, not pydantic's wrapper around it
+            raise typed_from_validation(exc) from None
+
     @model_validator(mode="after")
     def _one_noise_source(self) -> PrivacyConfig:
         from audit.errors import ConfigError
@@ -70,6 +77,12 @@ class PrivacyConfig(StrictConfig):
                 "privacy", "exactly one of noise_multiplier or target_epsilon",
                 "both" if self.noise_multiplier is not None else "neither",
                 "set target_epsilon (e.g. 3.0) or noise_multiplier (e.g. 1.0), not both")
+        for key in ("noise_multiplier", "target_epsilon"):
+            value = getattr(self, key)
+            if value is not None and not math.isfinite(value):
+                raise ConfigError(f"privacy.{key}", "a finite number", repr(value),
+                                  "an infinite epsilon (or noise) is no privacy setting: give a "
+                                  "finite value, or train without privacy")
         if not (self.max_grad_norm > 0) or math.isnan(self.max_grad_norm):
             raise ConfigError("privacy.max_grad_norm", "a clipping norm > 0",
                               repr(self.max_grad_norm),

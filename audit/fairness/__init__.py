@@ -27,7 +27,13 @@ from audit.errors import (
     SingleGroupError,
     TooManyGroupsError,
 )
-from audit.fairness._audit import audit_fairness, plain_reading, run_audit, training_callbacks
+from audit.fairness._audit import (
+    audit_fairness,
+    plain_reading,
+    resolve_partitions,
+    run_audit,
+    training_callbacks,
+)
 from audit.fairness._callback import (
     TRACKED_DISPARITIES,
     TRACKED_METRICS,
@@ -75,6 +81,7 @@ __all__ = [
     "metrics_from_counts",
     "plain_reading",
     "reweighing_weights",
+    "resolve_partitions",
     "run_audit",
     "run_mitigations",
     "scalar_name",

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -10,7 +12,7 @@ from typing import Any
 import torch
 from safetensors.torch import load_file, save_file
 
-from audit._io import atomic_write_bytes, atomic_write_text, ensure_writable_dir
+from audit._io import _UMASK, atomic_write_text, ensure_writable_dir
 from audit.errors import ConfigError
 from audit.models._mlp import TabularMLP
 
@@ -39,10 +41,17 @@ def save_model(model: torch.nn.Module, directory: str | Path, *, kind: str,
     """Save weights (safetensors) and ``{"kind", "config", **extra}`` (JSON) into ``directory``."""
     directory = ensure_writable_dir(directory)
     tensors = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
-    tmp = directory / f".{WEIGHTS_FILE}.tmp"
-    save_file(tensors, str(tmp))
-    atomic_write_bytes(directory / WEIGHTS_FILE, tmp.read_bytes())
-    tmp.unlink()
+    # a temporary name of this process's own (two runs into one folder never share one), moved
+    # into place in one rename; removed on any failure (a full disk included)
+    fd, tmp = tempfile.mkstemp(prefix=f".{WEIGHTS_FILE}.", suffix=".tmp", dir=directory)
+    os.close(fd)
+    try:
+        save_file(tensors, tmp)
+        os.chmod(tmp, 0o666 & ~_UMASK)
+        os.replace(tmp, directory / WEIGHTS_FILE)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
     spec = {"kind": kind, "config": getattr(model, "config", {}), **(extra or {})}
     atomic_write_text(directory / SPEC_FILE, json.dumps(spec, indent=1))
     return directory

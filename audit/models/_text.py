@@ -191,27 +191,54 @@ class LSTMClassifier(nn.Module):
         return self.out(self.dropout(torch.cat([mean, last], dim=1)))
 
 
-def hf_classifier(path: str | Path = "minilm", n_classes: int = 2) -> nn.Module:
+def hf_classifier(path: str | Path = "minilm", n_classes: int = 2, *,
+                  allow_pickle_weights: bool = False) -> nn.Module:
     """``AutoModelForSequenceClassification.from_pretrained(path)`` from a local folder only
     (``"minilm"``: the shipped MiniLM); a new classification head is initialised when the
     folder has none.
+
+    Weights are read from safetensors only: a folder holding only ``pytorch_model.bin`` (a
+    pickle) is refused unless ``allow_pickle_weights`` (``model.text.allow_pickle_weights``),
+    and then it is read with ``torch.load(weights_only=True)``.
 
     Raises
     ------
     MissingTextModelError
         The folder is missing, incomplete or not loadable.
+    UnsafeWeightsError
+        Only pickled weights, and they were not allowed (or ``weights_only`` refused them).
     """
+    import pickle
+
     import transformers
     from transformers import AutoModelForSequenceClassification
 
+    from audit.errors import UnsafeWeightsError
+
     folder = resolve_model_dir(path)
+    has_safetensors = any(folder.glob("*.safetensors")) or any(folder.glob("*.safetensors.index.json"))
+    if not has_safetensors and not allow_pickle_weights:
+        pickled = sorted(p.name for p in folder.glob("*.bin"))
+        raise UnsafeWeightsError(
+            str(path), "weights in safetensors format (model.safetensors)",
+            f"only pickled weights ({', '.join(pickled) or 'no weights file'})",
+            "convert them once where you trust the file (model.save_pretrained(folder, "
+            "safe_serialization=True)), or set model.text.allow_pickle_weights: true to read "
+            "them with torch.load(weights_only=True)")
     verbosity = transformers.logging.get_verbosity()
     bars = transformers.utils.logging.is_progress_bar_enabled()
     transformers.logging.set_verbosity_error()  # the "newly initialised head" notice is expected
     transformers.utils.logging.disable_progress_bar()
     try:
         return AutoModelForSequenceClassification.from_pretrained(
-            str(folder), num_labels=n_classes, local_files_only=True)
+            str(folder), num_labels=n_classes, local_files_only=True,
+            use_safetensors=not allow_pickle_weights or has_safetensors)
+    except pickle.UnpicklingError as exc:
+        raise UnsafeWeightsError(
+            str(path), "weights torch.load(weights_only=True) can read",
+            f"a pickle it refused ({str(exc).splitlines()[0][:160]})",
+            "do not use this file: get the weights as safetensors from a source you trust"
+            ) from None
     except (OSError, ValueError) as exc:
         raise MissingTextModelError(
             str(path), "a folder loadable by AutoModelForSequenceClassification",

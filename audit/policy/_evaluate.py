@@ -5,11 +5,10 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-import yaml
 from pydantic import ValidationError
 
-from audit.core import config_problems, yaml_error_text
-from audit.errors import ConfigError, RaiAuditError
+from audit.core import config_problems
+from audit.errors import RaiAuditError
 from audit.policy._config import GateConfig, PolicyConfig
 from audit.policy._metrics import resolve_metric
 from audit.result import AuditResult, GateResult, PolicyResult
@@ -77,16 +76,12 @@ def evaluate_policy(result: AuditResult, policy: PolicyConfig) -> PolicyResult:
 
 def load_policy(path: str | Path) -> PolicyConfig:
     """Read a policy YAML file (``gates: [{metric: ..., max: ...}, ...]``)."""
-    path = Path(path)
-    if not path.is_file():
-        raise ConfigError(str(path), "an existing policy YAML file", "no such file",
-                          "check the path (example: sample_models/census_income/policy.yaml)")
+    from audit._yaml import load_yaml
+
+    # strict UTF-8, aliases bounded before they are expanded
+    data = load_yaml(path, what="policy YAML file",
+                     example="sample_models/census_income/policy.yaml")
     try:
-        data = yaml.safe_load(path.read_text())
         return PolicyConfig.model_validate(data)
-    except yaml.YAMLError as exc:
-        raise ConfigError(str(path), "valid YAML", yaml_error_text(exc),
-                          "fix the YAML syntax there (quote values holding [ ] { } : or #)"
-                          ) from None
     except ValidationError as exc:
         raise RaiAuditError.from_problems(config_problems(exc, str(path), PolicyConfig)) from None

@@ -1,6 +1,7 @@
 """The versioned result schema shared by audits, reports, the dashboard and policy gates."""
 
 from audit.result._base import Interval, schema_dataclass
+from audit.result._checks import find_sense_problems
 from audit.result._counterfactuals import (
     Counterfactual,
     CounterfactualSection,
@@ -21,6 +22,7 @@ from audit.result._data_privacy import (
     GeneralisationLevel,
     TextPiiFindings,
 )
+from audit.result._display import display_copy
 from audit.result._error_analysis import (
     Cohort,
     Condition,
@@ -188,6 +190,8 @@ __all__ = [
     "TrustCheck",
     "UtilityPoint",
     "WordAttribution",
+    "display_copy",
+    "find_sense_problems",
     "load_result",
     "result_from_json",
     "result_to_json",

@@ -10,6 +10,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from audit._io import atomic_write_text
 from audit.errors import ResultFormatError
+from audit.result._checks import CHECK_FIELD, HASH_KEY, check_sense, content_hash, content_status
 from audit.result._migrate import LAST_MINOR, MIGRATIONS, migrate
 from audit.result._schema import SCHEMA_VERSION, WRITTEN_BY, AuditResult
 
@@ -17,8 +18,15 @@ _ADAPTER = TypeAdapter(AuditResult)
 
 
 def result_to_json(result: AuditResult, *, indent: int | None = 1) -> str:
-    """Serialise ``result`` to a JSON string (exact round trip with :func:`result_from_json`)."""
-    return _ADAPTER.dump_json(result, indent=indent).decode("utf-8")
+    """Serialise ``result`` to a JSON string (exact round trip with :func:`result_from_json`).
+
+    The text carries a SHA-256 of its own content (``content_sha256``), so a later edit by hand
+    is flagged when the file is loaded.
+    """
+    document = json.loads(_ADAPTER.dump_json(result))
+    document.pop(CHECK_FIELD, None)
+    document[HASH_KEY] = content_hash(document)
+    return json.dumps(document, indent=indent, ensure_ascii=False)
 
 
 def _check_version(version: object, source: str, writer: str) -> int:
@@ -65,9 +73,10 @@ def result_from_json(text: str | bytes, *, source: str = "result JSON") -> Audit
     metadata = raw.get("metadata")
     writer = str(metadata.get("rai_audit_version", "")) if isinstance(metadata, dict) else ""
     major = _check_version(raw["schema_version"], source, writer)
-    raw = migrate(raw, major)
+    status = content_status(raw)  # of the bytes as written, before any migration
+    raw = migrate({k: v for k, v in raw.items() if k not in (HASH_KEY, CHECK_FIELD)}, major)
     try:
-        return _ADAPTER.validate_python(raw)
+        result = _ADAPTER.validate_python({**raw, CHECK_FIELD: status})
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(map(str, first["loc"]))
@@ -76,6 +85,8 @@ def result_from_json(text: str | bytes, *, source: str = "result JSON") -> Audit
             f"{first['msg']} ({exc.error_count()} problem(s) in all)",
             "regenerate the result with `rai-audit run`; do not edit result.json by hand",
         ) from None
+    check_sense(result, source)  # right shape, but possible values? (ResultSenseError)
+    return result
 
 
 def save_result(result: AuditResult, path: str | os.PathLike[str]) -> Path:

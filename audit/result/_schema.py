@@ -17,6 +17,7 @@ from the registry, so the schema names no concern.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import replace
 from typing import Any, Literal
@@ -26,7 +27,7 @@ from pydantic import Field, TypeAdapter, field_validator
 from audit.result._base import Interval, schema_dataclass
 from audit.result._policy import PolicyResult
 
-SCHEMA_VERSION = "2.0"
+SCHEMA_VERSION = "2.1"  # 2.1: metadata.warnings and the content hash (optional)
 #: The rai-audit release that first wrote each schema major version.
 WRITTEN_BY = {1: "0.1.0", 2: "0.2.0"}
 
@@ -111,6 +112,7 @@ class RunMetadata:
     training: TrainingInfo
     card: ModelCardInfo = Field(default_factory=ModelCardInfo)
     timings: dict[str, float] = Field(default_factory=dict)
+    warnings: tuple[str, ...] = ()  # stated by the run: unseen test categories, a DP batch...
 
 
 @schema_dataclass
@@ -202,6 +204,9 @@ class AuditResult:
     sections: dict[str, SectionRecord] = Field(default_factory=dict)
     policy: PolicyResult | None = None
     schema_version: str = SCHEMA_VERSION
+    # what loading found of the content hash (audit.result._checks); never written or compared
+    content_check: Literal["", "verified", "edited", "unsigned"] = dataclasses.field(
+        default="", compare=False)
 
     @field_validator("sections", mode="before")
     @classmethod

@@ -39,3 +39,6 @@ class TextModelConfig(StrictConfig):
     freeze_embeddings: bool = True
     pair_features: bool = Field(
         False, description="pooling: pool text and text_pair separately, MLP on [a, b, a*b, |a-b|]")
+    allow_pickle_weights: bool = Field(
+        False, description="hf: read a folder that only has pytorch_model.bin (a pickle) with "
+                           "torch.load(weights_only=True); default: safetensors only")

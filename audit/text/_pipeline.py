@@ -78,7 +78,8 @@ def build_text_model(config: Any, dataset: TextDataset, kind: str | None = None
     kind = kind or config.model.kind
     mt = config.model.text
     if kind == "hf":
-        return build_model("hf", path=mt.path, n_classes=2)
+        return build_model("hf", path=mt.path, n_classes=2,
+                           allow_pickle_weights=mt.allow_pickle_weights)
     extra = {"pair_features": mt.pair_features} if kind == "pooling" else {}
     return build_model(kind, vocab_size=dataset.vocab_size, embedding_dim=mt.embedding_dim,
                        hidden_size=mt.hidden_size, dropout=config.model.dropout,

@@ -64,10 +64,11 @@ def seed_everything(seed: int) -> torch.Generator:
 
 
 def resolve_device(device: str | torch.device = "auto") -> torch.device:
-    """``"auto"`` picks CUDA when present, else the CPU."""
-    if str(device) == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(device)
+    """``"auto"`` picks CUDA when present, else the CPU; a device this machine lacks is a
+    :class:`~audit.errors.DeviceError`."""
+    from audit._devices import check_device
+
+    return check_device(device, where="device")
 
 
 def forward_logits(model: torch.nn.Module, inputs: Any) -> torch.Tensor:
@@ -156,10 +157,27 @@ def make_optimizer(name: str, params, learning_rate: float, weight_decay: float)
 
 
 def _check_positive(name: str, value: float, kind: type = int) -> None:
-    if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0 or (
-            kind is int and int(value) != value):
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or not value > 0 or (
+            value == float("inf")) or (kind is int and int(value) != value):
         raise RaiAuditError(name, f"a positive {kind.__name__}", repr(value),
                             f"pass {name} > 0")
+
+
+def _check_labels(train: Dataset, n_classes: int = 2) -> None:
+    """Labels of a ``TensorDataset`` are class indices the two logits can take (others would
+    fail deep in the loss with ``IndexError: Target 2 is out of bounds``)."""
+    tensors = getattr(train, "tensors", None)
+    if not tensors or len(tensors) < 2 or tensors[1].dtype.is_floating_point:
+        return
+    labels = tensors[1]
+    low, high = int(labels.min()), int(labels.max())
+    if low < 0 or high >= n_classes:
+        from audit.errors import TargetNotBinaryError
+
+        raise TargetNotBinaryError(
+            "train labels", f"class indices 0 to {n_classes - 1} (a binary target)",
+            f"labels from {low} to {high}", "binarise the target before training (rai-audit "
+            "audits binary classifiers), e.g. y = (y == favourable_class)")
 
 
 def fit(
@@ -239,6 +257,7 @@ def fit(
     generator = seed_everything(seed)
     device = resolve_device(device)
     check_model_input(model, train[0][0])
+    _check_labels(train)
     model.to(device)
     loader = DataLoader(train, batch_size=batch_size, shuffle=True, generator=generator,
                         collate_fn=collate_fn)

@@ -15,6 +15,13 @@ st.caption(" · ".join(md_escape(part) for part in (
     m.run_name, m.data.name, f"created {m.created_at}", f"seed {m.seed}",
     f"rai-audit {m.rai_audit_version} (schema {result.schema_version})")))
 
+if result.content_check == "edited":
+    st.error("This result.json was edited after rai-audit wrote it (its content hash does not "
+             "match): its numbers may not be the ones the audit computed. Regenerate it with "
+             "`rai-audit run`.")
+for warning in m.warnings:
+    st.warning(md_escape(warning))
+
 q = result.quality
 t = m.training
 if q is not None:

@@ -5,20 +5,18 @@ from pathlib import Path
 
 import streamlit as st
 
+from audit.errors import OutputPathError
 from dashboards._sample_runs import (
     DEFAULT_ESTIMATE_S,
     REPO,
-    SAMPLE_CONFIGS,
+    sample_configs,
+    sample_output_folder,
     sample_runner,
 )
 from dashboards._state import DEFAULT_FOLDER, cached_result_files, md_escape, results_location
 
-OTHER = "another config file..."
-
 
 def _label(option) -> str:
-    if option == OTHER:
-        return OTHER
     try:
         return str(Path(option).relative_to(REPO))
     except ValueError:
@@ -32,30 +30,34 @@ def _results_folder() -> Path:
 
 
 st.header("Run sample audits")
-st.write("Train and audit a sample model with `rai-audit run` in a background process. The "
-         "result lands in the output folder; when it is inside the sidebar's results folder it "
-         "appears in the sidebar's list.")
+root = _results_folder()
+st.write("Train and audit a shipped sample model with `rai-audit run` in a background process. "
+         f"The result is written to a folder inside the results folder ({md_escape(root)}) and "
+         "appears in the sidebar's list. Only the shipped sample configs (and any the person who "
+         "started the dashboard listed in `RAI_AUDIT_SAMPLE_CONFIGS`) can be run here.")
 runner = sample_runner()
 
-choice = st.selectbox("Config", [*SAMPLE_CONFIGS, OTHER], format_func=_label,
+configs = sample_configs()
+config = st.selectbox("Config", list(configs), format_func=_label,
                       help="audit.yaml: the non-private census MLP with every audit; "
                            "audit_dp.yaml: the same model trained with DP-SGD at epsilon 1.")
-if choice == OTHER:
-    typed = st.text_input("Config file (YAML)", placeholder="path/to/audit.yaml").strip()
-    config = Path(typed).expanduser().resolve() if typed else None
-else:
-    config = Path(choice)
-stem = config.stem if config is not None else "run"
-out_text = st.text_input("Output folder", value=str(_results_folder() / f"dashboard-{stem}"),
-                         key=f"out-{stem}", help="Relative paths are read from the folder the "
-                                                 "dashboard was started in.").strip()
+stem = config.stem
+name = st.text_input("Output folder name", value=f"dashboard-{stem}", key=f"out-{stem}",
+                     help=f"A plain folder name; the run is written to {root}/NAME.").strip()
+out_dir, out_error = None, ""
+try:
+    out_dir = sample_output_folder(root, name)
+except OutputPathError as exc:
+    out_error = str(exc)
+if out_error:
+    st.error(md_escape(out_error))
 
 current = runner.current
 left, right = st.columns([1, 4])
-if left.button("Run", type="primary", disabled=config is None or not out_text,
+if left.button("Run", type="primary", disabled=out_dir is None,
                help="Runs `rai-audit run CONFIG --out FOLDER --quiet` in the background; "
                     "a run in progress is stopped first (one at a time)."):
-    current = runner.start(config, Path(out_text).expanduser().resolve())
+    current = runner.start(config, out_dir)
 running = current is not None and current.poll() is None
 if running and right.button("Stop the run in progress"):
     runner.stop()
@@ -68,7 +70,7 @@ def progress() -> None:
     run = runner.current
     if run is None or run.poll() is not None:
         st.rerun(scope="app")
-    estimate = SAMPLE_CONFIGS.get(run.config, DEFAULT_ESTIMATE_S)
+    estimate = configs.get(run.config, DEFAULT_ESTIMATE_S)
     st.progress(min(run.elapsed / estimate, 0.95),
                 text=f"Running {md_escape(_label(run.config))}: {run.elapsed:.0f} s elapsed "
                      f"(the bar assumes about {estimate / 60:.0f} min, a rough guess for a laptop "

@@ -95,7 +95,7 @@ def test_every_page_renders_without_exception(results_dir, page):
 def test_overview_shows_the_result(results_dir):
     at = open_app()
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics == {"Test accuracy": "60.00%", "ROC AUC": "inf", "Balanced accuracy": "50.00%",
+    assert metrics == {"Test accuracy": "60.00%", "ROC AUC": "0.500", "Balanced accuracy": "50.00%",
                        "Test rows": "5"}
     assert at.sidebar.text_input[0].value == str(results_dir)
     assert at.sidebar.selectbox[0].options == ["run-a/result.json"]
@@ -302,19 +302,35 @@ def test_run_samples_page_offers_the_census_configs(results_dir):
     assert box.label == "Config"
     assert [str(o) for o in box.options][:2] == ["sample_models/census_income/audit.yaml",
                                                  "sample_models/census_income/audit_dp.yaml"]
-    assert at.text_input[0].value == str(results_dir / "dashboard-audit")
+    assert len(box.options) == 2  # no typed config path: only the shipped samples (issue 18)
+    assert at.text_input[0].value == "dashboard-audit"
     assert at.button[0].label == "Run"
+
+
+@pytest.mark.parametrize("name", ["../escape", "/tmp/elsewhere", ".hidden", "a/b", "x" * 65])
+def test_run_samples_page_writes_only_inside_the_results_folder(results_dir, name):
+    at = open_app("Run sample audits")
+    at.text_input[0].set_value(name).run()
+    assert not at.exception, at.exception
+    assert any("plain folder name" in e for e in shown(at.error)), shown(at.error)
+    assert at.button[0].disabled
+
+
+def test_sample_runner_refuses_a_config_that_is_not_a_sample(tmp_path):
+    from dashboards._sample_runs import SampleRunner
+
+    other = tmp_path / "mine.yaml"
+    other.write_text("name: mine\n")
+    with pytest.raises(ValueError, match="only the shipped sample configs"):
+        SampleRunner().start(other, tmp_path / "out")
 
 
 def test_run_samples_page_shows_the_error_of_a_failing_run(results_dir, tmp_path):
     import time
 
-    bad = tmp_path / "bad.yaml"
-    bad.write_text("name: bad\ndata:\n  loader: adult\n  target: income\ntraining:\n  epocs: 3\n")
+    (results_dir / "blocked").write_text("a file where the output folder would go")
     at = open_app("Run sample audits")
-    at.selectbox[0].set_value("another config file...").run()
-    at.text_input[0].set_value(str(bad)).run()
-    assert at.text_input[1].value == str(results_dir / "dashboard-bad")
+    at.text_input[0].set_value("blocked").run()
     at.button[0].click().run()
     assert not at.exception, at.exception
     deadline = time.monotonic() + 60
@@ -325,13 +341,13 @@ def test_run_samples_page_shows_the_error_of_a_failing_run(results_dir, tmp_path
     errors = shown(at.error)
     assert len(errors) == 1 and "failed (exit status 2)" in errors[0], errors
     (log,) = [c.value for c in at.code]
-    assert "training.epocs" in log and "Did you mean 'epochs'?" in log
-    assert not (results_dir / "dashboard-bad" / "result.json").exists()
+    assert "OutputPathError" in log and "an existing file" in log
+    assert (results_dir / "blocked").read_text() == "a file where the output folder would go"
 
 
 def test_run_samples_page_shows_progress_and_stops_the_run(results_dir, tmp_path):
     at = open_app("Run sample audits")
-    at.text_input[0].set_value(str(tmp_path / "out")).run()
+    at.text_input[0].set_value("out").run()
     at.button[0].click().run()
     assert not at.exception, at.exception
     (bar,) = at.get("progress")
@@ -379,15 +395,17 @@ audits:
 
 
 @pytest.mark.slow
-def test_run_samples_page_runs_an_audit_and_lists_its_result(results_dir, tmp_path):
-    """A real one-epoch run of the CLI (about 6 s): headline shown, result listed in the sidebar."""
+def test_run_samples_page_runs_an_audit_and_lists_its_result(results_dir, tmp_path, monkeypatch):
+    """A real one-epoch run of the CLI (about 6 s): headline shown, result listed in the sidebar.
+    The config is one the server's owner listed in $RAI_AUDIT_SAMPLE_CONFIGS."""
     import time
 
     config = tmp_path / "tiny.yaml"
     config.write_text(TINY_CONFIG)
+    monkeypatch.setenv("RAI_AUDIT_SAMPLE_CONFIGS", str(config))
     at = open_app("Run sample audits")
-    at.selectbox[0].set_value("another config file...").run()
-    at.text_input[0].set_value(str(config)).run()
+    at.selectbox[0].set_value(config.resolve()).run()
+    assert at.text_input[0].value == "dashboard-tiny"
     at.button[0].click().run()
     deadline = time.monotonic() + 120
     while not at.success and not at.error and time.monotonic() < deadline:

@@ -39,7 +39,7 @@ def make_result(**quality_overrides) -> AuditResult:
     quality = ModelQuality(split="test", n=5, threshold=0.5, accuracy=0.6,
                            accuracy_interval=Interval(0.2, 0.9, 0.95, "wilson"),
                            balanced_accuracy=0.5, precision=float("nan"), recall=0.0, f1=0.0,
-                           roc_auc=float("inf"), log_loss=1e-300, positive_rate=0.0,
+                           roc_auc=0.5, log_loss=float("inf"), positive_rate=0.0,
                            base_rate=0.4, confusion=ConfusionCounts(3, 0, 2, 0))
     history = (EpochRecord(1, {"train/loss": 0.7}, {"groups": {"a": [1, 2]}}),
                EpochRecord(2, {"train/loss": 0.123456789012345678}))
@@ -51,7 +51,7 @@ def test_round_trip_is_exact_including_nan_and_inf():
     text = result_to_json(result)
     back = result_from_json(text)
     assert result_to_json(back) == text
-    assert math.isnan(back.quality.precision) and back.quality.roc_auc == math.inf
+    assert math.isnan(back.quality.precision) and back.quality.log_loss == math.inf
     assert back.metadata.data.base_rate_train == 0.1 + 0.2
     assert back.history[1].metrics["train/loss"] == 0.123456789012345678
     assert back.metadata == result.metadata and back.history == result.history
