@@ -35,7 +35,7 @@ from audit.fairness._callback import (
     scalar_name,
     tracked_frame,
 )
-from audit.fairness._chunked import all_reduce_counts, count_parquet, count_record_batches
+from audit.fairness._chunked import count_parquet, count_record_batches
 from audit.fairness._config import DisparityThresholds, FairnessAuditConfig, MitigationConfig
 from audit.fairness._mitigation import TorchClassifier, reweighing_weights, run_mitigations
 from audit.fairness._partition import group_fairness, what_if_thresholds
@@ -64,7 +64,6 @@ __all__ = [
     "SingleGroupError",
     "TooManyGroupsError",
     "TorchClassifier",
-    "all_reduce_counts",
     "audit_fairness",
     "bootstrap_counts",
     "bootstrap_score_metrics",
