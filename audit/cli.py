@@ -138,7 +138,8 @@ def audit_predictions(
     Fairness per group and over time, error-analysis slices, score metrics and k-anonymity
     from engine aggregates; writes result.json and report.html, exits 1 when a gate fails.
     """
-    from audit.predictions._cli import headline, run_from_config
+    from audit.predictions import log_headline as headline
+    from audit.predictions import run_from_config
 
     try:
         result, result_path, report_path = run_from_config(config, out=out, seed=seed,

@@ -27,7 +27,14 @@ from audit.errors import (
     SingleGroupError,
     TooManyGroupsError,
 )
-from audit.fairness._audit import audit_fairness, plain_reading, run_audit, training_callbacks
+from audit.fairness._audit import (
+    audit_fairness,
+    method_notes,
+    plain_reading,
+    resolve_partitions,
+    run_audit,
+    training_callbacks,
+)
 from audit.fairness._callback import (
     TRACKED_DISPARITIES,
     TRACKED_METRICS,
@@ -38,18 +45,23 @@ from audit.fairness._callback import (
 from audit.fairness._chunked import count_parquet, count_record_batches
 from audit.fairness._config import DisparityThresholds, FairnessAuditConfig, MitigationConfig
 from audit.fairness._mitigation import TorchClassifier, reweighing_weights, run_mitigations
-from audit.fairness._partition import group_fairness, what_if_thresholds
+from audit.fairness._partition import (
+    fairness_from_counts,
+    group_fairness,
+    histogram_edges,
+    what_if_thresholds,
+)
 from audit.fairness._plugin import FairnessAudit
-from audit.fairness._scores import bootstrap_score_metrics, score_metrics
+from audit.fairness._scores import ScoreMetrics, bootstrap_score_metrics, score_metrics
 from audit.result import FairnessSection
 
 __all__ = [
-    "FairnessAudit",
     "COUNT_METRICS",
     "DISPARITIES",
     "TRACKED_DISPARITIES",
     "TRACKED_METRICS",
     "DisparityThresholds",
+    "FairnessAudit",
     "FairnessAuditConfig",
     "FairnessCallback",
     "FairnessInputError",
@@ -60,6 +72,7 @@ __all__ = [
     "MitigationConfig",
     "NotBinaryError",
     "ProbabilityRangeError",
+    "ScoreMetrics",
     "SensitiveFeatureMissingError",
     "SingleGroupError",
     "TooManyGroupsError",
@@ -70,9 +83,13 @@ __all__ = [
     "count_parquet",
     "count_record_batches",
     "disparities_from_metrics",
+    "fairness_from_counts",
     "group_fairness",
+    "histogram_edges",
+    "method_notes",
     "metrics_from_counts",
     "plain_reading",
+    "resolve_partitions",
     "reweighing_weights",
     "run_audit",
     "run_mitigations",

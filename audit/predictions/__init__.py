@@ -10,6 +10,8 @@ measured per day, week or month, with gates on the latest window.
 """
 
 from audit.predictions._audit import audit_predictions, run_prediction_audit
+from audit.predictions._cli import headline as log_headline
+from audit.predictions._cli import run_from_config
 from audit.predictions._config import (
     LogPrivacyConfig,
     LogSource,
@@ -43,9 +45,11 @@ __all__ = [
     "audit_predictions",
     "binned_auc",
     "load_prediction_config",
+    "log_headline",
     "open_log",
     "parse_prediction_config",
     "read_native",
+    "run_from_config",
     "run_prediction_audit",
     "spark_session",
 ]

@@ -13,9 +13,7 @@ import numpy as np
 
 import audit
 from audit.core import metrics_from_counts, wilson_bounds
-from audit.fairness._audit import _notes as fairness_notes
-from audit.fairness._audit import plain_reading, resolve_partitions
-from audit.fairness._partition import fairness_from_counts
+from audit.fairness import fairness_from_counts, method_notes, plain_reading, resolve_partitions
 from audit.predictions._config import PredictionAuditConfig
 from audit.predictions._counts import Cells, count_cells, partition_counts
 from audit.predictions._engines import PredictionLog, open_log, quiet
@@ -32,16 +30,18 @@ from audit.result import (
     AuditResult,
     ConfusionCounts,
     DataInfo,
+    FairnessSection,
     Interval,
     ModelCardInfo,
     ModelInfo,
     ModelQuality,
+    PartitionFairness,
+    PredictionLogInfo,
     RunMetadata,
     SectionRecord,
     TrainingInfo,
+    WindowFairness,
 )
-from audit.result._fairness import FairnessSection, PartitionFairness, WindowFairness
-from audit.result._prediction_log import PredictionLogInfo
 
 _KEYWORDS = ("label", "score", "prediction", "sensitive_features", "favourable_label",
              "threshold", "intersections", "features", "timestamp", "window",
@@ -157,9 +157,7 @@ def _quality(cells: Cells, summary: LogSummary, threshold: float, log_loss: floa
 
 
 def _error_analysis(log: PredictionLog, spec: LogSpec, config: PredictionAuditConfig):
-    from audit.error_analysis._audit import section_from_slices
-    from audit.error_analysis._slices import check_min_support
-    from audit.error_analysis._stats import check_metric
+    from audit.error_analysis import check_metric, check_min_support, section_from_slices
     from audit.predictions._slices import JOINT_LIMIT, count_log_slices, encode_features, joint_slices
 
     ea = config.error_analysis.model_copy(update={"threshold": config.threshold})
@@ -257,7 +255,7 @@ def run_prediction_audit(table: Any, config: PredictionAuditConfig, *,
             reading=plain_reading(results, positive_label=positive,
                                   min_group_size=fc.min_group_size)
             + trend_reading(windows, spec.window or ""),
-            notes=fairness_notes(fc) + _log_notes(config, log, spec), timings=timings,
+            notes=method_notes(fc) + _log_notes(config, log, spec), timings=timings,
             window=(spec.window or "") if windows else "", windows=windows)
     metadata = _metadata(config, spec, log, summary, timings)
     records = {slug: SectionRecord(status="ok", seconds=timings.get(f"{slug}_seconds", math.nan),

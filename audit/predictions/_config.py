@@ -14,10 +14,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from audit.config import CardConfig
 from audit.core import config_problems, yaml_error_text
-from audit.error_analysis._config import ErrorAnalysisConfig
+from audit.error_analysis import ErrorAnalysisConfig
 from audit.errors import ConfigError, RaiAuditError
-from audit.fairness._config import FairnessAuditConfig
-from audit.policy._config import PolicyConfig
+from audit.fairness import FairnessAuditConfig
+from audit.policy import PolicyConfig
 
 EngineName = Literal["pandas", "polars", "pyarrow", "dask", "pyspark"]
 

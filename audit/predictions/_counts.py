@@ -17,8 +17,7 @@ import narwhals as nw
 import numpy as np
 import pandas as pd
 
-from audit.core import GroupCounts, NanPolicy, encode_groups
-from audit.core._groups import FIX_MISSING_VALUES
+from audit.core import FIX_MISSING_VALUES, GroupCounts, NanPolicy, encode_groups
 from audit.errors import MissingSensitiveValueError
 from audit.predictions._engines import INTERNAL, PredictionLog
 from audit.predictions._spec import PRED, ROWS, LogSpec

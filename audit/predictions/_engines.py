@@ -28,7 +28,7 @@ from audit.predictions._errors import (
     LogColumnMissingError,
     UnsupportedTableError,
 )
-from audit.result._prediction_log import EngineQuery
+from audit.result import EngineQuery
 
 EngineName = Literal["pandas", "polars", "pyarrow", "dask", "pyspark"]
 ENGINES: tuple[str, ...] = ("pandas", "polars", "pyarrow", "dask", "pyspark")

@@ -25,8 +25,8 @@ from __future__ import annotations
 import numpy as np
 
 from audit.core import safe_divide
-from audit.fairness._scores import ScoreMetrics
-from audit.result._fairness import ScoreHistogram
+from audit.fairness import ScoreMetrics, histogram_edges
+from audit.result import ScoreHistogram
 
 
 def histograms(codes: np.ndarray, y: np.ndarray, bins: np.ndarray, n: np.ndarray,
@@ -123,8 +123,6 @@ def bootstrap_histograms(counts: np.ndarray, sums: np.ndarray, n_calibration: in
 def coarse_histogram(counts: np.ndarray, n_out: int) -> ScoreHistogram:
     """The result's :class:`ScoreHistogram` on ``n_out`` bins (unions of the fine bins) plus
     the bin of scores of 1.0, for what-if thresholds."""
-    from audit.fairness._partition import histogram_edges
-
     n_groups, _, width = counts.shape
     n_bins = width - 1
     coarse = counts[..., :-1].reshape(n_groups, 2, n_out, n_bins // n_out).sum(axis=-1)

@@ -15,9 +15,9 @@ from collections.abc import Sequence
 import narwhals as nw
 import numpy as np
 
-from audit.data_privacy._classes import SIZE_BINS
+from audit.data_privacy import SIZE_BINS
 from audit.predictions._engines import INTERNAL, PredictionLog
-from audit.result._data_privacy import (
+from audit.result import (
     Anonymity,
     ClassSizeBin,
     DataPrivacySection,
@@ -104,7 +104,7 @@ def log_anonymity(log: PredictionLog, quasi_identifiers: Sequence[str], *,
 
 def privacy_section(log: PredictionLog, anonymity: Anonymity, n_columns: int) -> DataPrivacySection:
     """The data-privacy section of a log scan (no discovery, generalisation or text scan)."""
-    from audit.data_privacy._scan import scan_notes
+    from audit.data_privacy import scan_notes
 
     notes = scan_notes(anonymity, None, ()) + (
         "Computed in the log's engine from group-bys over the quasi-identifiers; the column "

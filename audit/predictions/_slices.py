@@ -29,7 +29,7 @@ import narwhals as nw
 import numpy as np
 import pandas as pd
 
-from audit.error_analysis._slices import MISSING, EncodedFeature, SliceCounts, fmt_number
+from audit.error_analysis import MISSING, EncodedFeature, SliceCounts, fmt_number
 from audit.predictions._engines import INTERNAL, PredictionLog
 from audit.predictions._errors import CountsTableTooLargeError
 from audit.predictions._spec import PRED, ROWS, LogSpec

@@ -16,12 +16,11 @@ from collections.abc import Sequence
 import narwhals as nw
 import numpy as np
 
-from audit.fairness._config import FairnessAuditConfig
-from audit.fairness._partition import fairness_from_counts
+from audit.fairness import FairnessAuditConfig, fairness_from_counts
 from audit.predictions._counts import Cells, count_cells, partition_counts
 from audit.predictions._engines import INTERNAL, PredictionLog
 from audit.predictions._spec import LogSpec, Window
-from audit.result._fairness import WindowFairness
+from audit.result import WindowFairness
 
 YEAR, MONTH, DAY = f"{INTERNAL}year", f"{INTERNAL}month", f"{INTERNAL}day"
 NO_WINDOW_SCORES = "score metrics are computed over the whole log, not per window"
