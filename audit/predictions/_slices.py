@@ -61,7 +61,7 @@ class FeatureCode:
         """Codes of collected raw values (e.g. the rows of a joint value-count table)."""
         missing = values.isna().to_numpy()
         if self.edges is not None:
-            x = pd.to_numeric(values, errors="coerce").to_numpy(dtype=np.float64)
+            x = pd.to_numeric(values, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
             missing = missing | np.isnan(x)
             codes = np.searchsorted(self.edges, np.where(missing, 0.0, x), side="left")
         else:
@@ -184,7 +184,7 @@ def feature_code(name: str, values: pd.Series, counts: np.ndarray, *, numeric: b
     missing = _missing(values)
     floats = None
     if numeric:
-        floats = pd.to_numeric(values, errors="coerce").to_numpy(dtype=np.float64)
+        floats = pd.to_numeric(values, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
         missing = missing | np.isnan(floats)
     n_missing = int(counts[missing].sum())
     present, kept = values[~missing], counts[~missing]
@@ -256,8 +256,12 @@ def joint_slices(log: PredictionLog, spec: LogSpec, names: Sequence[str], *, n_b
 
     Each feature's value counts are sums over the joint table, so its levels are the ones
     :func:`encode_features` finds, and coding the joint table's values on the driver gives the
-    counts cube the engine would.
+    counts cube the engine would. Not tried (None) when a feature is a float column: its
+    values are usually continuous, and the joint table would only overflow.
     """
+    schema = log.schema
+    if any(schema[n].is_float() for n in names):
+        return None
     query = (log.frame.select(*[nw.col(n) for n in names], nw.col(spec.label), spec.decision())
              .group_by([*names, spec.label, PRED]).agg(nw.len().alias(ROWS)))
     try:
@@ -265,7 +269,6 @@ def joint_slices(log: PredictionLog, spec: LogSpec, names: Sequence[str], *, n_b
     except CountsTableTooLargeError:
         return None
     n = table[ROWS].to_numpy().astype(np.int64)
-    schema = log.schema
     codes = []
     for name in names:
         marginal = table.groupby(name, dropna=False, sort=False)[ROWS].sum()

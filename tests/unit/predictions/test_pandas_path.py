@@ -165,7 +165,10 @@ def test_engine_coding_paths_give_the_same_slices(log_frame, pandas_result):
     spec = LogSpec(label="label", favourable_label="1", sensitive_features=("sex", "race"),
                    score="score")
     names = ["age", "region", "channel", "sex", "race"]
-    codes, joint = joint_slices(log, spec, names, n_bins=5, max_order=2, min_support=100,
+    assert joint_slices(log, spec, names, n_bins=5, max_order=2, min_support=100,
+                        limit=100_000) is None  # a float column: coded in the engine instead
+    integral = open_log(log_frame.assign(age=log_frame["age"].astype("Int64")))
+    codes, joint = joint_slices(integral, spec, names, n_bins=5, max_order=2, min_support=100,
                                 limit=100_000)
     exact = encode_features(log, names, n_bins=5)
     grid = encode_features(log, names, n_bins=5, max_levels=10)  # age: 62 values > 10
