@@ -231,6 +231,36 @@ def _exit_for_policy(result) -> None:
         raise typer.Exit(EXIT_GATE_FAILED)
 
 
+@app.command("audit-predictions")
+def audit_predictions(
+    config: Path = typer.Argument(..., help="Prediction-log audit config (YAML): the log, its "
+                                            "columns, the audits' options"),
+    out: Path | None = typer.Option(None, "--out", "-o", help="Output folder (default: "
+                                                                "output_dir in the config)"),
+    seed: int | None = typer.Option(None, help="Override the config's seed"),
+    policy: Path | None = typer.Option(None, "--policy", "-p",
+                                       help="Policy YAML whose gates are added to the config's"),
+) -> None:
+    """Audit a log of predictions where it lives (pandas, Polars, pyarrow, Dask, Spark).
+
+    Fairness per group and over time, error-analysis slices, score metrics and k-anonymity
+    from engine aggregates; writes result.json and report.html, exits 1 when a gate fails.
+    """
+    from audit.predictions import log_headline as headline
+    from audit.predictions import run_from_config
+
+    try:
+        result, result_path, report_path = run_from_config(config, out=out, seed=seed,
+                                                           extra_policy=policy)
+    except RaiAuditError as exc:
+        _fail(exc)
+    for line in headline(result):
+        typer.echo(line)
+    typer.echo(f"result: {result_path}")
+    typer.echo(f"report: {report_path}")
+    _exit_for_policy(result)
+
+
 @app.command()
 def report(
     result: Path = typer.Argument(..., help="A result.json written by `rai-audit run`"),

@@ -101,6 +101,40 @@ def line_chart(x: Sequence[float], series: dict[str, Sequence[float]], *, xlabel
     return chart_html(_titled(spec, title), label=title or ylabel)
 
 
+def trend_chart(windows: Sequence[str], series: dict[str, tuple[Sequence[float], Sequence[float],
+                                                                  Sequence[float]]], *,
+                ylabel: str, title: str = "", limit: float | None = None,
+                width: float = WIDTH, height: float = 180) -> Markup:
+    """One line per series over time windows (in order), each point with its interval as a
+    vertical bar; a dashed rule at ``limit``. ``series`` maps a name to (values, lows, highs)."""
+    values = [{"window": w, "series": name, "y": v, "low": lo, "high": hi}
+              for name, (vs, los, his) in series.items()
+              for w, v, lo, hi in zip(windows, vs, los, his)]
+    color: dict[str, Any] = {"field": "series", "type": "nominal", "sort": None, "title": None}
+    if len(series) <= 1:
+        color["legend"] = None
+    x = {"field": "window", "type": "ordinal", "sort": list(windows), "title": None}
+    tip = _tooltip(("series", "nominal", "series"), ("window", "nominal", "window"),
+                   ("y", "quantitative", ylabel), ("low", "quantitative", "95% CI low"),
+                   ("high", "quantitative", "95% CI high"))
+    layers: list[dict[str, Any]] = [
+        {"mark": {"type": "rule", "opacity": 0.5},
+         "encoding": {"x": x, "y": {"field": "low", "type": "quantitative", "title": ylabel},
+                      "y2": {"field": "high"}, "color": color}},
+        {"mark": {"type": "line", "point": True, "tooltip": True},
+         "encoding": {"x": x, "y": {"field": "y", "type": "quantitative", "title": ylabel,
+                                    "scale": {"zero": False}},
+                      "color": color, "tooltip": tip}},
+    ]
+    if limit is not None:
+        layers.append({"data": {"values": [{"limit": limit}]},
+                       "mark": {"type": "rule", "color": RED, "strokeDash": [4, 3]},
+                       "encoding": {"y": {"field": "limit", "type": "quantitative"}}})
+    spec = {"width": width, "height": height, "data": {"values": values}, "layer": layers}
+    return chart_html(_titled(spec, title, "dashed: the limit" if limit is not None else ""),
+                      label=title or ylabel)
+
+
 def confusion_chart(tn: int, fp: int, fn: int, tp: int, *, positive: str, negative: str) -> Markup:
     """A 2x2 confusion matrix with counts and row shares written in each cell."""
     cells = []

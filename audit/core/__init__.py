@@ -41,7 +41,7 @@ _LAZY = {
     "GroupCounts": "_counts", "disparities_from_metrics": "_counts", "extremes": "_counts",
     "metrics_from_counts": "_counts", "proportion_parts": "_counts", "safe_divide": "_counts",
     "wilson_from_counts": "_counts",
-    "MISSING_GROUP": "_groups", "EncodedGroups": "_groups", "binary_array": "_groups",
+    "FIX_MISSING_VALUES": "_groups", "MISSING_GROUP": "_groups", "EncodedGroups": "_groups", "binary_array": "_groups",
     "check_lengths": "_groups", "encode_groups": "_groups", "group_name": "_groups",
     "label_sort_key": "_groups", "partition_name": "_groups", "probability_array": "_groups",
     "sensitive_frame": "_groups",
@@ -67,6 +67,7 @@ if TYPE_CHECKING:  # pragma: no cover
         wilson_from_counts,
     )
     from audit.core._groups import (
+        FIX_MISSING_VALUES,
         MISSING_GROUP,
         EncodedGroups,
         binary_array,
@@ -86,6 +87,7 @@ __all__ = [
     "BUILTIN_AUDIT_PACKAGES",
     "COUNT_METRICS",
     "DISPARITIES",
+    "FIX_MISSING_VALUES",
     "MISSING_GROUP",
     "MODALITIES",
     "UNDEFINED_REASONS",

@@ -17,7 +17,7 @@ from audit.data_privacy._audit import (
     scan_with_config,
     training_callbacks,
 )
-from audit.data_privacy._classes import anonymity, equivalence_classes, l_diversity
+from audit.data_privacy._classes import SIZE_BINS, anonymity, equivalence_classes, l_diversity
 from audit.data_privacy._cli import run_scan
 from audit.data_privacy._config import ADULT_QUASI_IDENTIFIERS, DataPrivacyAuditConfig
 from audit.data_privacy._discovery import column_risks, combination_risks
@@ -37,7 +37,7 @@ from audit.data_privacy._generalise import (
     search_generalisation,
 )
 from audit.data_privacy._plugin import DataPrivacyAudit
-from audit.data_privacy._scan import default_quasi_identifiers, scan_table, validate_scan
+from audit.data_privacy._scan import default_quasi_identifiers, scan_notes, scan_table, validate_scan
 from audit.data_privacy._text import (
     PII_KINDS,
     PiiSpan,
@@ -52,9 +52,10 @@ from audit.data_privacy._text import (
 from audit.result import DataPrivacySection
 
 __all__ = [
-    "DataPrivacyAudit",
     "ADULT_QUASI_IDENTIFIERS",
     "PII_KINDS",
+    "SIZE_BINS",
+    "DataPrivacyAudit",
     "DataPrivacyAuditConfig",
     "DataPrivacyInputError",
     "DataPrivacySection",
@@ -85,6 +86,7 @@ __all__ = [
     "run_audit",
     "run_scan",
     "scan_for_config",
+    "scan_notes",
     "scan_table",
     "scan_text_column",
     "scan_with_config",

@@ -2,9 +2,10 @@
 audit.distributed.train_census --out run/`` (gloo on CPUs, NCCL on GPUs).
 
 Rank 0 writes ``summary.json`` (epsilon, steps, world size, seconds, examples/s) and
-``fairness_counts.json`` (sex x race counts on the test split, each rank counting its share of
-the rows, merged with ``all_reduce``); every rank writes ``params_rank<r>.pt`` so that runs can
-check all processes ended with the same weights.
+``fairness_counts.json`` (sex x race counts of its model's decisions on the test split); every
+rank writes ``params_rank<r>.pt`` so that runs can check all processes ended with the same
+weights. (Fairness over a table spread across machines is counted by its engine, Spark or
+Dask, with :mod:`audit.predictions`; torch.distributed is for training.)
 Without torchrun it trains in one process with the same settings (the 1-process reference).
 """
 
@@ -16,7 +17,6 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import torch
 from torch.utils.data import Subset, TensorDataset
 
@@ -25,21 +25,15 @@ from audit.core import GroupCounts
 from audit.distributed._context import init_distributed
 from audit.distributed._train import fit_private_distributed
 from audit.dp import PrivacyConfig
-from audit.fairness import all_reduce_counts, count_record_batches
 
 
 def _test_counts(model: torch.nn.Module, data, ctx) -> GroupCounts:
-    """Fairness counts (sex x race) on the test split: each rank scores and counts its
-    share of the rows, then the counts are all-reduced."""
-    rows = np.arange(ctx.rank, len(data.test), ctx.world_size)
+    """Fairness counts (sex x race) of the trained model's decisions on the test split."""
     with torch.no_grad():
-        logits = model(torch.from_numpy(data.test.X[rows]).to(ctx.device))
-    table = pd.DataFrame({"label": data.test.y[rows],
-                          "proba": torch.softmax(logits, 1)[:, 1].cpu().numpy()})
-    for name in ("sex", "race"):
-        table[name] = data.test.sensitive[name].to_numpy()[rows].astype(str)
-    counts = count_record_batches([table], y_true="label", score="proba", sensitive=["sex", "race"])
-    return all_reduce_counts(counts) if ctx.active else counts
+        logits = model(torch.from_numpy(data.test.X).to(ctx.device))
+    decisions = (torch.softmax(logits, 1)[:, 1].cpu().numpy() >= 0.5).astype(np.int8)
+    return GroupCounts.from_predictions(data.test.y, decisions,
+                                        data.test.sensitive[["sex", "race"]].astype(str))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -72,11 +66,11 @@ def main(argv: list[str] | None = None) -> None:
             model, train, ctx, epochs=args.epochs, batch_size=args.batch_size, seed=args.seed,
             privacy=PrivacyConfig(noise_multiplier=args.noise, max_grad_norm=args.max_grad_norm,
                                   grad_sample_mode="hooks", delta=1e-5))
-        counts = _test_counts(run.model, data, ctx)
         args.out.mkdir(parents=True, exist_ok=True)
         torch.save({k: v.detach().cpu() for k, v in run.model.state_dict().items()},
                    args.out / f"params_rank{ctx.rank}.pt")
         if ctx.is_main:
+            counts = _test_counts(run.model, data, ctx)
             summary = {"world_size": ctx.world_size, "backend": ctx.backend,
                        "epsilon": run.privacy.epsilon, "delta": run.privacy.delta,
                        "steps": run.privacy.steps, "sample_rate": run.privacy.sample_rate,

@@ -8,7 +8,13 @@ metric's indicator. Metrics, Wilson intervals and bootstrap intervals reuse the 
 module's count code.
 """
 
-from audit.error_analysis._audit import audit_errors, cohort_frame, run_audit, training_callbacks
+from audit.error_analysis._audit import (
+    audit_errors,
+    cohort_frame,
+    run_audit,
+    section_from_slices,
+    training_callbacks,
+)
 from audit.error_analysis._config import SLICE_METRICS, ErrorAnalysisConfig
 from audit.error_analysis._errors import (
     ErrorAnalysisInputError,
@@ -17,14 +23,28 @@ from audit.error_analysis._errors import (
     UnknownMetricError,
 )
 from audit.error_analysis._plugin import ErrorAnalysisAudit
-from audit.error_analysis._slices import EncodedFeature, SliceCounts, count_slices, encode_feature
-from audit.error_analysis._stats import cohort_stats, metric_values, two_proportion_pvalues
+from audit.error_analysis._slices import (
+    MISSING,
+    EncodedFeature,
+    SliceCounts,
+    check_min_support,
+    count_slices,
+    encode_feature,
+    fmt_number,
+)
+from audit.error_analysis._stats import (
+    check_metric,
+    cohort_stats,
+    metric_values,
+    two_proportion_pvalues,
+)
 from audit.result import ErrorAnalysisSection
 
 __all__ = [
-    "ErrorAnalysisAudit",
+    "MISSING",
     "SLICE_METRICS",
     "EncodedFeature",
+    "ErrorAnalysisAudit",
     "ErrorAnalysisConfig",
     "ErrorAnalysisInputError",
     "ErrorAnalysisSection",
@@ -33,12 +53,16 @@ __all__ = [
     "UnknownFeatureError",
     "UnknownMetricError",
     "audit_errors",
+    "check_metric",
+    "check_min_support",
     "cohort_frame",
     "cohort_stats",
     "count_slices",
     "encode_feature",
+    "fmt_number",
     "metric_values",
     "run_audit",
+    "section_from_slices",
     "training_callbacks",
     "two_proportion_pvalues",
 ]

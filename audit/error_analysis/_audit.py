@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -151,7 +151,8 @@ def _reading(analyses: Sequence[MetricAnalysis], config: ErrorAnalysisConfig) ->
     return tuple(lines)
 
 
-def _notes(config: ErrorAnalysisConfig, bins: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
+def _notes(config: ErrorAnalysisConfig, bins: dict[str, tuple[str, ...]], *,
+           tree: bool = True) -> tuple[str, ...]:
     notes = [
         f"Slices: every value of up to {config.max_order} original features intersected, with at "
         f"least {config.min_support:,} rows; numeric features with more than {config.n_bins} values "
@@ -164,10 +165,12 @@ def _notes(config: ErrorAnalysisConfig, bins: dict[str, tuple[str, ...]]) -> tup
         f"Intervals: {config.confidence_level:.0%} percentile bootstrap ({config.bootstrap_replicates}"
         " multinomial replicates of the cohort's and the rest's cell counts, the fairness module's "
         "bootstrap), plus Wilson intervals.",
-        f"Error tree: scikit-learn decision tree of depth at most {config.tree_max_depth} fitted on "
-        "the rows in the metric's denominator to predict its numerator (categories one-hot), with "
-        f"at least {config.min_support:,} rows per leaf.",
     ]
+    if tree:
+        notes.append(
+            f"Error tree: scikit-learn decision tree of depth at most {config.tree_max_depth} fitted "
+            "on the rows in the metric's denominator to predict its numerator (categories one-hot), "
+            f"with at least {config.min_support:,} rows per leaf.")
     if not config.include_sensitive:
         notes.append("Sensitive features were left out of the cohort definitions.")
     return tuple(notes)
@@ -245,17 +248,70 @@ def audit_errors(
     timings["slice_count_seconds"] = time.perf_counter() - tick
     bins = {e.name: e.labels for e, n in zip(encoded, names)
             if pd.api.types.is_numeric_dtype(frame[n]) and any("<" in c for c in e.conditions)}
+
+    def tree(metric: str, seed: int) -> tuple[tuple[TreeNode, ...], tuple[Cohort, ...]]:
+        return _tree_analysis(frame[names], y_true, y_pred, metric, config, sensitive, seed)
+
+    return section_from_slices(slices, config=config, metrics=chosen, features=names,
+                               sensitive_features=sensitive, bins=bins, split=split,
+                               seed=seed, tree=tree, timings=timings)
+
+
+def section_from_slices(
+    slices: SliceCounts,
+    *,
+    config: ErrorAnalysisConfig,
+    metrics: Sequence[str],
+    features: Sequence[str],
+    sensitive_features: Sequence[str] = (),
+    bins: dict[str, tuple[str, ...]] | None = None,
+    split: str = "test",
+    seed: int = 0,
+    tree: Callable[[str, int], tuple[tuple[TreeNode, ...], tuple[Cohort, ...]]] | None = None,
+    timings: dict[str, float] | None = None,
+    extra_notes: Sequence[str] = (),
+) -> ErrorAnalysisSection:
+    """The error-analysis section from slice counts (however they were counted).
+
+    :func:`audit_errors` counts slices from rows and fits the error tree; a prediction log's
+    audit passes counts from engine group-bys and no tree (``tree=None``: no tree cohorts).
+
+    Parameters
+    ----------
+    slices : SliceCounts
+    config : ErrorAnalysisConfig
+    metrics : sequence of str
+        Checked metric names; the first is the headline.
+    features : sequence of str
+        The features searched.
+    sensitive_features : sequence of str
+    bins : dict, optional
+        Bin labels of each binned numeric feature.
+    tree : callable, optional
+        ``tree(metric, seed) -> (nodes, leaf cohorts)``.
+    extra_notes : sequence of str
+        Added to the method notes.
+
+    Returns
+    -------
+    ErrorAnalysisSection
+    """
+    sensitive = {str(s) for s in sensitive_features}
+    bins = dict(bins or {})
+    timings = dict(timings or {})
     analyses = []
     total = slices.total
-    for k, metric in enumerate(chosen):
+    for k, metric in enumerate(metrics):
         tick = time.perf_counter()
         cohorts, n_tested, n_significant = _slice_analysis(
             slices, metric, config, sensitive, seed + 1000 * k)
         timings[f"{metric}_slices_seconds"] = time.perf_counter() - tick
-        tick = time.perf_counter()
-        nodes, leaves = _tree_analysis(frame[names], y_true, y_pred, metric, config, sensitive,
-                                       seed + 1000 * k + 500)
-        timings[f"{metric}_tree_seconds"] = time.perf_counter() - tick
+        nodes: tuple[TreeNode, ...] = ()
+        leaves: tuple[Cohort, ...] = ()
+        if tree is not None:
+            tick = time.perf_counter()
+            nodes, leaves = tree(metric, seed + 1000 * k + 500)
+            timings[f"{metric}_tree_seconds"] = time.perf_counter() - tick
         lo, hi = wilson_bounds(*metric_parts(total, metric), config.confidence_level)
         analyses.append(MetricAnalysis(
             metric=metric, overall_value=float(metric_values(total[None], metric)[0]),
@@ -263,15 +319,16 @@ def audit_errors(
             n_slices_tested=n_tested, n_significant=n_significant, cohorts=cohorts,
             tree_nodes=nodes, leaves=leaves))
     settings = ErrorAnalysisSettings(
-        metrics=tuple(chosen), direction=config.direction, min_support=config.min_support,
-        max_order=config.max_order, n_bins=config.n_bins, features=tuple(names),
+        metrics=tuple(metrics), direction=config.direction, min_support=config.min_support,
+        max_order=config.max_order, n_bins=config.n_bins, features=tuple(features),
         sensitive_features=tuple(sorted(sensitive)), include_sensitive=config.include_sensitive,
         tree_max_depth=config.tree_max_depth, top_k=config.top_k, alpha=config.alpha,
         confidence_level=config.confidence_level,
         bootstrap_replicates=config.bootstrap_replicates, threshold=config.threshold)
+    notes = _notes(config, bins, tree=tree is not None) + tuple(extra_notes)
     return ErrorAnalysisSection(
-        split=split, n_rows=len(y_true), settings=settings, analyses=tuple(analyses), bins=bins,
-        reading=_reading(analyses, config), notes=_notes(config, bins), timings=timings,
+        split=split, n_rows=int(total.sum()), settings=settings, analyses=tuple(analyses),
+        bins=bins, reading=_reading(analyses, config), notes=notes, timings=timings,
         seed=seed)
 
 

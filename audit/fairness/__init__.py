@@ -29,6 +29,7 @@ from audit.errors import (
 )
 from audit.fairness._audit import (
     audit_fairness,
+    method_notes,
     plain_reading,
     resolve_partitions,
     run_audit,
@@ -41,21 +42,26 @@ from audit.fairness._callback import (
     scalar_name,
     tracked_frame,
 )
-from audit.fairness._chunked import all_reduce_counts, count_parquet, count_record_batches
+from audit.fairness._chunked import count_parquet, count_record_batches
 from audit.fairness._config import DisparityThresholds, FairnessAuditConfig, MitigationConfig
 from audit.fairness._mitigation import TorchClassifier, reweighing_weights, run_mitigations
-from audit.fairness._partition import group_fairness, what_if_thresholds
+from audit.fairness._partition import (
+    fairness_from_counts,
+    group_fairness,
+    histogram_edges,
+    what_if_thresholds,
+)
 from audit.fairness._plugin import FairnessAudit
-from audit.fairness._scores import bootstrap_score_metrics, score_metrics
+from audit.fairness._scores import ScoreMetrics, bootstrap_score_metrics, score_metrics
 from audit.result import FairnessSection
 
 __all__ = [
-    "FairnessAudit",
     "COUNT_METRICS",
     "DISPARITIES",
     "TRACKED_DISPARITIES",
     "TRACKED_METRICS",
     "DisparityThresholds",
+    "FairnessAudit",
     "FairnessAuditConfig",
     "FairnessCallback",
     "FairnessInputError",
@@ -66,20 +72,24 @@ __all__ = [
     "MitigationConfig",
     "NotBinaryError",
     "ProbabilityRangeError",
+    "ScoreMetrics",
     "SensitiveFeatureMissingError",
     "SingleGroupError",
     "TooManyGroupsError",
     "TorchClassifier",
-    "all_reduce_counts",
     "audit_fairness",
     "bootstrap_counts",
     "bootstrap_score_metrics",
     "count_parquet",
     "count_record_batches",
     "disparities_from_metrics",
+    "fairness_from_counts",
     "group_fairness",
+    "histogram_edges",
+    "method_notes",
     "metrics_from_counts",
     "plain_reading",
+    "resolve_partitions",
     "reweighing_weights",
     "resolve_partitions",
     "run_audit",

@@ -168,10 +168,11 @@ def audit_fairness(
         partitions=tuple(partitions),
         reading=plain_reading(partitions, positive_label=positive_label,
                               min_group_size=config.min_group_size),
-        notes=_notes(config), timings=timings)
+        notes=method_notes(config), timings=timings)
 
 
-def _notes(config: FairnessAuditConfig) -> tuple[str, ...]:
+def method_notes(config: FairnessAuditConfig) -> tuple[str, ...]:
+    """The method notes of a fairness section computed with ``config``."""
     return (
         "Group metrics follow fairlearn's definitions; count metrics are computed from counts "
         "per (group, y_true, y_pred) cell and checked against fairlearn's MetricFrame.",

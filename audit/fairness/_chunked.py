@@ -1,11 +1,11 @@
-"""Fairness counts over data too big for memory: parquet scanned in record batches, per rank.
+"""Fairness counts over data too big for memory on one machine: parquet in record batches.
 
 Count metrics need only the counts per (group, y_true, y_pred) cell, and counts add up, so a
 table of any size is counted one record batch at a time (pyarrow's dataset scanner reads the
 needed columns only) and merged; groups are discovered as batches arrive. Memory is bounded by
-the batch size, not the table. Under torch.distributed each rank counts its share of the row
-groups and :func:`all_reduce_counts` merges the ranks' counts (groups may differ per rank).
-Tests prove the counts equal :meth:`GroupCounts.from_predictions` on the whole table.
+the batch size, not the table. Tests prove the counts equal
+:meth:`GroupCounts.from_predictions` on the whole table. Tables spread over several machines
+are counted by their own engine (Spark, Dask): see :mod:`audit.predictions`.
 """
 
 from __future__ import annotations
@@ -198,19 +198,10 @@ def count_record_batches(batches: Iterable[Any], *, y_true: str, sensitive: Sequ
     return acc.result()
 
 
-def shard_fragments(source: Any, rank: int = 0, world_size: int = 1) -> list[Any]:
-    """This rank's row groups of a parquet dataset (round-robin over all row groups)."""
-    import pyarrow.dataset as ds
-
-    dataset = source if isinstance(source, ds.Dataset) else ds.dataset(source, format="parquet")
-    pieces = [rg for fragment in dataset.get_fragments() for rg in fragment.split_by_row_group()]
-    return pieces[rank::world_size]
-
-
 def count_parquet(source: str | Path | Sequence[str | Path] | Any, *, y_true: str,
                   sensitive: Sequence[str], y_pred: str | None = None, score: str | None = None,
                   threshold: float = 0.5, nan_policy: NanPolicy = "error",
-                  batch_size: int = 1 << 20, rank: int = 0, world_size: int = 1) -> GroupCounts:
+                  batch_size: int = 1 << 20) -> GroupCounts:
     """Fairness counts over parquet files, read in record batches of ``batch_size`` rows.
 
     Parameters
@@ -221,45 +212,20 @@ def count_parquet(source: str | Path | Sequence[str | Path] | Any, *, y_true: st
         As :func:`count_record_batches`.
     batch_size : int
         Rows per record batch: memory is bounded by a few batches of the needed columns.
-    rank, world_size : int
-        Count only this rank's row groups (merge the ranks with :func:`all_reduce_counts`).
 
     Returns
     -------
     GroupCounts
     """
-    columns = [c for c in (y_true, y_pred, score, *sensitive) if c is not None]
-    pieces = shard_fragments(source, rank, world_size)
-    if pieces:
-        _check_columns(columns, pieces[0].physical_schema.names)
+    import pyarrow.dataset as ds
 
-    def batches():
-        for piece in pieces:
-            yield from piece.to_batches(columns=columns, batch_size=batch_size)
+    columns = [c for c in (y_true, y_pred, score, *sensitive) if c is not None]
+    dataset = source if isinstance(source, ds.Dataset) else ds.dataset(source, format="parquet")
+    _check_columns(columns, dataset.schema.names)
+
+    def batches():  # one file at a time: memory stays a few batches of the needed columns
+        for fragment in dataset.get_fragments():
+            yield from fragment.to_batches(columns=columns, batch_size=batch_size)
 
     return count_record_batches(batches(), y_true=y_true, sensitive=sensitive, y_pred=y_pred,
                                 score=score, threshold=threshold, nan_policy=nan_policy)
-
-
-def all_reduce_counts(counts: GroupCounts, group: Any = None) -> GroupCounts:
-    """Sum :class:`GroupCounts` over the processes of a torch.distributed group.
-
-    Group labels are gathered first (ranks may have seen different groups), then one
-    ``all_reduce`` sums the aligned int64 counts. Every rank gets the same result.
-    """
-    import torch
-    import torch.distributed as dist
-
-    gathered: list[Any] = [None] * dist.get_world_size(group)
-    dist.all_gather_object(gathered, (counts.groups, counts.n_dropped), group=group)
-    every = sorted({g for groups, _ in gathered for g in groups}, key=_group_key)
-    index = {g: i for i, g in enumerate(every)}
-    aligned = np.zeros((len(every), 2, 2), dtype=np.int64)
-    if counts.groups:
-        aligned[[index[g] for g in counts.groups]] = counts.counts
-    tensor = torch.from_numpy(aligned)
-    if dist.get_backend(group) == "nccl":  # NCCL reduces GPU tensors only
-        tensor = tensor.to(torch.device("cuda", torch.cuda.current_device()))
-    dist.all_reduce(tensor, op=dist.ReduceOp.SUM, group=group)
-    return GroupCounts(counts.features, tuple(every), tensor.cpu().numpy(),
-                       sum(n for _, n in gathered))

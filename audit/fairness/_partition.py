@@ -29,7 +29,7 @@ from audit.core import (
 from audit.errors import GroupInputError as FairnessInputError
 from audit.fairness._config import DisparityThresholds, FairnessAuditConfig
 from audit.fairness._disparity_ci import DIFFERENCE_METHOD, RATIO_METHOD, SOURCES, disparity_intervals
-from audit.fairness._scores import bootstrap_score_metrics, score_metrics
+from audit.fairness._scores import ScoreMetrics, bootstrap_score_metrics, score_metrics
 from audit.result import (
     Disparity,
     GroupMetrics,
@@ -183,11 +183,12 @@ def counts_at_threshold(histogram: ScoreHistogram, thresholds: np.ndarray) -> np
 
 
 def _metric_value(value: float, reason: str, interval: Interval | None = None,
-                  wilson: Interval | None = None) -> MetricValue:
+                  wilson: Interval | None = None, error_bound: float | None = None) -> MetricValue:
     if math.isnan(value):
         return MetricValue(value=float("nan"), interval=interval, wilson=wilson,
                            undefined_reason=reason)
-    return MetricValue(value=float(value), interval=interval, wilson=wilson)
+    return MetricValue(value=float(value), interval=interval, wilson=wilson,
+                       error_bound=error_bound)
 
 
 def _custom_metrics(metrics: Mapping[str, Callable[..., Any]], y_true: np.ndarray,
@@ -263,7 +264,6 @@ def group_fairness(
     [0.5, 0.0]
     """
     config = config or FairnessAuditConfig()
-    level = config.confidence_level
     y_true = binary_array("y_true", y_true)
     scores = probability_array("y_score", y_score) if y_score is not None else None
     if y_pred is None:
@@ -278,15 +278,7 @@ def group_fairness(
     enc = encode_groups(frame, nan_policy=config.nan_policy, max_groups=config.max_groups)
     counts = GroupCounts.from_codes(y_true, y_pred, enc.codes, enc.groups, enc.features,
                                     n_dropped=enc.n_dropped)
-    names = counts.names
-    n_groups = len(names)
-    values = metrics_from_counts(counts.counts)
-    wilson = wilson_from_counts(counts.counts, level)
-    boot = None
-    if config.bootstrap_replicates > 0:
-        rng = np.random.default_rng(seed)
-        boot = metrics_from_counts(counts.bootstrap(config.bootstrap_replicates, rng))
-    boot_int = {k: quantile_interval(v, level) for k, v in (boot or {}).items()}
+    n_groups = len(enc.groups)
     score_vals = score_boot = None
     if scores is not None:
         score_vals = score_metrics(y_true, scores, enc.codes, n_groups, n_bins=config.calibration_bins)
@@ -294,8 +286,7 @@ def group_fairness(
             auc_b, ece_b = bootstrap_score_metrics(
                 y_true, scores, enc.codes, n_groups, n_bins=config.calibration_bins,
                 n_replicates=config.score_bootstrap_replicates, seed=seed + 1)
-            score_boot = {"roc_auc": quantile_interval(auc_b, level),
-                          "expected_calibration_error": quantile_interval(ece_b, level)}
+            score_boot = {"roc_auc": auc_b, "expected_calibration_error": ece_b}
     taken = set(COUNT_METRICS) | set(SCORE_METRICS)
     for name in metrics or {}:
         if name in taken:
@@ -303,9 +294,76 @@ def group_fairness(
                 f"metrics[{name!r}]", f"a name other than the built-in metrics {sorted(taken)}",
                 repr(name), "rename the metric (the built-in one is computed anyway)")
     custom = _custom_metrics(metrics, y_true, y_pred, enc) if metrics else {}
+    histogram = (score_histogram(y_true, scores, enc.codes, n_groups, config.score_histogram_bins)
+                 if scores is not None else None)
+    return fairness_from_counts(counts, config=config, seed=seed,
+                                score_values=score_vals, score_replicates=score_boot,
+                                histogram=histogram, custom=custom)
+
+
+def fairness_from_counts(
+    counts: GroupCounts,
+    *,
+    config: FairnessAuditConfig | None = None,
+    seed: int = 0,
+    score_values: ScoreMetrics | None = None,
+    score_replicates: Mapping[str, np.ndarray] | None = None,
+    score_error_bounds: Mapping[str, np.ndarray] | None = None,
+    histogram: ScoreHistogram | None = None,
+    custom: Mapping[str, np.ndarray] | None = None,
+    no_scores_reason: str = NO_SCORES,
+) -> PartitionFairness:
+    """Group metrics, intervals and disparities of one partition from its cell counts.
+
+    :func:`group_fairness` calls it after counting rows; a prediction log's audit
+    (:mod:`audit.predictions`) calls it with counts an engine computed. The same counts and
+    seed give the same numbers.
+
+    Parameters
+    ----------
+    counts : GroupCounts
+        Counts per (group, y_true, y_pred) of the partition.
+    config : FairnessAuditConfig, optional
+    seed : int
+        Seed of the count bootstrap.
+    score_values : ScoreMetrics, optional
+        ROC AUC, ECE and reliability sums per group (in the order of ``counts.groups``).
+    score_replicates : mapping, optional
+        Bootstrap replicates ``(B, G)`` of ``roc_auc`` and ``expected_calibration_error``.
+    score_error_bounds : mapping, optional
+        Per score metric, the largest possible error of each group's value (binned scores).
+    histogram : ScoreHistogram, optional
+        Kept for what-if thresholds.
+    custom : mapping, optional
+        Extra per-group metric values.
+    no_scores_reason : str
+        Why score metrics are undefined when ``score_values`` is None.
+
+    Returns
+    -------
+    PartitionFairness
+
+    Examples
+    --------
+    >>> c = GroupCounts.from_predictions([1, 0, 1, 0], [1, 0, 0, 0], {"sex": list("FFMM")})
+    >>> [g.metrics["selection_rate"].value for g in fairness_from_counts(c).groups]
+    [0.5, 0.0]
+    """
+    config = config or FairnessAuditConfig()
+    level = config.confidence_level
+    names = counts.names
+    values = metrics_from_counts(counts.counts)
+    wilson = wilson_from_counts(counts.counts, level)
+    boot = None
+    if config.bootstrap_replicates > 0:
+        rng = np.random.default_rng(seed)
+        boot = metrics_from_counts(counts.bootstrap(config.bootstrap_replicates, rng))
+    boot_int = {k: quantile_interval(v, level) for k, v in (boot or {}).items()}
+    score_int = {k: quantile_interval(v, level) for k, v in (score_replicates or {}).items()}
+    bounds = score_error_bounds or {}
     sizes = counts.sizes
     groups = []
-    for i, (name, labels) in enumerate(zip(names, enc.groups)):
+    for i, (name, labels) in enumerate(zip(names, counts.groups)):
         row: dict[str, MetricValue] = {}
         for m in COUNT_METRICS:
             interval = (_interval(boot_int[m][0][i], boot_int[m][1][i], level,
@@ -316,22 +374,23 @@ def group_fairness(
                                    interval, w)
         reliability = None
         for m in SCORE_METRICS:
-            if score_vals is None:
-                row[m] = _metric_value(float("nan"), NO_SCORES)
+            if score_values is None:
+                row[m] = _metric_value(float("nan"), no_scores_reason)
                 continue
-            v = getattr(score_vals, m)[i]
-            interval = (_interval(score_boot[m][0][i], score_boot[m][1][i], level,
-                                  "bootstrap percentile") if score_boot else None)
-            row[m] = _metric_value(v, undefined_reason(m, int(sizes[i])), interval)
-        if score_vals is not None:
-            cnt = score_vals.bin_count[i]
+            v = getattr(score_values, m)[i]
+            interval = (_interval(score_int[m][0][i], score_int[m][1][i], level,
+                                  "bootstrap percentile") if m in score_int else None)
+            row[m] = _metric_value(v, undefined_reason(m, int(sizes[i])), interval,
+                                   error_bound=float(bounds[m][i]) if m in bounds else None)
+        if score_values is not None:
+            cnt = score_values.bin_count[i]
             nz = cnt > 0
             reliability = ReliabilityCurve(
-                bin_edges=tuple(np.linspace(0, 1, score_vals.n_bins + 1).tolist()),
-                mean_predicted=tuple((score_vals.bin_sum_score[i][nz] / cnt[nz]).tolist()),
-                fraction_positive=tuple((score_vals.bin_sum_y[i][nz] / cnt[nz]).tolist()),
+                bin_edges=tuple(np.linspace(0, 1, score_values.n_bins + 1).tolist()),
+                mean_predicted=tuple((score_values.bin_sum_score[i][nz] / cnt[nz]).tolist()),
+                fraction_positive=tuple((score_values.bin_sum_y[i][nz] / cnt[nz]).tolist()),
                 counts=tuple(int(c) for c in cnt[nz]))
-        for m, arr in custom.items():
+        for m, arr in (custom or {}).items():
             row[m] = _metric_value(arr[i], "the metric returned NaN or failed for this group")
         tn, fp, fn, tp = (int(v) for v in counts.counts[i].ravel())
         groups.append(GroupMetrics(group=name, labels=labels, size=int(sizes[i]),
@@ -340,11 +399,9 @@ def group_fairness(
                                    reliability=reliability))
     disparities = build_disparities(values, names, config.thresholds, counts=counts.counts,
                                     level=level)
-    histogram = (score_histogram(y_true, scores, enc.codes, n_groups, config.score_histogram_bins)
-                 if scores is not None else None)
-    return PartitionFairness(name=counts.name, features=enc.features, groups=tuple(groups),
+    return PartitionFairness(name=counts.name, features=counts.features, groups=tuple(groups),
                              disparities=disparities, histogram=histogram,
-                             n_dropped_missing=enc.n_dropped)
+                             n_dropped_missing=counts.n_dropped)
 
 
 def undefined_reason(metric: str, size: int) -> str:

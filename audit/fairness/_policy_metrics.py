@@ -47,3 +47,29 @@ def _min_group_size(result: AuditResult, arg: str | None) -> MetricValue | None:
         return None
     part, smallest = min(groups, key=lambda t: t[1].size)
     return MetricValue(float(smallest.size), None, f"group {smallest.group} of {part}")
+
+
+def _latest_window_metric(name: str):
+    """``name`` in the latest time window of a prediction log (monitoring gates judge what the
+    model does now, with the window's own interval)."""
+    def extract(result: AuditResult, arg: str | None) -> MetricValue | None:
+        section = result.fairness
+        if section is None or not section.windows:
+            return None
+        window = section.windows[-1]
+        found = [(p.name, d) for p in window.partitions if arg is None or p.name == arg
+                 for d in p.disparities if d.name == name and not math.isnan(d.value)]
+        if not found:
+            return None
+        part, worst = max(found, key=lambda t: t[1].value if t[1].kind == "difference"
+                          else -t[1].value)
+        return MetricValue(worst.value, worst.interval,
+                           f"{name.replace('_', ' ')} over {part} in the latest {section.window} "
+                           f"{window.window} ({window.n_rows:,} rows; worst {worst.worst_group})")
+    return extract
+
+
+for _name in _DISPARITIES:
+    register_metric(f"fairness.latest_window.{_name}",
+                    f"{_name.replace('_', ' ')} in the latest time window of a prediction log "
+                    "(bootstrap CI); [feature] or the worst")(_latest_window_metric(_name))

@@ -50,6 +50,7 @@ from audit.result._fairness import (
     PartitionFairness,
     ReliabilityCurve,
     ScoreHistogram,
+    WindowFairness,
 )
 from audit.result._io import load_result, result_from_json, result_to_json, save_result
 from audit.result._membership import (
@@ -62,6 +63,7 @@ from audit.result._membership import (
     RocCurve,
 )
 from audit.result._policy import GateResult, PolicyResult
+from audit.result._prediction_log import EngineQuery, PredictionLogInfo
 from audit.result._privacy import PrivacySection, PrivacySpend, UtilityPoint
 from audit.result._robustness import (
     CounterfactualFeature,
@@ -129,6 +131,7 @@ __all__ = [
     "DataInfo",
     "DataPrivacySection",
     "Disparity",
+    "EngineQuery",
     "DistillationSummary",
     "EmpiricalEpsilon",
     "EpochRecord",
@@ -162,6 +165,7 @@ __all__ = [
     "ModelQuality",
     "NoiseStability",
     "PartitionFairness",
+    "PredictionLogInfo",
     "PerturbationStability",
     "PolicyResult",
     "PrivacySection",
@@ -197,4 +201,5 @@ __all__ = [
     "result_to_json",
     "save_result",
     "schema_dataclass",
+    "WindowFairness",
 ]

@@ -28,12 +28,17 @@ class MetricValue:
         Wilson score interval, for metrics that are proportions.
     undefined_reason : str
         Empty when the value is defined.
+    error_bound : float or None
+        For a value computed from binned scores (a prediction log's score histogram): the
+        largest possible difference from the value computed on the rows themselves. None when
+        the value is exact.
     """
 
     value: float
     interval: Interval | None = None
     wilson: Interval | None = None
     undefined_reason: str = ""
+    error_bound: float | None = None
 
 
 @schema_dataclass
@@ -196,6 +201,28 @@ class MitigationOutcome:
 
 
 @schema_dataclass
+class WindowFairness:
+    """Fairness over one time window of a prediction log (count metrics only).
+
+    Attributes
+    ----------
+    window : str
+        Its label: ``2024-03-04`` (day), ``2024-W10`` (ISO week, from Monday), ``2024-03`` (month).
+    start, end : str
+        ISO dates; the window holds rows with ``start <= timestamp < end``.
+    n_rows : int
+    partitions : tuple of PartitionFairness
+        The same features and intersections as the whole-log audit, with intervals and verdicts.
+    """
+
+    window: str
+    start: str
+    end: str
+    n_rows: int
+    partitions: tuple[PartitionFairness, ...]
+
+
+@schema_dataclass
 class FairnessSection:
     """Results of the fairness audit (filled in by :mod:`audit.fairness`).
 
@@ -217,6 +244,10 @@ class FairnessSection:
     reading : tuple of str
         Plain-language sentences summarising the result.
     notes : tuple of str
+    window : str
+        ``day``, ``week`` or ``month`` when fairness was also measured per time window.
+    windows : tuple of WindowFairness
+        One per window with rows, oldest first (the last is the latest window).
     """
 
     split: str = "test"
@@ -233,3 +264,5 @@ class FairnessSection:
     reading: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     timings: dict[str, float] = Field(default_factory=dict)
+    window: str = ""
+    windows: tuple[WindowFairness, ...] = ()

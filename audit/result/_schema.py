@@ -9,7 +9,8 @@ file of its own major version whose minor is not newer than its own, and migrate
 major it knows (:mod:`audit.result._migrate`). Bump the minor version whenever a field is added,
 the major when one is renamed, moved or removed. History: 1.0 (rai-audit 0.1: one top-level
 field per concern), 2.0 (rai-audit 0.2: ``sections`` keyed by audit slug, each a
-:class:`SectionRecord`).
+:class:`SectionRecord`), 2.1 (prediction logs: ``metadata.log``, fairness ``windows`` and
+``window``, ``MetricValue.error_bound``).
 
 Sections are keyed by the slug of a registered audit (:mod:`audit.core`); their types come
 from the registry, so the schema names no concern.
@@ -26,8 +27,9 @@ from pydantic import Field, TypeAdapter, field_validator
 
 from audit.result._base import Interval, schema_dataclass
 from audit.result._policy import PolicyResult
+from audit.result._prediction_log import PredictionLogInfo
 
-SCHEMA_VERSION = "2.1"  # 2.1: metadata.warnings and the content hash (optional)
+SCHEMA_VERSION = "2.1"  # 2.1: metadata.warnings, metadata.log (prediction logs) and the content hash (optional)
 #: The rai-audit release that first wrote each schema major version.
 WRITTEN_BY = {1: "0.1.0", 2: "0.2.0"}
 
@@ -100,7 +102,11 @@ class ModelCardInfo:
 
 @schema_dataclass
 class RunMetadata:
-    """Who, what, when and with which versions."""
+    """Who, what, when and with which versions.
+
+    ``log`` is set when the audit read a prediction log instead of training a model; ``model``
+    and ``training`` then describe the log (kind ``prediction log``, no epochs).
+    """
 
     run_name: str
     created_at: str
@@ -113,6 +119,7 @@ class RunMetadata:
     card: ModelCardInfo = Field(default_factory=ModelCardInfo)
     timings: dict[str, float] = Field(default_factory=dict)
     warnings: tuple[str, ...] = ()  # stated by the run: unseen test categories, a DP batch...
+    log: PredictionLogInfo | None = None
 
 
 @schema_dataclass

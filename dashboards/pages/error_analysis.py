@@ -86,6 +86,9 @@ def tree_lines(node_id: int, depth: int = 0) -> list[str]:
 
 if nodes:
     st.markdown("\n".join(tree_lines(0)))
+else:
+    st.info("No error tree here: it is fitted on rows, and a prediction log's audit sees only "
+            "counts.")
 st.caption("Leaves as cohorts (tested against the rest; BH over the leaves):")
 leaves = [c for c in analysis.leaves if include_sensitive or not c.uses_sensitive]
 if leaves:

@@ -45,13 +45,40 @@ def disparity_frame(partitions) -> pd.DataFrame:
         "note": d.undefined_reason} for p in partitions for d in p.disparities])
 
 
+def window_frame(windows, name: str) -> pd.DataFrame | None:
+    """One row per (window, disparity) of the partition ``name``: value, interval, verdict."""
+    rows = []
+    for w in windows:
+        part = next((p for p in w.partitions if p.name == name), None)
+        if part is None:
+            return None
+        for d in part.disparities:
+            if d.kind == "difference":
+                rows.append({"window": w.window, "measure": d.name.replace("_", " "),
+                             "value": d.value, "interval": _interval(d.interval),
+                             "verdict": d.verdict, "rows": w.n_rows})
+    return pd.DataFrame(rows)
+
+
+def window_rates(windows, name: str) -> pd.DataFrame:
+    """Selection rate of each group per window (windows as the index)."""
+    rows = {}
+    for w in windows:
+        part = next(p for p in w.partitions if p.name == name)
+        rows[w.window] = {g.group: g.metrics["selection_rate"].value for g in part.groups}
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
 st.header("Fairness")
 result, section = section_or_stop(
     "fairness", "The fairness audit was not run for this result (set audits.fairness.enabled: true).")
 
 st.caption(md_escape(
-    f"{section.split} split, {section.n_rows:,} rows, threshold {section.threshold} on the "
-    f"probability of {section.positive_label}; {section.confidence_level:.0%} bootstrap "
+    f"{section.split} split, {section.n_rows:,} rows, "
+    + (f"threshold {section.threshold} on the probability of {section.positive_label}"
+       if section.threshold == section.threshold else
+       f"logged decisions, favourable outcome {section.positive_label}")
+    + f"; {section.confidence_level:.0%} bootstrap "
     f"intervals ({section.bootstrap_replicates} replicates); groups under "
     f"{section.min_group_size} rows are flagged small."))
 
@@ -94,6 +121,25 @@ if curves:
     st.subheader("Calibration by group")
     frame = pd.DataFrame(curves, columns=["group", "mean predicted", "observed positive rate"])
     st.scatter_chart(frame, x="mean predicted", y="observed positive rate", color="group")
+
+if section.windows:
+    st.subheader(f"Over time (per {section.window})")
+    over_time = window_frame(section.windows, partition.name)
+    if over_time is None:
+        st.info("These features are not measured per window.")
+    else:
+        st.line_chart(over_time.pivot(index="window", columns="measure", values="value"),
+                      x_label=section.window, y_label="disparity")
+        rates = window_rates(section.windows, partition.name)
+        st.line_chart(rates, x_label=section.window, y_label="selection rate by group")
+        latest = section.windows[-1]
+        st.caption(md_escape(f"Latest {section.window}: {latest.window} ({latest.start} to "
+                             f"{latest.end}, {latest.n_rows:,} rows); gates named "
+                             "fairness.latest_window.* judge it."))
+        st.dataframe(disparity_frame([p for p in latest.partitions if p.name == partition.name]),
+                     hide_index=True)
+        with st.expander("Every window's disparities with intervals"):
+            st.dataframe(over_time, hide_index=True)
 
 st.subheader("During training")
 tracked = tracked_frame(result.history)

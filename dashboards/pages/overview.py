@@ -36,10 +36,19 @@ if q is not None:
 else:
     st.info("Model quality was not evaluated in this run.")
 
-st.caption(md_escape(
-    f"Trained {t.epochs_completed} of {t.epochs} epochs in {t.seconds:.1f} s on {t.device}, "
-    f"{'DP-SGD' if t.private else 'non-private'}, {t.optimizer} with learning rate {t.learning_rate}, "
-    f"batch {t.batch_size}" + (f"; stopped early: {t.stop_reason}" if t.stopped_early else "") + "."))
+if m.log is not None:
+    log = m.log
+    st.caption(md_escape(
+        f"Prediction log ({log.source}) read by {log.engine}: {log.n_rows:,} rows; "
+        f"{log.rows_collected:,} counts rows reached the driver in {len(log.queries)} aggregates"
+        + (f"; {log.timestamp} from {log.first_timestamp} to {log.last_timestamp}, per "
+           f"{log.window}" if log.timestamp else "") + "."))
+else:
+    st.caption(md_escape(
+        f"Trained {t.epochs_completed} of {t.epochs} epochs in {t.seconds:.1f} s on {t.device}, "
+        f"{'DP-SGD' if t.private else 'non-private'}, {t.optimizer} with learning rate "
+        f"{t.learning_rate}, batch {t.batch_size}"
+        + (f"; stopped early: {t.stop_reason}" if t.stopped_early else "") + "."))
 
 concerns = {name: getattr(result, name, None) for name in ("privacy", "fairness", "explainability")}
 st.caption(md_escape("Audits in this result: " + ", ".join(

@@ -51,9 +51,12 @@ def _interval_text(interval) -> str:
 
 def _value_cell(m) -> dict[str, str]:
     if _nan(m.value):
-        return {"value": "undefined", "interval": "", "wilson": "", "reason": m.undefined_reason}
+        return {"value": "undefined", "interval": "", "wilson": "", "reason": m.undefined_reason,
+                "bound": ""}
+    bound = getattr(m, "error_bound", None)
     return {"value": f"{m.value:.3f}", "interval": _interval_text(m.interval),
-            "wilson": _interval_text(m.wilson), "reason": ""}
+            "wilson": _interval_text(m.wilson), "reason": "",
+            "bound": "" if bound is None else f"± {bound:.4f} (binned scores)"}
 
 
 def group_table(partition) -> dict[str, Any]:
@@ -170,6 +173,58 @@ def epoch_charts(result: AuditResult, partitions: list[str]) -> list[Markup]:
     return charts
 
 
+TREND_DISPARITIES = ("demographic_parity_difference", "equalized_odds_difference")
+
+
+def _series(points) -> tuple[list[float], list[float], list[float]]:
+    values = [p.value for p in points]
+    lows = [p.interval.low if p.interval is not None else float("nan") for p in points]
+    highs = [p.interval.high if p.interval is not None else float("nan") for p in points]
+    return values, lows, highs
+
+
+def trend_charts(section) -> list[Markup]:
+    """Per single feature: its disparities per window (with intervals and the limit), and each
+    group's selection rate per window."""
+    windows = section.windows
+    if not windows:
+        return []
+    labels = [w.window for w in windows]
+    charts = []
+    for j, p in enumerate(windows[-1].partitions):
+        if len(p.features) != 1:
+            continue
+        for name in TREND_DISPARITIES:
+            points = [next(d for d in w.partitions[j].disparities if d.name == name)
+                      for w in windows]
+            charts.append(Markup(_charts.trend_chart(
+                labels, {DISPARITY_LABELS[name]: _series(points)}, ylabel=name.replace("_", " "),
+                limit=points[-1].limit, title=f"{DISPARITY_LABELS[name]} of {p.name} per "
+                                              f"{section.window}")))
+        groups = sorted({g.group for w in windows for g in w.partitions[j].groups})
+        rates = {}
+        for group in groups:
+            points = []
+            for w in windows:
+                found = next((g for g in w.partitions[j].groups if g.group == group), None)
+                points.append(found.metrics["selection_rate"] if found is not None else None)
+            rates[group] = tuple(list(t) for t in zip(*[
+                (m.value, m.interval.low if m.interval else float("nan"),
+                 m.interval.high if m.interval else float("nan")) if m is not None
+                else (float("nan"),) * 3 for m in points]))
+        charts.append(Markup(_charts.trend_chart(
+            labels, rates, ylabel="selection rate",
+            title=f"Selection rate by {p.name} per {section.window}")))
+    return charts
+
+
+def latest_window_rows(section) -> list[dict[str, Any]]:
+    """The disparity rows of the latest window (what gates on the latest window read)."""
+    if not section.windows:
+        return []
+    return [row for p in section.windows[-1].partitions for row in disparity_rows(p)]
+
+
 def mitigation_rows(section) -> list[dict[str, Any]]:
     rows = []
     for m in section.mitigation:
@@ -238,6 +293,9 @@ def context(result: AuditResult) -> dict[str, Any]:
         "epochs": epoch_charts(result, [p.name for p in base]),
         "mitigation": mitigation_rows(section),
         "tradeoff": tradeoff(section),
+        "trends": trend_charts(section),
+        "latest": latest_window_rows(section),
+        "latest_window": section.windows[-1] if section.windows else None,
         "n_fail": sum(d.verdict == "fail" for p in section.partitions for d in p.disparities),
         "n_checks": sum(d.verdict != "undefined" for p in section.partitions
                         for d in p.disparities),

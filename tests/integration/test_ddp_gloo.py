@@ -1,6 +1,6 @@
 """DP-SGD across 2 processes (torchrun, gloo, CPU) against the same run in 1 process: same
-epsilon for the same global batch, noise and steps; identical weights on both ranks; fairness
-counts all-reduced across ranks equal the in-memory counts; empty local batches still step."""
+epsilon for the same global batch, noise and steps; identical weights on both ranks; rank 0's
+fairness counts of the test split equal the in-memory counts; empty local batches still step."""
 
 import json
 import os
@@ -65,7 +65,7 @@ def test_two_gloo_processes_spend_the_same_epsilon_as_one(tmp_path, adult):
     init = TabularMLP(adult.train.X.shape[1]).state_dict()
     assert any(not torch.equal(init[k], rank0[k]) for k in init)
 
-    # per-rank fairness counts merged with all_reduce equal one in-memory count
+    # rank 0's fairness counts of the trained model equal one in-memory count
     model = TabularMLP(adult.train.X.shape[1])
     model.load_state_dict(rank0)
     with torch.no_grad():
