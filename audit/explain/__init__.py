@@ -18,7 +18,7 @@ from audit.explain._plugin import ExplainabilityAudit
 #: Public name -> private module. Loaded on first use so that ``audit.config`` (which reads
 #: ``ExplainabilityAuditConfig``) does not import torch and captum.
 _LAZY = {
-    "Baseline": "_audit", "make_baselines": "_audit", "run_audit": "_audit",
+    "Baseline": "_baselines", "make_baselines": "_baselines", "run_audit": "_audit",
     "training_callbacks": "_audit",
     "auto_batch_size": "_batching", "available_memory": "_batching",
     "AttributionCallback": "_callback",
@@ -42,7 +42,8 @@ _LAZY = {
 }
 
 if TYPE_CHECKING:  # pragma: no cover
-    from audit.explain._audit import Baseline, make_baselines, run_audit, training_callbacks
+    from audit.explain._audit import run_audit, training_callbacks
+    from audit.explain._baselines import Baseline, make_baselines
     from audit.explain._batching import auto_batch_size, available_memory
     from audit.explain._callback import AttributionCallback
     from audit.explain._checks import (

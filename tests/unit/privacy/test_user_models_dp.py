@@ -17,12 +17,12 @@ from audit.dp import (
     BatchNormUnderDPError,
     ConstantAfterFixError,
     PrivacyConfig,
+    check_outputs_vary,
     choose_grad_sample_mode,
     classification_loss,
     make_private_training,
     prepare_model,
 )
-from audit.dp import check_outputs_vary
 from audit.training import Callback, evaluate_loss_accuracy, fit, seed_everything
 
 
