@@ -85,6 +85,13 @@ def completeness_check(explanation: Explanation, tolerance: float,
                             "this method has no completeness property to check")
     delta = torch.cat([e.convergence_delta.reshape(-1).float() for e in parts])
     change = torch.cat([e.attributions.sum(dim=1).float() for e in parts]) - delta
+    broken = ~(torch.isfinite(delta) & torch.isfinite(change))
+    if bool(broken.any()):
+        return CheckOutcome(
+            method, "completeness", float("nan"), tolerance, "warn",
+            f"undefined: {int(broken.sum())} of {len(delta)} rows have a non-finite convergence "
+            "delta or output change (NaN or inf in the inputs, the baseline or the model's "
+            "output). Flagged: check the baseline and the inputs.")
     relative = delta.abs() / change.abs().clamp(min=1.0)
     worst = float(relative.max()) if len(delta) else 0.0
     status: Status = "pass" if worst <= tolerance else "warn"

@@ -188,8 +188,8 @@ class ExplainedOutput(torch.nn.Module):
         self.output = output
         self.scores = scores
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        out = self.model(x)
+    def forward(self, *inputs: torch.Tensor) -> torch.Tensor:
+        out = self.model(*inputs)
         logits = getattr(out, "logits", out)
         if logits.ndim == 1:
             logits = logits.unsqueeze(1)
