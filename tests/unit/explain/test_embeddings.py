@@ -384,7 +384,7 @@ def coded_dataset(data):
 def test_audit_section_attributes_the_embedded_sensitive_column(model, data):
     config = ExplainabilityAuditConfig(
         enabled=True, n_rows=200, n_rows_perturbation=60, kernel_shap_rows=10,
-        kernel_shap_samples=40, n_check_rows=32, n_bootstrap=100, n_samples=10,
+        kernel_shap_samples=40, n_check_rows=32, bootstrap_replicates=100, n_samples=10,
         smoothing_samples=4)
     section = run_audit(coded_dataset(data), CodesInOneMatrix(model), config, seed=0)
     primary = next(m for m in section.methods if m.method == "integrated_gradients")
