@@ -355,8 +355,12 @@ class Explainer:
         self.output = output
         self.scores = scores
         self.smoothing = smoothing
+        # a Baseline is kept whole for models with embeddings (the mean is rebuilt as the mean
+        # embedding); everything else reads its values
+        self._baseline_spec = baselines if isinstance(baselines, Baseline) else None
         if isinstance(baselines, Baseline):
             baseline_description = baseline_description or baselines.description
+            baselines = baselines.values
         self.baselines = baselines
         self.baseline_description = baseline_description or _describe_baseline(baselines)
         self.feature_groups = dict(feature_groups) if feature_groups is not None else None
@@ -598,7 +602,10 @@ class Explainer:
                         validate_groups(self.feature_groups, view.n_columns)
                     inner = self.with_model(view.module)
                     inner.feature_groups = view.groups(self.feature_groups)
-                    inner.baselines = self._baselines_in(view, self.baselines)
+                    spec = self._baseline_spec
+                    inner.baselines = self._baselines_in(
+                        view, spec if spec is not None and spec.values is self.baselines
+                        else self.baselines)
                     if self.baselines is None:
                         inner.baseline_description = (
                             "zeros (embedded columns: the zero vector, no category)")
@@ -651,7 +658,9 @@ class Explainer:
     def expansion(self) -> int:
         """Expanded rows evaluated together per input row (steps, samples, baseline rows)."""
         factor = {"integrated_gradients": self.n_steps, "gradient_shap": self.n_samples,
-                  "deeplift_shap": len(self.baselines) if self.baselines is not None else 1,
+                  "deeplift_shap": (len(torch.as_tensor(self.baselines[0])) if isinstance(
+                      self.baselines, (tuple, list)) else len(self.baselines))
+                  if self.baselines is not None else 1,
                   "deeplift": 2}.get(self.method, 1)
         if self.smoothing != "none":
             factor *= self.smoothing_samples

@@ -419,3 +419,16 @@ def test_the_training_callback_uses_the_mean_embedding_of_the_model_being_traine
               batch_size=256, learning_rate=0.02, progress=False, callbacks=[callback])
     importance = run.history[-1].details["explain/global_importance"]
     assert importance["group"] > 0 and max(importance, key=importance.get) == "group"
+
+
+@pytest.mark.parametrize("method", ["integrated_gradients", "deeplift_shap"])
+def test_a_baseline_object_equals_its_values_for_a_plain_model(method):
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
+    X = torch.randn(40, 3)
+    kind = "sample" if method == "deeplift_shap" else "mean"
+    spec = make_baselines(X, kind, n_samples=5)
+    by_object = Explainer(model, method, baselines=spec).explain(X[:8])
+    by_values = Explainer(model, method, baselines=spec.values).explain(X[:8])
+    torch.testing.assert_close(by_object.attributions, by_values.attributions)
+    assert by_object.baseline == spec.description
