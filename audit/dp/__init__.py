@@ -11,6 +11,11 @@ lets Hugging Face encoders train under opacus. :class:`PrivacyConfig` holds the 
 This package imports neither training nor the privacy audit (:mod:`audit.privacy`, which
 re-exports these names for the API it always had); only :class:`PrivacyConfig` and the errors
 load eagerly, the rest (torch, opacus) on first use.
+
+Models brought by users: BatchNorm is refused before training with the valid replacement
+(:class:`BatchNormUnderDPError`), a model that opacus's automatic fix left constant is
+refused (:class:`ConstantAfterFixError`), and one-logit models train with the binary
+cross-entropy of their logit (:func:`classification_loss`).
 """
 
 from __future__ import annotations
@@ -19,7 +24,13 @@ from typing import TYPE_CHECKING
 
 from audit._lazy import lazy_names
 from audit.dp._config import AccountantName, GradSampleMode, PrivacyConfig
-from audit.dp._errors import DeltaError, UnreachableEpsilonError, UnsupportedModelError
+from audit.dp._errors import (
+    BatchNormUnderDPError,
+    ConstantAfterFixError,
+    DeltaError,
+    UnreachableEpsilonError,
+    UnsupportedModelError,
+)
 
 #: Public name -> private module, loaded on first use so that ``audit.config`` (which reads
 #: ``PrivacyConfig``) does not import torch and opacus.
@@ -33,7 +44,10 @@ _LAZY = {
     "bookkeeping_supported": "_bookkeeping",
     "PrivateTraining": "_engine", "choose_grad_sample_mode": "_engine",
     "make_private_training": "_engine", "prepare_model": "_engine",
-    "weighted_cross_entropy": "_loss",
+    "ClassificationLoss": "_loss", "classification_loss": "_loss",
+    "per_example_loss": "_loss", "weighted_cross_entropy": "_loss",
+    "CONSTANT_RATIO": "_model_fix", "batch_norm_problems": "_model_fix",
+    "check_batch_norm": "_model_fix", "check_outputs_vary": "_model_fix",
     "PerExampleEmbeddingInputs": "_transformers", "has_trainable_embeddings": "_transformers",
 }
 
@@ -54,15 +68,30 @@ if TYPE_CHECKING:  # pragma: no cover
         make_private_training,
         prepare_model,
     )
-    from audit.dp._loss import weighted_cross_entropy
+    from audit.dp._loss import (
+        ClassificationLoss,
+        classification_loss,
+        per_example_loss,
+        weighted_cross_entropy,
+    )
+    from audit.dp._model_fix import (
+        CONSTANT_RATIO,
+        batch_norm_problems,
+        check_batch_norm,
+        check_outputs_vary,
+    )
     from audit.dp._poisson import poisson_loader
     from audit.dp._transformers import PerExampleEmbeddingInputs, has_trainable_embeddings
 
 __all__ = [
+    "CONSTANT_RATIO",
     "AccountantEpsilon",
     "AccountantName",
+    "BatchNormUnderDPError",
     "BookKeeper",
     "BookKeepingDPOptimizer",
+    "ClassificationLoss",
+    "ConstantAfterFixError",
     "DeltaError",
     "GradSampleMode",
     "PerExampleEmbeddingInputs",
@@ -71,10 +100,14 @@ __all__ = [
     "SequenceBookKeeper",
     "UnreachableEpsilonError",
     "UnsupportedModelError",
+    "batch_norm_problems",
     "bookkeeping_supported",
+    "check_batch_norm",
     "check_delta",
+    "check_outputs_vary",
     "compare_accountants",
     "choose_grad_sample_mode",
+    "classification_loss",
     "default_delta",
     "epsilon",
     "epsilons",
@@ -82,6 +115,7 @@ __all__ = [
     "make_private_training",
     "noise_for_epsilon",
     "pld_epsilon",
+    "per_example_loss",
     "poisson_loader",
     "prepare_model",
     "sequence_bookkeeping_supported",

@@ -42,11 +42,16 @@ class PrivacyConfig(StrictConfig):
         with C split equally so the total sensitivity is still C).
     grad_sample_mode : {"auto", "bookkeeping", "hooks", "functorch", "ew", "ghost"}
         How per-example gradients are obtained. ``auto`` picks ``bookkeeping`` (our single-pass
-        clipping for models whose trainable layers are all ``nn.Linear`` on 2-D inputs, proven
-        equal to opacus's) and otherwise opacus's ``hooks``.
+        clipping, proven equal to opacus's) for models whose trainable layers are all
+        ``nn.Linear``, ``nn.Embedding`` or ``nn.LayerNorm``, opacus's ``ghost`` for other models
+        with trainable embeddings, and opacus's ``hooks`` otherwise (see
+        :func:`audit.dp.choose_grad_sample_mode`).
     fix_model : bool
-        Replace layers opacus rejects (BatchNorm -> GroupNorm, ...) with opacus's
-        ``ModuleValidator.fix``; if False such models are refused with every reason listed.
+        Replace layers opacus rejects (LSTM -> DPLSTM, BatchNorm on inputs with spatial dims ->
+        GroupNorm, ...) with opacus's ``ModuleValidator.fix``, then check that the fixed
+        model's outputs still vary across a sample batch; if False such models are refused
+        with every reason listed. BatchNorm on ``(batch, features)`` inputs is always refused,
+        with ``nn.LayerNorm`` proposed (GroupNorm would output a constant there).
     secure_mode : bool
         Cryptographically secure noise (opacus secure_mode; slower, not seedable).
     """

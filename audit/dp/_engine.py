@@ -20,9 +20,11 @@ from audit.dp._accounting import (
     noise_for_epsilon,
 )
 from audit.dp._bk_sequence import SequenceBookKeeper, sequence_bookkeeping_supported
-from audit.dp._bookkeeping import BookKeepingDPOptimizer, bookkeeping_supported
+from audit.dp._bookkeeping import BookKeepingDPOptimizer
 from audit.dp._config import PrivacyConfig
 from audit.dp._errors import UnsupportedModelError
+from audit.dp._loss import ClassificationLoss, classification_loss
+from audit.dp._model_fix import check_batch_norm, check_outputs_vary
 from audit.dp._poisson import poisson_loader
 from audit.dp._transformers import PerExampleEmbeddingInputs, has_trainable_embeddings
 from audit.result import PrivacySpend
@@ -30,28 +32,67 @@ from audit.result import PrivacySpend
 LossFn = Callable[[torch.Tensor, torch.Tensor, "torch.Tensor | None"], torch.Tensor]
 
 
-def prepare_model(model: torch.nn.Module, privacy: PrivacyConfig) -> torch.nn.Module:
+def prepare_model(model: torch.nn.Module, privacy: PrivacyConfig, *,
+                  sample: Any = None) -> torch.nn.Module:
     """Return ``model`` if opacus accepts it, a fixed copy if ``privacy.fix_model``, else raise.
+
+    BatchNorm is refused first, before any training (see :mod:`audit.dp._model_fix`):
+    ``nn.LayerNorm`` is proposed for ``(batch, features)`` inputs, and opacus's GroupNorm fix
+    is applied only on inputs with spatial dims. After any automatic fix the fixed model's
+    outputs must still vary across the rows of ``sample``.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        In training mode (opacus refuses a model in eval mode).
+    privacy : PrivacyConfig
+    sample : tensor, tuple or dict of tensors, optional
+        A batch of training inputs (a few dozen rows). It shows which inputs each
+        ``BatchNorm1d`` gets and is used to check the fixed model's outputs;
+        :func:`audit.training.fit` always passes one. Without it a ``BatchNorm1d`` is taken
+        to get ``(batch, features)`` inputs and the output check is skipped.
+
+    Returns
+    -------
+    torch.nn.Module
 
     Raises
     ------
+    BatchNormUnderDPError
+        Listing every BatchNorm layer with the replacement valid for its inputs.
+    ConstantAfterFixError
+        When the fixed model's outputs no longer vary across rows (naming the replaced layers).
     UnsupportedModelError
         Listing every layer opacus rejects and why, when ``fix_model`` is False or fixing fails.
+
+    Examples
+    --------
+    >>> net = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.BatchNorm1d(8),
+    ...                           torch.nn.Linear(8, 1))
+    >>> try:
+    ...     prepare_model(net, PrivacyConfig(noise_multiplier=1.0), sample=torch.randn(32, 4))
+    ... except UnsupportedModelError as err:
+    ...     print(type(err).__name__, "->", err.problems[0].fix.split(" (")[0])
+    BatchNormUnderDPError -> replace nn.BatchNorm1d(8) at '1' with nn.LayerNorm(8)
     """
+    check_batch_norm(model, fix_model=privacy.fix_model, sample=sample)
     problems = ModuleValidator.validate(model, strict=False)
     if not problems:
         return model
     if privacy.fix_model:
         fixed = ModuleValidator.fix(model)
-        if not ModuleValidator.validate(fixed, strict=False):
-            return fixed
         problems = ModuleValidator.validate(fixed, strict=False)
+        if not problems:
+            if sample is not None:
+                check_outputs_vary(model, fixed, sample)
+            return fixed
     reasons = "; ".join(str(p) for p in problems)
     raise UnsupportedModelError(
         "model", "layers opacus can compute per-example gradients for",
         f"{len(problems)} unsupported layer(s): {reasons}",
-        "replace BatchNorm with GroupNorm/LayerNorm (privacy.fix_model: true does this), "
-        "use opacus.layers.DPLSTM/DPMultiheadAttention, or freeze the offending layers")
+        "replace BatchNorm with LayerNorm on (batch, features) inputs or GroupNorm on inputs "
+        "with spatial dims (privacy.fix_model: true does the latter), use "
+        "opacus.layers.DPLSTM/DPMultiheadAttention, or freeze the offending layers")
 
 
 def is_distributed(model: torch.nn.Module) -> bool:
@@ -70,22 +111,33 @@ def has_recurrent_layers(model: torch.nn.Module) -> bool:
 
 
 def choose_grad_sample_mode(model: torch.nn.Module, privacy: PrivacyConfig) -> str:
-    """``auto`` with flat clipping: book-keeping (one backward pass) for models made of
-    Linear layers, and for transformer-style models (trainable embeddings) made of Linear,
-    Embedding and LayerNorm layers (per-layer norm strategy, :mod:`audit.dp._bk_sequence`);
-    opacus's ghost clipping for other models with trainable embeddings (its sparse embedding
-    norms avoid hooks mode's dense ``batch x vocab x hidden`` per-example gradients); else
-    opacus's hooks. Models wrapped for torch.distributed, and recurrent models (opacus's
-    ``DPLSTM`` calls its gate Linear layers once per time step, which book-keeping cannot
-    record), use opacus's hooks."""
+    """The per-example gradient mode ``auto`` stands for, given the model and the clipping.
+
+    With flat clipping: our single-backward book-keeping for every model whose trainable
+    layers are all ``nn.Linear``, ``nn.Embedding`` or ``nn.LayerNorm`` (MLPs, MLPs with
+    LayerNorm, tabular models with embeddings for categorical codes, transformer encoders;
+    per-layer norm strategy, :mod:`audit.dp._bk_sequence`); opacus's ghost clipping for other
+    models with trainable embeddings (its sparse embedding norms avoid hooks mode's dense
+    ``batch x vocab x hidden`` per-example gradients); else opacus's hooks. Models wrapped for
+    torch.distributed, recurrent models (opacus's ``DPLSTM`` calls its gate Linear layers once
+    per time step, which book-keeping cannot record) and per-layer clipping use opacus's hooks.
+    An explicit mode is returned as given.
+
+    Examples
+    --------
+    >>> tabular = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.LayerNorm(8),
+    ...                               torch.nn.ReLU(), torch.nn.Linear(8, 1))
+    >>> choose_grad_sample_mode(tabular, PrivacyConfig(noise_multiplier=1.0))
+    'bookkeeping'
+    """
     if privacy.grad_sample_mode != "auto":
         return privacy.grad_sample_mode
     if is_distributed(model) or has_recurrent_layers(model):
         return "hooks"
-    if privacy.clipping == "flat" and bookkeeping_supported(model):
+    if privacy.clipping == "flat" and sequence_bookkeeping_supported(model):
         return "bookkeeping"
     if privacy.clipping == "flat" and has_trainable_embeddings(model):
-        return "bookkeeping" if sequence_bookkeeping_supported(model) else "ghost"
+        return "ghost"
     return "hooks"
 
 
@@ -96,6 +148,11 @@ class PrivateTraining:
     Use ``model``, ``optimizer`` and ``loader`` in place of the originals and ``loss_fn`` to
     compute the loss; call :meth:`close` when done (removes every hook). The accountant is
     opacus's, attached to the optimizer's step hook by opacus's own mechanism.
+
+    ``loss_fn(logits, labels, weights)`` is the mean per-example loss chosen from the output
+    width (:func:`audit.dp._loss.classification_loss`): binary cross-entropy of the logit for a
+    one-logit model (``BCEWithLogitsLoss``), cross-entropy for two or more logits; in ghost
+    mode it is opacus's wrapper of the same criterion (no sample weights).
     """
 
     model: torch.nn.Module
@@ -122,7 +179,39 @@ class PrivateTraining:
         return sum(int(n) for _, _, n in self.history)
 
     def epsilon(self) -> float:
-        """Epsilon spent so far at ``delta`` under the configured accountant."""
+        """Epsilon spent so far, at :attr:`delta`, under the configured accountant.
+
+        Computed from opacus's accountant history (every optimizer step taken so far, empty
+        Poisson batches included), so it grows during training; read it at any time.
+
+        Returns
+        -------
+        float
+            The ``(epsilon, delta)``-DP guarantee's epsilon for ``config.accountant``
+            (``"prv"``, ``"rdp"`` or ``"gdp"``); 0.0 before the first step.
+
+        Examples
+        --------
+        >>> import torch
+        >>> from torch.utils.data import DataLoader, TensorDataset
+        >>> data = TensorDataset(torch.randn(256, 4), torch.randint(0, 2, (256,)))
+        >>> model = torch.nn.Linear(4, 1)
+        >>> private = make_private_training(
+        ...     model, torch.optim.SGD(model.parameters(), lr=0.1),
+        ...     DataLoader(data, batch_size=32), privacy=PrivacyConfig(noise_multiplier=1.0),
+        ...     epochs=1)
+        >>> private.epsilon()
+        0.0
+        >>> for x, y in private.loader:
+        ...     private.optimizer.zero_grad()
+        ...     private.loss_fn(private.model(x), y, None).backward()
+        ...     private.optimizer.step()
+        >>> 0 < private.epsilon() == private.spend().epsilon
+        True
+        >>> private.close()
+        """
+        if not self.history:
+            return 0.0
         return epsilons(self.history, self.delta)[self.config.accountant]
 
     def epsilon_metrics(self) -> dict[str, float]:
@@ -133,6 +222,37 @@ class PrivateTraining:
         return metrics
 
     def spend(self) -> PrivacySpend:
+        """Everything spent so far, as the result records it (``result.privacy_spend``).
+
+        The epsilon of the configured accountant and of every other accountant at the same
+        delta, with what they depend on: noise multiplier, clipping norm, sampling rate, steps,
+        epochs, Poisson sampling, clipping mode, the per-example gradient mode used, how delta
+        was chosen and the target epsilon if one was set. :func:`audit.training.fit` returns
+        it as ``TrainingRun.privacy``; with your own loop, call it when training ends.
+
+        Returns
+        -------
+        PrivacySpend
+
+        Examples
+        --------
+        >>> import torch
+        >>> from torch.utils.data import DataLoader, TensorDataset
+        >>> data = TensorDataset(torch.randn(256, 4), torch.randint(0, 2, (256,)))
+        >>> model = torch.nn.Linear(4, 2)
+        >>> private = make_private_training(
+        ...     model, torch.optim.SGD(model.parameters(), lr=0.1),
+        ...     DataLoader(data, batch_size=32), privacy=PrivacyConfig(noise_multiplier=1.0),
+        ...     epochs=1)
+        >>> for x, y in private.loader:
+        ...     private.optimizer.zero_grad()
+        ...     private.loss_fn(private.model(x), y, None).backward()
+        ...     private.optimizer.step()
+        >>> spend = private.spend()
+        >>> spend.accountant, spend.steps, spend.delta, sorted(spend.epsilons)
+        ('prv', 8, 0.0001, ['gdp', 'prv', 'rdp'])
+        >>> private.close()
+        """
         values = epsilons(self.history, self.delta)
         return PrivacySpend(
             accountant=self.config.accountant, epsilon=values[self.config.accountant],
@@ -146,13 +266,6 @@ class PrivateTraining:
         """Remove every hook opacus or the book-keeper attached to the user's model."""
         while self._closers:
             self._closers.pop()()
-
-
-def _weighted_ce(logits: torch.Tensor, labels: torch.Tensor,
-                 weights: torch.Tensor | None) -> torch.Tensor:
-    from audit.dp._loss import weighted_cross_entropy
-
-    return weighted_cross_entropy(logits, labels, weights)
 
 
 def make_private_training(model: torch.nn.Module, optimizer: torch.optim.Optimizer,
@@ -191,6 +304,7 @@ def make_private_training(model: torch.nn.Module, optimizer: torch.optim.Optimiz
     >>> private.grad_sample_mode, private.delta
     ('bookkeeping', 0.0001)
     """
+    check_batch_norm(model, fix_model=False)  # before anything is wrapped or spent
     n = len(loader.dataset)
     if privacy.delta is None:
         delta, rule = default_delta(n), f"default: largest power of ten below 1/(10 N), N={n}"
@@ -217,7 +331,8 @@ def make_private_training(model: torch.nn.Module, optimizer: torch.optim.Optimiz
         n_params = sum(1 for p in model.parameters() if p.requires_grad)
         max_grad_norm = [max_grad_norm / math.sqrt(n_params)] * n_params
     closers: list[Callable[[], None]] = []
-    loss_fn: LossFn = _weighted_ce
+    # one logit: BCE-with-logits; two or more: cross-entropy (chosen from the output width)
+    loss_fn: LossFn = classification_loss
 
     if is_distributed(model) and (mode == "bookkeeping" or not privacy.poisson_sampling):
         raise UnsupportedModelError(
@@ -262,7 +377,7 @@ def make_private_training(model: torch.nn.Module, optimizer: torch.optim.Optimiz
                 module=model, optimizer=optimizer, data_loader=loader, noise_multiplier=noise,
                 max_grad_norm=max_grad_norm, poisson_sampling=False,
                 clipping=privacy.clipping, noise_generator=generator, grad_sample_mode=mode,
-                criterion=torch.nn.CrossEntropyLoss())
+                criterion=ClassificationLoss())
         except Exception:
             while closers:
                 closers.pop()()

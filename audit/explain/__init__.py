@@ -4,7 +4,10 @@ One :class:`Explainer` (one verb, ``explain``, and captum-style capability flags
 registered captum method with automatic, memory-safe batching; attributions of encoded columns
 are summed back to the original features; trust checks test completeness, infidelity,
 sensitivity, agreement between methods and the model-randomisation sanity check. Text models:
-token and word attributions on the embedding layer (:func:`explain_texts`).
+token and word attributions on the embedding layer (:func:`explain_texts`). Tabular models
+that look categorical codes up in ``nn.Embedding`` are attributed on the embedding outputs
+(:func:`embedding_view`); models with several inputs take a tuple of tensors; one-logit
+models are explained as the two-class model with logits ``(0, logit)``.
 """
 
 from __future__ import annotations
@@ -18,14 +21,17 @@ from audit.explain._plugin import ExplainabilityAudit
 #: Public name -> private module. Loaded on first use so that ``audit.config`` (which reads
 #: ``ExplainabilityAuditConfig``) does not import torch and captum.
 _LAZY = {
-    "Baseline": "_audit", "make_baselines": "_audit", "run_audit": "_audit",
+    "Baseline": "_baselines", "make_baselines": "_baselines", "run_audit": "_audit",
     "training_callbacks": "_audit",
     "auto_batch_size": "_batching", "available_memory": "_batching",
     "AttributionCallback": "_callback",
     "CheckOutcome": "_checks", "agreement_checks": "_checks", "completeness_check": "_checks",
     "infidelity_check": "_checks", "randomisation_check": "_checks",
     "randomised_copy": "_checks", "sensitivity_check": "_checks",
-    "BaselineShapeError": "_errors", "ExplainError": "_errors", "FeatureGroupsError": "_errors",
+    "EmbeddedForward": "_embeddings", "EmbeddingView": "_embeddings",
+    "embedding_view": "_embeddings",
+    "BaselineShapeError": "_errors", "EmbeddingInputError": "_errors", "ExplainError": "_errors",
+    "FeatureGroupsError": "_errors", "NotAttributableError": "_errors",
     "NotDifferentiableError": "_errors", "RowsNotFoundError": "_errors",
     "TargetOutOfRangeError": "_errors",
     "METHODS": "_explainers", "ExplainedOutput": "_explainers", "Explainer": "_explainers",
@@ -42,7 +48,8 @@ _LAZY = {
 }
 
 if TYPE_CHECKING:  # pragma: no cover
-    from audit.explain._audit import Baseline, make_baselines, run_audit, training_callbacks
+    from audit.explain._audit import run_audit, training_callbacks
+    from audit.explain._baselines import Baseline, make_baselines
     from audit.explain._batching import auto_batch_size, available_memory
     from audit.explain._callback import AttributionCallback
     from audit.explain._checks import (
@@ -54,10 +61,13 @@ if TYPE_CHECKING:  # pragma: no cover
         randomised_copy,
         sensitivity_check,
     )
+    from audit.explain._embeddings import EmbeddedForward, EmbeddingView, embedding_view
     from audit.explain._errors import (
         BaselineShapeError,
+        EmbeddingInputError,
         ExplainError,
         FeatureGroupsError,
+        NotAttributableError,
         NotDifferentiableError,
         RowsNotFoundError,
         TargetOutOfRangeError,
@@ -103,7 +113,10 @@ __all__ = [
     "Baseline",
     "BaselineShapeError",
     "CheckOutcome",
+    "EmbeddedForward",
+    "EmbeddingInputError",
     "EmbeddingLayerNotFoundError",
+    "EmbeddingView",
     "ExplainError",
     "ExplainabilityAuditConfig",
     "ExplainedOutput",
@@ -113,6 +126,7 @@ __all__ = [
     "GlobalImportance",
     "MethodSpec",
     "MethodTiming",
+    "NotAttributableError",
     "NotDifferentiableError",
     "RowsNotFoundError",
     "TargetOutOfRangeError",
@@ -125,6 +139,7 @@ __all__ = [
     "completeness_check",
     "correlation_ratio",
     "cramers_v",
+    "embedding_view",
     "explain_texts",
     "explained_output",
     "feature_mask",

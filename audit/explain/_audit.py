@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 
 from audit._threads import torch_threads
+from audit.explain._baselines import make_baselines
 from audit.explain._checks import (
     CheckOutcome,
     agreement_checks,
@@ -18,8 +19,8 @@ from audit.explain._checks import (
     randomisation_check,
     sensitivity_check,
 )
-from audit.explain._config import ExplainabilityAuditConfig
-from audit.explain._errors import BaselineShapeError
+from audit.explain._config import ExplainabilityAuditConfig, ScoresKind
+from audit.explain._embeddings import SAMPLE_ROWS, embedding_view
 from audit.explain._explainers import ExplainedOutput, Explainer, Explanation, without_hooks
 from audit.explain._summary import (
     association,
@@ -48,53 +49,6 @@ if TYPE_CHECKING:  # pragma: no cover
 PROXY_TOP_K = 5
 
 
-@dataclass(frozen=True)
-class Baseline:
-    """Reference rows for attribution and what they are, in words."""
-
-    values: torch.Tensor
-    description: str
-
-
-def make_baselines(X_train: np.ndarray | torch.Tensor,
-                   kind: Literal["mean", "zeros", "sample"] = "mean", *,
-                   n_samples: int = 50, seed: int = 0) -> Baseline:
-    """Baseline rows from the encoded training rows.
-
-    Parameters
-    ----------
-    X_train : array-like
-        ``(n_rows, n_features)`` encoded training rows.
-    kind : {"mean", "zeros", "sample"}
-        ``"mean"``: the training mean of each column, shape ``(1, n_features)`` (for a one-hot
-        group, the category frequencies); ``"zeros"``: all zeros (the mean of standardised
-        numeric columns, no category at all); ``"sample"``: ``n_samples`` training rows drawn at
-        random (for SHAP-style methods).
-
-    Examples
-    --------
-    >>> b = make_baselines(np.array([[0.0, 1.0], [2.0, 3.0]]), "mean")
-    >>> b.values.tolist(), b.description
-    ([[1.0, 2.0]], 'training mean of each encoded column (one-hot: category frequencies)')
-    """
-    X = torch.as_tensor(np.asarray(X_train, dtype=np.float32))
-    if X.ndim != 2 or len(X) == 0:
-        raise BaselineShapeError("X_train", "a non-empty 2-D array of encoded training rows",
-                                 f"shape {tuple(X.shape)}", "pass dataset.train.X")
-    if kind == "mean":
-        return Baseline(X.mean(dim=0, keepdim=True),
-                        "training mean of each encoded column (one-hot: category frequencies)")
-    if kind == "zeros":
-        return Baseline(torch.zeros(1, X.shape[1]),
-                        "zeros (standardised numeric columns at their mean, no category set)")
-    if kind == "sample":
-        k = min(int(n_samples), len(X))
-        rows = np.random.default_rng(seed).choice(len(X), size=k, replace=False)
-        return Baseline(X[np.sort(rows)], f"{k} training rows drawn at random (seed {seed})")
-    raise BaselineShapeError("baseline kind", "'mean', 'zeros' or 'sample'", repr(kind),
-                             "pick one of them")
-
-
 def training_callbacks(dataset: TabularDataset, config: ExplainabilityAuditConfig,
                        seed: int) -> list[Callback]:
     """The :class:`AttributionCallback` recording global importance per epoch, when enabled.
@@ -109,7 +63,9 @@ def training_callbacks(dataset: TabularDataset, config: ExplainabilityAuditConfi
     from audit.explain._callback import AttributionCallback
 
     rows = np.random.default_rng(seed).permutation(len(dataset.validation))[:config.training_rows]
-    spec_base = make_baselines(dataset.train.X, config.baseline).values
+    # the Baseline itself, not its values: for a model with embeddings the explainer rebuilds
+    # the mean as the mean embedding of the model being trained, epoch by epoch
+    spec_base = make_baselines(dataset.train.X, config.baseline)
     return [AttributionCallback(dataset.validation.X[np.sort(rows)], dataset.feature_groups,
                                 method=config.training_method, baselines=spec_base,
                                 target=config.target, output=config.output,
@@ -157,11 +113,60 @@ def _rows_for(explainer: Explainer, config: ExplainabilityAuditConfig, n: int) -
     return min(config.n_rows_perturbation, n)
 
 
-def _explainers(model: torch.nn.Module, dataset: TabularDataset,
-                config: ExplainabilityAuditConfig, seed: int) -> list[Explainer]:
-    single = make_baselines(dataset.train.X, config.baseline)
-    distribution = make_baselines(dataset.train.X, "sample", n_samples=config.n_baseline_samples,
+@dataclass(frozen=True)
+class _Encoded:
+    """The model and rows the audit attributes: as given, or in attribution space when the
+    model looks columns up in embeddings (see :mod:`audit.explain._embeddings`)."""
+
+    model: torch.nn.Module
+    X_train: np.ndarray
+    X_test: np.ndarray
+    feature_groups: dict[str, tuple[int, ...]]
+    embedded: tuple[str, ...]
+
+
+def _encode(dataset: TabularDataset, model: torch.nn.Module) -> _Encoded:
+    groups = {k: tuple(v) for k, v in dataset.feature_groups.items()}
+    view = embedding_view(model, torch.from_numpy(np.ascontiguousarray(
+        dataset.train.X[:SAMPLE_ROWS])))
+    if view is None:
+        return _Encoded(model, dataset.train.X, dataset.test.X, groups, ())
+
+    def encode(X: np.ndarray) -> np.ndarray:
+        return view.encode(torch.from_numpy(np.ascontiguousarray(X))).cpu().numpy()
+
+    embedded = tuple(name for name, columns in groups.items()
+                     if any(int(c) in view.embedded for c in columns))
+    return _Encoded(view.module, encode(dataset.train.X), encode(dataset.test.X),
+                    view.groups(groups), embedded)
+
+
+def positive_probability(model: torch.nn.Module, X: torch.Tensor,
+                         scores: ScoresKind = "logits", batch_size: int = 8192) -> np.ndarray:
+    """Probability of class 1 per row: softmax of two or more logits, sigmoid of one logit
+    (or the model's own probabilities)."""
+    forward = ExplainedOutput(model, "probability", scores)
+    was_training = model.training
+    model.eval()
+    device = next(iter(model.parameters()), torch.zeros(0)).device
+    out = []
+    try:
+        with torch.no_grad():
+            for start in range(0, len(X), batch_size):
+                out.append(forward(X[start:start + batch_size].to(device))[:, 1].double().cpu())
+    finally:
+        model.train(was_training)
+    return torch.cat(out).numpy() if out else np.zeros(0)
+
+
+def _explainers(encoded: _Encoded, config: ExplainabilityAuditConfig, seed: int,
+                scores: ScoresKind) -> list[Explainer]:
+    single = make_baselines(encoded.X_train, config.baseline)
+    distribution = make_baselines(encoded.X_train, "sample", n_samples=config.n_baseline_samples,
                                   seed=seed)
+    if encoded.embedded and config.baseline == "mean":
+        single = replace(single, description="training mean of each encoded column (one-hot: "
+                         "category frequencies; embedded columns: the mean embedding)")
     runs: list[tuple[str, str]] = [(m, "none") for m in config.methods]
     if config.primary_method not in config.methods:
         runs.insert(0, (config.primary_method, "none"))
@@ -170,9 +175,9 @@ def _explainers(model: torch.nn.Module, dataset: TabularDataset,
     out = []
     for method, smoothing in runs:
         explainer = Explainer(
-            model, method, feature_groups=dataset.feature_groups, output=config.output,
-            smoothing=smoothing, n_steps=config.n_steps, n_samples=config.n_samples,
-            kernel_shap_samples=config.kernel_shap_samples,
+            encoded.model, method, feature_groups=encoded.feature_groups, output=config.output,
+            scores=scores, smoothing=smoothing, n_steps=config.n_steps,
+            n_samples=config.n_samples, kernel_shap_samples=config.kernel_shap_samples,
             smoothing_samples=config.smoothing_samples, smoothing_stdev=config.smoothing_stdev,
             internal_batch_size=config.internal_batch_size, seed=seed)
         if smoothing != "none" and not explainer.is_gradient_based:
@@ -184,12 +189,19 @@ def _explainers(model: torch.nn.Module, dataset: TabularDataset,
 
 
 def run_audit(dataset: TabularDataset, model: torch.nn.Module,
-              config: ExplainabilityAuditConfig, seed: int) -> ExplainabilitySection | None:
+              config: ExplainabilityAuditConfig, seed: int, *,
+              scores: ScoresKind = "logits") -> ExplainabilitySection | None:
     """Run the explainability audit on a trained model; None when disabled.
 
     Explains ``config.n_rows`` test rows (sampled with ``seed``) with every configured method,
     summarises global importance with bootstrap intervals, explains representative rows, compares
     sensitive groups, lists proxy associations, and runs the trust checks.
+
+    The model maps the dataset's encoded rows to logits (two or more, or one: the logit of
+    class 1), or to probabilities with ``scores="probabilities"``. Columns it looks up in an
+    ``nn.Embedding`` (integer codes) are attributed on the embedding outputs, in attribution
+    space (:mod:`audit.explain._embeddings`), and summed back to their feature; the baseline
+    "mean" is then the mean embedding.
 
     Examples
     --------
@@ -200,22 +212,22 @@ def run_audit(dataset: TabularDataset, model: torch.nn.Module,
         return None
     model = without_hooks(model)  # e.g. opacus's per-sample-gradient hooks after DP training
     with torch_threads(config.cpu_threads):
-        return _run(dataset, model, config, seed)
+        return _run(dataset, model, config, seed, scores)
 
 
 def _run(dataset: TabularDataset, model: torch.nn.Module, config: ExplainabilityAuditConfig,
-         seed: int) -> ExplainabilitySection:
-    from audit.models import predict_proba
-
+         seed: int, scores: ScoresKind) -> ExplainabilitySection:
     timings: dict[str, float] = {}
     started = time.perf_counter()
     test = dataset.test
     features = tuple(dataset.feature_groups)
+    encoded = _encode(dataset, model)
+    groups_z = encoded.feature_groups
     n = min(config.n_rows, len(test))
     positions = np.random.default_rng(seed).permutation(len(test))[:n]
-    X = torch.from_numpy(np.ascontiguousarray(test.X[positions]))
-    proba = predict_proba(model, X)
-    explainers = _explainers(model, dataset, config, seed)
+    X = torch.from_numpy(np.ascontiguousarray(encoded.X_test[positions]))
+    proba = positive_probability(encoded.model, X, scores)
+    explainers = _explainers(encoded, config, seed, scores)
 
     explanations: dict[str, Explanation] = {}
     grouped: dict[str, np.ndarray] = {}
@@ -227,8 +239,9 @@ def _run(dataset: TabularDataset, model: torch.nn.Module, config: Explainability
         seconds = time.perf_counter() - tick
         timings[f"method/{explainer.name}"] = seconds
         explanations[explainer.name] = explanation
-        grouped[explainer.name] = aggregate(explanation.attributions, dataset.feature_groups)
-        gi = global_importance(grouped[explainer.name], features, bootstrap_replicates=config.bootstrap_replicates,
+        grouped[explainer.name] = aggregate(explanation.attributions, groups_z)
+        gi = global_importance(grouped[explainer.name], features,
+                               bootstrap_replicates=config.bootstrap_replicates,
                                seed=seed)
         order = np.argsort(-gi.importance, kind="stable")
         methods.append(MethodResult(
@@ -253,7 +266,8 @@ def _run(dataset: TabularDataset, model: torch.nn.Module, config: Explainability
     row_specs = [(int(positions[p]), kind) for p, kind in
                  _pick_rows(test.y[positions[:n_primary]], proba[:n_primary])]
     row_specs += [(int(r), "requested") for r in config.rows]
-    rows_out = _row_explanations(primary, dataset, row_specs, config)
+    rows_out, rows_explanation = _row_explanations(primary, dataset, encoded, row_specs, config,
+                                                   scores)
     timings["rows"] = time.perf_counter() - tick
 
     # sensitive groups and proxies --------------------------------------------------------
@@ -293,7 +307,10 @@ def _run(dataset: TabularDataset, model: torch.nn.Module, config: Explainability
         name = explainer.name
         explanation = explanations[name]
         if "completeness" in config.checks and explainer.has_convergence_delta:
-            checks.append(completeness_check(explanation, config.completeness_tolerance))
+            # the rows shown one by one carry deltas too: a reader sees them, the check counts them
+            shown = (rows_explanation,) if explainer is primary and rows_explanation else ()
+            checks.append(completeness_check(explanation, config.completeness_tolerance,
+                                             also=shown))
         if "infidelity" in config.checks:
             reference = (explainer.baselines.mean(dim=0, keepdim=True)
                          if explainer.baselines is not None else torch.zeros(1, X.shape[1]))
@@ -335,6 +352,11 @@ def _run(dataset: TabularDataset, model: torch.nn.Module, config: Explainability
         "numeric ones, on every test row; flagged when >= "
         f"{config.proxy_threshold} and the feature is among the {PROXY_TOP_K} most important.",
     ]
+    if encoded.embedded:
+        notes.append(
+            f"{', '.join(encoded.embedded)}: integer codes looked up in nn.Embedding, attributed "
+            "on the embedding outputs (captum's layer attribution) and summed over the "
+            "embedding dimensions; the mean baseline there is the mean embedding.")
     return ExplainabilitySection(
         target=config.target, target_label=target_label, output=output, split="test", n_rows=n,
         primary_method=primary.name, methods=tuple(methods), rows=tuple(rows_out),
@@ -344,20 +366,19 @@ def _run(dataset: TabularDataset, model: torch.nn.Module, config: Explainability
         timings=timings, notes=tuple(notes))
 
 
-def _row_explanations(explainer: Explainer, dataset: TabularDataset,
-                      row_specs: list[tuple[int, str]],
-                      config: ExplainabilityAuditConfig) -> list[RowExplanation]:
-    """Explain test rows one by one (``row_specs``: test index and why it was picked)."""
-    from audit.models import predict_proba
-
+def _row_explanations(explainer: Explainer, dataset: TabularDataset, encoded: _Encoded,
+                      row_specs: list[tuple[int, str]], config: ExplainabilityAuditConfig,
+                      scores: ScoresKind) -> tuple[list[RowExplanation], Explanation | None]:
+    """Explain test rows one by one (``row_specs``: test index and why it was picked); also
+    return their explanation, whose deltas the completeness check counts."""
     if not row_specs:
-        return []
+        return [], None
     test = dataset.test
-    X_all = torch.from_numpy(test.X)
+    X_all = torch.from_numpy(np.ascontiguousarray(encoded.X_test))
     indices = [r for r, _ in row_specs]
     explanation = explainer.explain(X_all, target=config.target, rows=indices)
     X_rows = X_all[indices]
-    forward = ExplainedOutput(explainer.model, explainer.output)
+    forward = ExplainedOutput(explainer.model, explainer.output, explainer.scores)
     was_training = explainer.model.training
     explainer.model.eval()
     device = next(iter(explainer.model.parameters()), torch.zeros(0)).device
@@ -369,8 +390,8 @@ def _row_explanations(explainer: Explainer, dataset: TabularDataset,
             base_output = float(forward(base.to(device))[:, config.target].double().mean())
     finally:
         explainer.model.train(was_training)
-    proba = predict_proba(explainer.model, X_rows)
-    grouped = aggregate(explanation.attributions, dataset.feature_groups)
+    proba = positive_probability(explainer.model, X_rows, scores)
+    grouped = aggregate(explanation.attributions, encoded.feature_groups)
     features = tuple(dataset.feature_groups)
     out = []
     for k, (row, kind) in enumerate(row_specs):
@@ -382,4 +403,4 @@ def _row_explanations(explainer: Explainer, dataset: TabularDataset,
             output=float(outputs[k]), baseline_output=base_output, convergence_delta=delta,
             contributions={features[i]: float(grouped[k, i]) for i in order},
             values={f: str(test.raw[f].iloc[row]) for f in features if f in test.raw}))
-    return out
+    return out, explanation

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from audit.explain._baselines import Baseline
 from audit.explain._config import MethodName, OutputKind
 from audit.explain._explainers import Explainer, without_hooks
 from audit.explain._summary import spearman
@@ -35,7 +36,9 @@ class AttributionCallback(Callback):
         Original feature to its encoded columns.
     method : str
         Attribution method (default Integrated Gradients with ``n_steps`` steps).
-    baselines : torch.Tensor, optional
+    baselines : torch.Tensor or Baseline, optional
+        A :class:`~audit.explain.Baseline` from :func:`~audit.explain.make_baselines` lets a
+        model with embeddings get the mean embedding of the model being trained each epoch.
     target : int
     output : {"margin", "logit"}
     n_steps : int
@@ -58,7 +61,7 @@ class AttributionCallback(Callback):
 
     def __init__(self, inputs: Any, feature_groups: Mapping[str, Sequence[int]], *,
                  method: MethodName = "integrated_gradients",
-                 baselines: torch.Tensor | None = None, target: int = 1,
+                 baselines: torch.Tensor | Baseline | None = None, target: int = 1,
                  output: OutputKind = "margin", n_steps: int = 20, every: int = 1,
                  seed: int = 0) -> None:
         self.inputs = torch.as_tensor(np.asarray(inputs, dtype=np.float32))

@@ -36,11 +36,33 @@ class CheckOutcome:
     detail: str
 
 
-def completeness_check(explanation: Explanation, tolerance: float) -> CheckOutcome:
-    """Completeness of Integrated Gradients / DeepLift: ``sum(attr) == f(x) - f(baseline)``.
+#: Methods whose attributions add up to f(x) - E[f(baseline)] only in expectation (sampling).
+EXPECTED_COMPLETENESS = ("gradient_shap",)
+
+_COMPLETENESS_FIX = {
+    "integrated_gradients": "raise n_steps, or check the baseline: a baseline far from the data "
+                            "needs more steps",
+    "deeplift": "DeepLift's rules are exact for networks of nn.Linear and elementwise "
+                "activations used once each; a large delta points to an operation they do not "
+                "cover (a reused module, a functional call) or a broken baseline",
+    "deeplift_shap": "as for DeepLift: check for reused modules or functional calls, and the "
+                     "baseline rows",
+    "gradient_shap": "raise n_samples (the sum holds only on average over samples), or check "
+                     "the baseline rows",
+}
+
+
+def completeness_check(explanation: Explanation, tolerance: float,
+                       also: Sequence[Explanation] = ()) -> CheckOutcome:
+    """Completeness: ``sum(attr) == f(x) - f(baseline)``, up to the convergence delta.
 
     The value is the largest ``|delta| / max(1, |f(x) - f(baseline)|)`` over rows: an absolute
-    error for small output changes, a relative one for large changes.
+    error for small output changes, a relative one for large changes. Every delta computed is
+    used: those of ``explanation`` and of the explanations in ``also`` (e.g. the rows shown one
+    by one in a report), so that no delta shown to a reader is above tolerance unflagged.
+    Integrated Gradients, DeepLift and DeepLiftShap satisfy completeness exactly (up to
+    numerical error); GradientShap only in expectation over its samples, so its delta is
+    measured with the same tolerance and a warning asks for more samples.
 
     Examples
     --------
@@ -49,20 +71,40 @@ def completeness_check(explanation: Explanation, tolerance: float) -> CheckOutco
     ...                 1, "zeros", 64)
     >>> completeness_check(e, 0.05).status
     'pass'
+    >>> row = Explanation(torch.zeros(1, 3), torch.tensor([2.96]), "integrated_gradients",
+    ...                   1, "zeros", 64)
+    >>> completeness_check(e, 0.05, also=[row]).status
+    'warn'
     """
     method = explanation.method
-    delta = explanation.convergence_delta
-    if delta is None or method.split("+")[0] not in EXACT_COMPLETENESS:
+    base_method = method.split("+")[0]
+    parts = [e for e in (explanation, *also) if e.convergence_delta is not None]
+    applicable = base_method in EXACT_COMPLETENESS + EXPECTED_COMPLETENESS
+    if not parts or not applicable:
         return CheckOutcome(method, "completeness", float("nan"), tolerance, "not applicable",
-                            "this method satisfies completeness only in expectation, or not at all")
-    change = explanation.attributions.sum(dim=1) - delta  # f(x) - f(baseline)
+                            "this method has no completeness property to check")
+    delta = torch.cat([e.convergence_delta.reshape(-1).float() for e in parts])
+    change = torch.cat([e.attributions.sum(dim=1).float() for e in parts]) - delta
+    broken = ~(torch.isfinite(delta) & torch.isfinite(change))
+    if bool(broken.any()):
+        return CheckOutcome(
+            method, "completeness", float("nan"), tolerance, "warn",
+            f"undefined: {int(broken.sum())} of {len(delta)} rows have a non-finite convergence "
+            "delta or output change (NaN or inf in the inputs, the baseline or the model's "
+            "output). Flagged: check the baseline and the inputs.")
     relative = delta.abs() / change.abs().clamp(min=1.0)
     worst = float(relative.max()) if len(delta) else 0.0
     status: Status = "pass" if worst <= tolerance else "warn"
-    fix = "" if status == "pass" else " Raise n_steps to reduce it."
+    kind = ("" if base_method in EXACT_COMPLETENESS
+            else "in expectation over the method's samples: ")
+    fix = "" if status == "pass" else f" Flagged: {_COMPLETENESS_FIX.get(base_method, '')}."
+    largest = float(delta.abs().max()) if len(delta) else 0.0
+    n_main = len(parts[0].convergence_delta.reshape(-1)) if parts[0] is explanation else 0
+    extra = (f" (and {len(delta) - n_main} rows explained one by one)"
+             if len(delta) > n_main else "")
     return CheckOutcome(method, "completeness", worst, tolerance, status,
-                        f"max over {len(delta)} rows of |convergence delta| / max(1, |f(x) - "
-                        f"f(baseline)|) (largest |delta| {float(delta.abs().max()):.2g}, in units "
+                        f"{kind}max over {n_main} rows{extra} of |convergence delta| / "
+                        f"max(1, |f(x) - f(baseline)|) (largest |delta| {largest:.2g}, in units "
                         f"of the explained output).{fix}")
 
 
@@ -109,7 +151,7 @@ def infidelity_check(explainer: Explainer, inputs: torch.Tensor, explanation: Ex
     0 means the attributions predict every perturbed output change, 1 means no better than
     attributing nothing.
     """
-    forward = ExplainedOutput(explainer.model, explainer.output)
+    forward = ExplainedOutput(explainer.model, explainer.output, explainer.scores)
     was_training = explainer.model.training
     explainer.model.eval()
     device = next(iter(explainer.model.parameters()), torch.zeros(0)).device

@@ -20,9 +20,11 @@ MethodName = Literal[
 SmoothingName = Literal["none", "smoothgrad", "smoothgrad_sq", "vargrad"]
 #: Reference input of single-baseline methods (IG, DeepLift, ablation, Shapley, KernelShap).
 BaselineKind = Literal["mean", "zeros"]
-#: What is explained: the target logit, or its margin over the mean of the other logits
-#: (for a two-class model: the log-odds of the target class).
-OutputKind = Literal["margin", "logit"]
+#: What is explained: the target logit, its margin over the mean of the other logits (for a
+#: two-class or one-logit model: the log-odds of the target class), or its probability.
+OutputKind = Literal["margin", "logit", "probability"]
+#: What the model returns: logits (one per class, or one for class 1) or probabilities.
+ScoresKind = Literal["logits", "probabilities"]
 #: Trust checks that can be run.
 CheckName = Literal["completeness", "infidelity", "sensitivity", "agreement", "randomisation"]
 

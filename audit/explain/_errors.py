@@ -29,5 +29,15 @@ class FeatureGroupsError(ExplainError):
     """Feature groups do not partition the encoded columns."""
 
 
-__all__ = ["BaselineShapeError", "ExplainError", "FeatureGroupsError", "NotDifferentiableError",
-           "RowsNotFoundError", "TargetOutOfRangeError"]
+class EmbeddingInputError(ExplainError):
+    """The model's embeddings cannot be traced back to its input columns."""
+
+
+class NotAttributableError(ExplainError):
+    """A gradient method was asked to attribute integer inputs that no embedding reads
+    (their gradient is 0 whatever the model does with them)."""
+
+
+__all__ = ["BaselineShapeError", "EmbeddingInputError", "ExplainError", "FeatureGroupsError",
+           "NotAttributableError", "NotDifferentiableError", "RowsNotFoundError",
+           "TargetOutOfRangeError"]

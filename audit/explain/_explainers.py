@@ -28,6 +28,7 @@ from captum.attr import (
     ShapleyValueSampling,
 )
 
+from audit.explain._baselines import Baseline
 from audit.explain._batching import (
     activation_bytes_per_row,
     auto_batch_size,
@@ -35,10 +36,12 @@ from audit.explain._batching import (
     run_chunked,
     tuning_candidates,
 )
-from audit.explain._config import MethodName, OutputKind, SmoothingName
+from audit.explain._config import MethodName, OutputKind, ScoresKind, SmoothingName
+from audit.explain._embeddings import EmbeddedForward, EmbeddingView, embedding_view, has_embeddings
 from audit.explain._errors import (
     BaselineShapeError,
     ExplainError,
+    NotAttributableError,
     NotDifferentiableError,
     RowsNotFoundError,
     TargetOutOfRangeError,
@@ -150,24 +153,68 @@ def summed_gradients(forward_fn: Callable[..., torch.Tensor], inputs: tuple[torc
 
 
 class ExplainedOutput(torch.nn.Module):
-    """The quantity explained: a model's logits, or each logit's margin over the others' mean.
+    """The quantity explained: a model's logits, each logit's margin over the others' mean, or
+    each class's probability.
 
     For a two-class model the margin of class 1 is ``logit_1 - logit_0``, the log-odds of
-    class 1. Both are linear in the logits, so every attribution rule treats them exactly.
+    class 1. Margins and logits are linear in the logits, so every attribution rule treats them
+    exactly. A model with one output ``z`` (the logit of class 1, as trained with
+    ``BCEWithLogitsLoss``) is the two-class model with logits ``(0, z)``: the margin of class 1
+    is ``z`` and of class 0 ``-z``, the probability of class 1 is ``sigmoid(z)``; so target 1
+    explains the logit itself, on output index 0 of the model. A model that outputs
+    probabilities (``scores="probabilities"``: one column ``p`` of class 1, or one per class)
+    is read through their logarithm (``logit(p)`` for one column), which gives the same margins
+    and probabilities.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+    output : {"margin", "logit", "probability"}
+    scores : {"logits", "probabilities"}
+        What the model returns.
+
+    Examples
+    --------
+    >>> one_logit = torch.nn.Linear(2, 1)
+    >>> out = ExplainedOutput(one_logit)(torch.ones(3, 2))
+    >>> out.shape, bool(torch.allclose(out[:, 1], one_logit(torch.ones(3, 2))[:, 0]))
+    (torch.Size([3, 2]), True)
     """
 
-    def __init__(self, model: torch.nn.Module, output: OutputKind = "margin") -> None:
+    def __init__(self, model: torch.nn.Module, output: OutputKind = "margin",
+                 scores: ScoresKind = "logits") -> None:
         super().__init__()
         self.model = model
         self.output = output
+        self.scores = scores
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        out = self.model(x)
+    def forward(self, *inputs: torch.Tensor) -> torch.Tensor:
+        out = self.model(*inputs)
         logits = getattr(out, "logits", out)
-        if self.output == "logit" or logits.ndim != 2 or logits.shape[1] < 2:
+        if logits.ndim == 1:
+            logits = logits.unsqueeze(1)
+        if self.scores == "probabilities":
+            eps = torch.finfo(logits.dtype).eps
+            logits = (torch.logit(logits, eps=eps) if logits.shape[-1] == 1
+                      else torch.log(logits.clamp_min(eps)))
+        if logits.ndim != 2:
+            return logits
+        if logits.shape[1] == 1:
+            logits = torch.cat([torch.zeros_like(logits), logits], dim=1)
+        if self.output == "probability":
+            return torch.softmax(logits, dim=1)
+        if self.output == "logit":
             return logits
         others = (logits.sum(dim=1, keepdim=True) - logits) / (logits.shape[1] - 1)
         return logits - others
+
+
+def model_width(model: torch.nn.Module, inputs: torch.Tensor) -> int:
+    """Number of outputs of ``model`` on a row of ``inputs`` (1 for a one-logit model)."""
+    with torch.no_grad():
+        out = model(inputs[:1])
+    out = getattr(out, "logits", out)
+    return 1 if out.ndim == 1 else int(out.shape[-1])
 
 
 @dataclass(frozen=True)
@@ -199,10 +246,14 @@ class Explanation:
     batch_size: int
 
 
-def _describe_baseline(baselines: torch.Tensor | None) -> str:
+def _describe_baseline(baselines: Any) -> str:
     if baselines is None:
         return "zeros"
-    return f"given tensor of shape {tuple(baselines.shape)}"
+    if isinstance(baselines, Baseline):
+        return baselines.description
+    if isinstance(baselines, (tuple, list)):
+        return f"given tensors of shapes {[tuple(torch.as_tensor(b).shape) for b in baselines]}"
+    return f"given tensor of shape {tuple(torch.as_tensor(baselines).shape)}"
 
 
 class Explainer:
@@ -263,10 +314,11 @@ class Explainer:
         model: torch.nn.Module,
         method: MethodName | str = "integrated_gradients",
         *,
-        baselines: torch.Tensor | None = None,
+        baselines: torch.Tensor | Baseline | tuple[torch.Tensor, ...] | None = None,
         baseline_description: str | None = None,
         feature_groups: Mapping[str, Sequence[int]] | None = None,
         output: OutputKind = "margin",
+        scores: ScoresKind = "logits",
         smoothing: SmoothingName = "none",
         n_steps: int = 50,
         n_samples: int = 25,
@@ -280,8 +332,12 @@ class Explainer:
         if method not in METHODS:
             raise ExplainError("method", f"one of {sorted(METHODS)}", repr(method),
                                "choose a registered method or add one with register_method")
-        if output not in ("margin", "logit"):
-            raise ExplainError("output", "'margin' or 'logit'", repr(output), "pick one of them")
+        if output not in ("margin", "logit", "probability"):
+            raise ExplainError("output", "'margin', 'logit' or 'probability'", repr(output),
+                               "pick one of them")
+        if scores not in ("logits", "probabilities"):
+            raise ExplainError("scores", "'logits' or 'probabilities' (what the model returns)",
+                               repr(scores), "pick one of them")
         if smoothing not in ("none", "smoothgrad", "smoothgrad_sq", "vargrad"):
             raise ExplainError("smoothing", "'none', 'smoothgrad', 'smoothgrad_sq' or 'vargrad'",
                                repr(smoothing), "pick one of them")
@@ -297,7 +353,14 @@ class Explainer:
         self.spec = METHODS[method]
         self.method = method
         self.output = output
+        self.scores = scores
         self.smoothing = smoothing
+        # a Baseline is kept whole for models with embeddings (the mean is rebuilt as the mean
+        # embedding); everything else reads its values
+        self._baseline_spec = baselines if isinstance(baselines, Baseline) else None
+        if isinstance(baselines, Baseline):
+            baseline_description = baseline_description or baselines.description
+            baselines = baselines.values
         self.baselines = baselines
         self.baseline_description = baseline_description or _describe_baseline(baselines)
         self.feature_groups = dict(feature_groups) if feature_groups is not None else None
@@ -310,6 +373,7 @@ class Explainer:
         self.cpu_threads = cpu_threads
         self.seed = int(seed)
         self._differentiable_checked = False
+        self._views: dict[tuple, tuple[EmbeddingView | None, Explainer | None]] = {}
 
     # capability flags (captum style) -------------------------------------------------
     @property
@@ -349,23 +413,32 @@ class Explainer:
         clone.__dict__.update(self.__dict__)
         clone.model = model
         clone._differentiable_checked = False
+        clone._views = {}
         return clone
 
     # the one verb --------------------------------------------------------------------
-    def explain(self, inputs: torch.Tensor, *, target: int = 1,
-                baselines: torch.Tensor | None = None,
+    def explain(self, inputs: torch.Tensor | tuple[torch.Tensor, ...], *, target: int = 1,
+                baselines: torch.Tensor | Baseline | tuple[torch.Tensor, ...] | None = None,
                 rows: Sequence[int] | None = None) -> Explanation:
         """Attribute the ``target`` output to each column of ``inputs``.
 
         Parameters
         ----------
-        inputs : torch.Tensor
-            ``(n_rows, n_features)`` float rows (moved to the model's device).
+        inputs : torch.Tensor or tuple of torch.Tensor
+            ``(n_rows, n_features)`` rows (moved to the model's device), or a tuple of 2-D
+            tensors with as many rows each for a model with several inputs
+            (``forward(numeric, categorical)``); columns are then numbered across the tuple.
+            Columns of integer codes that the model looks up in an ``nn.Embedding`` are
+            attributed on the embedding's output, summed over its dimensions (see
+            :mod:`audit.explain._embeddings`).
         target : int
-            Class index whose output is explained.
-        baselines : torch.Tensor, optional
+            Class index whose output is explained. A one-logit model (the logit of class 1)
+            is the two-class model with logits ``(0, logit)``: target 1 explains the logit.
+        baselines : torch.Tensor, Baseline or tuple of torch.Tensor, optional
             Overrides the explainer's baselines for this call (same shapes as in the
-            constructor, or ``(n_rows, n_features)`` for single-baseline methods).
+            constructor, or ``(n_rows, n_features)`` for single-baseline methods). For a model
+            with embeddings, rows of the inputs (embedded columns holding codes) or rows of
+            :meth:`encode` (embedded columns as vectors).
         rows : sequence of int, optional
             Explain only these rows of ``inputs``.
 
@@ -376,6 +449,11 @@ class Explainer:
         Raises
         ------
         RowsNotFoundError, TargetOutOfRangeError, BaselineShapeError, NotDifferentiableError
+        NotAttributableError
+            A gradient method on integer columns that no embedding reads (their gradient is 0
+            whatever the model does with them): never a silent zero.
+        EmbeddingInputError
+            An embedding whose indices are no input column (see :func:`embedding_view`).
 
         Examples
         --------
@@ -385,12 +463,15 @@ class Explainer:
         >>> ex.explain(torch.ones(5, 3), rows=[0, 4]).attributions.shape
         torch.Size([2, 3])
         """
+        view = self.view(inputs)
+        if view is not None:
+            return self._explain_through(view, inputs, target, baselines, rows)
         inputs = self._check_inputs(inputs)
         if rows is not None:
             inputs = inputs[self._check_rows(rows, len(inputs))]
         device = _model_device(self.model)
         inputs = inputs.to(device)
-        forward = ExplainedOutput(self.model, self.output)
+        forward = ExplainedOutput(self.model, self.output, self.scores)
         was_training = self.model.training
         threads = torch.get_num_threads()
         self.model.eval()
@@ -400,7 +481,8 @@ class Explainer:
                 torch.set_num_threads(wanted)
             target = self._check_target(forward, inputs, target)
             base = baselines if baselines is not None else self.baselines
-            base = self._check_baselines(base, inputs)
+            base = self._check_baselines(base.values if isinstance(base, Baseline) else base,
+                                         inputs)
             if self.is_gradient_based and not self._differentiable_checked:
                 check_differentiable(forward, inputs, target, self.method)
                 self._differentiable_checked = True
@@ -471,6 +553,92 @@ class Explainer:
         return Explanation(attributions, delta, self.name, target,
                            self._baseline_text(baselines), batch)
 
+    # models with embeddings or several inputs ---------------------------------------
+    def view(self, inputs: Any) -> EmbeddingView | None:
+        """The :class:`~audit.explain._embeddings.EmbeddingView` used for ``inputs``, or None
+        for float rows of a model without embeddings (cached per input structure)."""
+        if isinstance(self.model, EmbeddedForward):
+            return None
+        is_tuple = isinstance(inputs, (tuple, list))
+        tensors = tuple(torch.as_tensor(t) for t in inputs) if is_tuple else (
+            torch.as_tensor(inputs),)
+        if not is_tuple and tensors[0].is_floating_point() and not has_embeddings(self.model):
+            return None
+        key = (is_tuple, tuple((tuple(t.shape[1:]), t.dtype) for t in tensors))
+        if key not in self._views:
+            self._views[key] = (embedding_view(self.model, inputs), None)
+        return self._views[key][0]
+
+    def encode(self, inputs: Any) -> torch.Tensor:
+        """``inputs`` in attribution space: embedded columns as their embedding vectors, plain
+        columns as they are, a tuple of inputs concatenated. Float rows of a model without
+        embeddings are returned as they are.
+
+        Examples
+        --------
+        >>> ex = Explainer(torch.nn.Linear(3, 2))
+        >>> ex.encode(torch.ones(2, 3)).shape
+        torch.Size([2, 3])
+        """
+        view = self.view(inputs)
+        return (view.encode(inputs) if view is not None
+                else torch.as_tensor(inputs, dtype=torch.float32))
+
+    def _baselines_in(self, view: EmbeddingView, base: Any) -> torch.Tensor | None:
+        if isinstance(base, Baseline):
+            if base.kind == "mean" and base.rows is not None:
+                return view.encode(base.rows).mean(dim=0, keepdim=True)
+            if base.kind == "zeros":
+                return torch.zeros(1, view.width)
+            base = base.values
+        return view.encode_baselines(base)
+
+    def _inner(self, view: EmbeddingView) -> Explainer:
+        """This explainer over ``view.module``: attribution-space rows, groups and baselines."""
+        for key, (cached, inner) in self._views.items():
+            if cached is view:
+                if inner is None:
+                    if self.feature_groups is not None:
+                        validate_groups(self.feature_groups, view.n_columns)
+                    inner = self.with_model(view.module)
+                    inner.feature_groups = view.groups(self.feature_groups)
+                    spec = self._baseline_spec
+                    inner.baselines = self._baselines_in(
+                        view, spec if spec is not None and spec.values is self.baselines
+                        else self.baselines)
+                    if self.baselines is None:
+                        inner.baseline_description = (
+                            "zeros (embedded columns: the zero vector, no category)")
+                    self._views[key] = (view, inner)
+                return inner
+        raise KeyError("view not cached")  # pragma: no cover (views come from self.view)
+
+    def _explain_through(self, view: EmbeddingView, inputs: Any, target: Any, baselines: Any,
+                         rows: Sequence[int] | None) -> Explanation:
+        if self.is_gradient_based and view.not_attributable:
+            columns = sorted(view.not_attributable)
+            names = ", ".join(self._column_name(view, c) for c in columns)
+            raise NotAttributableError(
+                names, "columns a gradient can reach: floats, or integer codes that an "
+                "nn.Embedding reads", f"{view.not_attributable[columns[0]]} ({names})",
+                "look those codes up in an nn.Embedding, pass them as floats if they are "
+                f"numbers, or use a perturbation method instead of {self.method} "
+                "(feature_ablation, shapley_value_sampling or kernel_shap, which replace the "
+                "codes by the baseline's)")
+        inner = self._inner(view)
+        z = view.encode(inputs)
+        base = self._baselines_in(view, baselines) if baselines is not None else None
+        explanation = inner.explain(z, target=target, baselines=base, rows=rows)
+        return Explanation(view.to_columns(explanation.attributions),
+                           explanation.convergence_delta, explanation.method,
+                           explanation.target, explanation.baseline, explanation.batch_size)
+
+    def _column_name(self, view: EmbeddingView, column: int) -> str:
+        for name, columns in (self.feature_groups or {}).items():
+            if column in {int(c) for c in columns}:
+                return f"{view.describe(column)} ({name!r})"
+        return view.describe(column)
+
     def _threads(self, forward: torch.nn.Module, inputs: torch.Tensor) -> int | None:
         """Intra-op threads for this call on the CPU (None: leave torch's setting)."""
         if inputs.device.type != "cpu" or self.cpu_threads is None:
@@ -490,7 +658,9 @@ class Explainer:
     def expansion(self) -> int:
         """Expanded rows evaluated together per input row (steps, samples, baseline rows)."""
         factor = {"integrated_gradients": self.n_steps, "gradient_shap": self.n_samples,
-                  "deeplift_shap": len(self.baselines) if self.baselines is not None else 1,
+                  "deeplift_shap": (len(torch.as_tensor(self.baselines[0])) if isinstance(
+                      self.baselines, (tuple, list)) else len(self.baselines))
+                  if self.baselines is not None else 1,
                   "deeplift": 2}.get(self.method, 1)
         if self.smoothing != "none":
             factor *= self.smoothing_samples
@@ -571,15 +741,23 @@ class Explainer:
                 "pick rows that exist (indices count from 0) or pass more rows")
         return torch.as_tensor(rows, dtype=torch.long)
 
-    @staticmethod
-    def _check_target(forward: torch.nn.Module, inputs: torch.Tensor, target: Any) -> int:
+    def _check_target(self, forward: torch.nn.Module, inputs: torch.Tensor, target: Any) -> int:
+        probe = inputs[:1] if len(inputs) else torch.zeros(1, inputs.shape[1],
+                                                           device=inputs.device)
         with torch.no_grad():
-            width = forward(inputs[:1] if len(inputs) else torch.zeros(
-                1, inputs.shape[1], device=inputs.device)).shape[-1]
+            width = forward(probe).shape[-1]
+        raw = model_width(self.model, probe)
+        what = (f"the model has {raw} outputs" if raw > 1 else "the model has one output, the "
+                "logit of class 1: target 1 explains it, target 0 its negation")
         if isinstance(target, bool) or not isinstance(target, int) or not 0 <= target < width:
             raise TargetOutOfRangeError(
-                "target", f"a class index in [0, {width - 1}] (the model has {width} outputs)",
-                repr(target), "pass target=1 for the positive class of a binary model")
+                "target", f"a class index in [0, {width - 1}] ({what})", repr(target),
+                "pass target=1 for the positive class of a binary model")
+        if raw == 1 and target == 0 and self.output == "logit":
+            raise TargetOutOfRangeError(
+                "target", "target=1 with output='logit' for a one-logit model (its class-0 "
+                "logit is the constant 0, so every attribution would be 0)", "target=0",
+                "explain target=1, or use output='margin' (class 0: minus the logit)")
         return target
 
     def _check_baselines(self, base: torch.Tensor | None,

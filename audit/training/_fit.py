@@ -10,11 +10,10 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch.utils.data import DataLoader, Dataset
 from tqdm.auto import tqdm
 
-from audit.dp import weighted_cross_entropy
+from audit.dp import classification_loss, per_example_loss
 from audit.errors import ModelInputMismatchError, RaiAuditError
 from audit.result import EpochRecord
 from audit.training._callbacks import Callback, TrainerControl, make_state
@@ -72,16 +71,48 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
 
 
 def forward_logits(model: torch.nn.Module, inputs: Any) -> torch.Tensor:
-    """Call ``model`` on a tensor or a dict of tensors (Hugging Face style); return logits."""
-    output = model(**inputs) if isinstance(inputs, dict) else model(inputs)
+    """Call ``model`` on a tensor, a dict of tensors (Hugging Face style, as keywords) or a
+    tuple/list of tensors (a multi-input ``forward(numeric, categorical)``, as positional
+    arguments); return the logits."""
+    if isinstance(inputs, dict):
+        output = model(**inputs)
+    elif isinstance(inputs, (tuple, list)):
+        output = model(*inputs)
+    else:
+        output = model(inputs)
     return getattr(output, "logits", output)
 
 
 def to_device(value: Any, device: torch.device) -> Any:
-    """A batch's inputs (a tensor, or a dict of tensors for text models) on ``device``."""
+    """A batch's inputs (a tensor, a dict of tensors for text models, or a tuple/list of
+    tensors for multi-input models) on ``device``."""
     if isinstance(value, dict):
         return {k: v.to(device) for k, v in value.items()}
+    if isinstance(value, (tuple, list)):
+        return type(value)(v.to(device) for v in value)
     return value.to(device)
+
+
+def _add_batch_dim(sample: Any) -> Any:
+    if isinstance(sample, dict):
+        return {k: v.unsqueeze(0) for k, v in sample.items()}
+    if isinstance(sample, (tuple, list)):
+        return type(sample)(v.unsqueeze(0) for v in sample)
+    return sample.unsqueeze(0)
+
+
+def _sample_inputs(train: Dataset, collate_fn: Callable[[list[Any]], Any] | None,
+                   rows: int = 64) -> Any:
+    """The inputs of the first ``rows`` training examples as one batch (no randomness used)."""
+    from torch.utils.data import default_collate
+
+    batch = (collate_fn or default_collate)([train[i] for i in range(min(rows, len(train)))])
+    return unpack_batch(batch)[0]
+
+
+def output_width(logits: torch.Tensor) -> int:
+    """Number of outputs per row: 1 for a single-logit model, else the number of classes."""
+    return int(logits.shape[-1]) if logits.ndim == 2 else 0
 
 
 def unpack_batch(batch: Sequence[Any]) -> tuple[Any, torch.Tensor, torch.Tensor | None]:
@@ -92,7 +123,8 @@ def unpack_batch(batch: Sequence[Any]) -> tuple[Any, torch.Tensor, torch.Tensor 
 
 
 def check_model_input(model: torch.nn.Module, sample: Any, n_classes: int = 2) -> None:
-    """Run one example through ``model`` and check the output is ``(1, n_classes)`` logits.
+    """Run one example through ``model`` and check its output: ``(1, n_classes)`` logits, or
+    ``(1, 1)`` (one logit, trained with binary cross-entropy) when ``n_classes`` is 2.
 
     Raises
     ------
@@ -104,9 +136,7 @@ def check_model_input(model: torch.nn.Module, sample: Any, n_classes: int = 2) -
     model.eval()
     try:
         with torch.no_grad():
-            batch = ({k: v.unsqueeze(0) for k, v in sample.items()} if isinstance(sample, dict)
-                     else sample.unsqueeze(0))
-            logits = forward_logits(model, batch)
+            logits = forward_logits(model, _add_batch_dim(sample))
     except RuntimeError as exc:
         first_linear = next((m for m in model.modules() if isinstance(m, torch.nn.Linear)), None)
         expects = f" (its first Linear layer takes {first_linear.in_features})" if first_linear else ""
@@ -118,26 +148,30 @@ def check_model_input(model: torch.nn.Module, sample: Any, n_classes: int = 2) -
         ) from None
     finally:
         model.train(was_training)
-    if logits.ndim != 2 or logits.shape[-1] != n_classes:
+    widths = (1, 2) if n_classes == 2 else (n_classes,)
+    if output_width(logits) not in widths:
+        shapes = " or ".join(f"(batch, {w})" for w in widths)
         raise ModelInputMismatchError(
-            "model output", f"logits of shape (batch, {n_classes})",
-            f"shape {tuple(logits.shape)}",
-            f"end the model with a layer of {n_classes} outputs (one logit per class)",
+            "model output", f"logits of shape {shapes}", f"shape {tuple(logits.shape)}",
+            f"end the model with a layer of {n_classes} outputs (one logit per class)"
+            + (" or of 1 output (the logit of class 1)" if n_classes == 2 else ""),
         )
 
 
 @torch.no_grad()
 def evaluate_loss_accuracy(model: torch.nn.Module, loader: DataLoader,
                            device: torch.device) -> tuple[float, float]:
-    """Mean cross-entropy and accuracy of ``model`` over ``loader``."""
+    """Mean loss and accuracy of ``model`` over ``loader``: cross-entropy and argmax for two
+    or more logits; binary cross-entropy and ``sigmoid(logit) >= 0.5`` for one logit."""
     model.eval()
     total_loss, correct, count = 0.0, 0, 0
     for batch in loader:
         inputs, labels, _ = unpack_batch(batch)
         inputs, labels = to_device(inputs, device), labels.to(device)
         logits = forward_logits(model, inputs)
-        total_loss += float(F.cross_entropy(logits, labels, reduction="sum"))
-        correct += int((logits.argmax(dim=1) == labels).sum())
+        total_loss += float(per_example_loss(logits, labels).sum())
+        predicted = (logits[:, 0] >= 0).long() if output_width(logits) == 1 else logits.argmax(1)
+        correct += int((predicted == labels.long()).sum())
         count += len(labels)
     return total_loss / max(count, 1), correct / max(count, 1)
 
@@ -198,15 +232,23 @@ def fit(
     collate_fn: Callable[[list[Any]], Any] | None = None,
     loss_fn: Callable[[torch.Tensor, torch.Tensor, Any], torch.Tensor] | None = None,
 ) -> TrainingRun:
-    """Train a classifier with cross-entropy, optionally with DP-SGD, calling ``callbacks``.
+    """Train a classifier, optionally with DP-SGD, calling ``callbacks``.
+
+    The loss is chosen from the model's output width: binary cross-entropy of the logit for a
+    one-logit model (as ``BCEWithLogitsLoss``), cross-entropy for two or more logits, with and
+    without privacy (:func:`audit.dp.classification_loss`).
 
     Parameters
     ----------
     model : torch.nn.Module
-        Maps a batch of inputs (a tensor, or a dict of tensors for Hugging Face models) to
-        ``(batch, n_classes)`` logits.
+        Maps a batch of inputs (a tensor, a dict of tensors for Hugging Face models, or a tuple
+        of tensors passed as positional arguments, e.g. ``forward(numeric, categorical)``) to
+        ``(batch, n_classes)`` logits or ``(batch, 1)`` (the logit of class 1). Under DP-SGD,
+        BatchNorm is refused before training (use ``nn.LayerNorm``, see
+        :func:`audit.dp.prepare_model`).
     train : torch.utils.data.Dataset
-        Yields ``(inputs, label)`` or ``(inputs, label, sample_weight)``.
+        Yields ``(inputs, label)`` or ``(inputs, label, sample_weight)``; ``inputs`` may be a
+        tuple of tensors for a multi-input model.
     epochs, batch_size : int
     optimizer : {"adam", "adamw", "sgd"}
     learning_rate, weight_decay : float
@@ -226,7 +268,7 @@ def fit(
         Batches a list of examples (the loaders' ``collate_fn``; e.g. padding each batch of
         token ids to its longest text, see :mod:`audit.text`). Default: torch's.
     loss_fn : callable, optional
-        ``loss_fn(logits, labels, extra) -> scalar`` replacing the weighted cross-entropy;
+        ``loss_fn(logits, labels, extra) -> scalar`` replacing the default loss;
         ``extra`` is the third element of each batch (``None`` when batches are pairs), e.g.
         a teacher's logits for distillation. Not combinable with ``privacy`` (opacus needs its
         own mean-reduced loss).
@@ -258,18 +300,21 @@ def fit(
     device = resolve_device(device)
     check_model_input(model, train[0][0])
     _check_labels(train)
+    sample = _sample_inputs(train, collate_fn) if privacy is not None else None
     model.to(device)
     loader = DataLoader(train, batch_size=batch_size, shuffle=True, generator=generator,
                         collate_fn=collate_fn)
     val_loader = (DataLoader(validation, batch_size=max(batch_size, 1024), collate_fn=collate_fn)
                   if validation is not None else None)
     engine = None
-    loss_fn = loss_fn or weighted_cross_entropy
+    loss_fn = loss_fn or classification_loss
     if privacy is not None:
         from audit.dp import make_private_training, prepare_model
 
         # opacus refuses a model in eval mode, which is how from_pretrained returns one
-        model = prepare_model(model.train(), privacy).to(device)
+        # BatchNorm is refused here, before any step; after opacus's fix the outputs must vary
+        model = prepare_model(model.train(), privacy, sample=to_device(sample, next(
+            model.parameters()).device)).to(device)
     opt = make_optimizer(optimizer, model.parameters(), learning_rate, weight_decay)
     if privacy is not None:
         engine = make_private_training(model, opt, loader, privacy=privacy, epochs=epochs,

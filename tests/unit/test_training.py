@@ -130,8 +130,8 @@ def test_model_input_width_mismatch():
 
 
 def test_model_output_shape_mismatch():
-    with pytest.raises(ModelInputMismatchError, match=r"shape \(1, 1\)"):
-        fit(torch.nn.Linear(5, 1), toy(), epochs=1, progress=False)
+    with pytest.raises(ModelInputMismatchError, match=r"shape \(1, 3\).*or of 1 output"):
+        fit(torch.nn.Linear(5, 3), toy(), epochs=1, progress=False)
 
 
 @pytest.mark.parametrize("kw", [{"epochs": 0}, {"batch_size": -1}, {"learning_rate": 0.0},

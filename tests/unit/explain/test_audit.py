@@ -79,7 +79,8 @@ def test_trust_checks_are_reported_for_every_method(section):
             assert (m.method, check) in by
     assert by[("integrated_gradients", "completeness")].status in ("pass", "warn")
     assert by[("deeplift", "completeness")].status == "pass"
-    assert by[("gradient_shap", "completeness")].status == "not applicable"
+    assert by[("gradient_shap", "completeness")].status in ("pass", "warn")  # measured now
+    assert by[("gradient_shap", "completeness")].value >= 0
     assert len(section.agreement.spearman) == len(section.methods)
     assert section.agreement.spearman[0][0] == pytest.approx(1.0)
 

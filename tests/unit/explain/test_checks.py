@@ -88,8 +88,30 @@ def test_completeness_check_statuses():
     # f(x) - f(b) = 2 - 0.3 = 1.7 for row 0: relative error 0.3 / 1.7
     assert outcome.status == "warn" and outcome.value == pytest.approx(0.3 / 1.7)
     assert "n_steps" in outcome.detail
+    # GradientShap adds up only in expectation: its delta is measured, and flagged when large
     shap = Explanation(attributions, torch.zeros(2), "gradient_shap", 1, "zeros", 64)
-    assert completeness_check(shap, 0.05).status == "not applicable"
+    assert completeness_check(shap, 0.05).status == "pass"
+    noisy = completeness_check(Explanation(attributions, torch.tensor([0.3, 0.0]),
+                                           "gradient_shap", 1, "zeros", 64), 0.05)
+    assert noisy.status == "warn" and "n_samples" in noisy.detail
+    assert noisy.detail.startswith("in expectation")
+    saliency = Explanation(attributions, None, "saliency", 1, "none", 64)
+    assert completeness_check(saliency, 0.05).status == "not applicable"
+
+
+def test_completeness_check_counts_every_delta_shown():
+    """A row explained on its own (as the report shows rows) with a delta of 2.96 is flagged
+    even when the sampled rows all pass."""
+    sampled = Explanation(torch.ones(4, 2), torch.full((4,), 0.001), "integrated_gradients", 1,
+                          "zeros", 64)
+    shown = Explanation(torch.tensor([[0.5, 0.5]]), torch.tensor([2.96]),
+                        "integrated_gradients", 1, "zeros", 64)
+    assert completeness_check(sampled, 0.05).status == "pass"
+    outcome = completeness_check(sampled, 0.05, also=[shown])
+    # f(x) - f(b) = 1 - 2.96: relative error 2.96 / 1.96
+    assert outcome.status == "warn" and outcome.value == pytest.approx(2.96 / 1.96)
+    assert "max over 4 rows (and 1 rows explained one by one)" in outcome.detail
+    assert "largest |delta| 3" in outcome.detail
 
 
 @pytest.mark.parametrize("method", ["integrated_gradients", "saliency", "feature_ablation"])

@@ -96,7 +96,9 @@ def test_auto_mode_picks_bookkeeping_for_mlp_and_hooks_otherwise():
 
     assert choose_grad_sample_mode(TabularMLP(4), PrivacyConfig(noise_multiplier=1)) == "bookkeeping"
     with_norm = torch.nn.Sequential(torch.nn.Linear(4, 4), torch.nn.LayerNorm(4), torch.nn.Linear(4, 2))
-    assert choose_grad_sample_mode(with_norm, PrivacyConfig(noise_multiplier=1)) == "hooks"
+    assert choose_grad_sample_mode(with_norm, PrivacyConfig(noise_multiplier=1)) == "bookkeeping"
+    conv = torch.nn.Sequential(torch.nn.Conv1d(1, 2, 3), torch.nn.Flatten(), torch.nn.Linear(4, 2))
+    assert choose_grad_sample_mode(conv, PrivacyConfig(noise_multiplier=1)) == "hooks"
     assert choose_grad_sample_mode(
         TabularMLP(4), PrivacyConfig(noise_multiplier=1, clipping="per_layer")) == "hooks"
 
@@ -200,16 +202,15 @@ def test_model_opacus_rejects_is_refused_with_every_reason():
     with pytest.raises(UnsupportedModelError) as info:
         prepare_model(bn_model(), PrivacyConfig(noise_multiplier=1.0, fix_model=False))
     message = str(info.value)
-    assert "2 unsupported layer(s)" in message and "BatchNorm" in message
-    assert "GroupNorm" in message  # the fix
+    assert "2 problems found" in message and "BatchNorm1d(8)" in message
+    assert "nn.LayerNorm(8)" in message  # the fix valid for (batch, features) inputs
 
 
-def test_model_with_batchnorm_is_fixed_and_trains():
+def test_model_with_batchnorm_is_refused_before_training_even_with_fix_model():
     seed_everything(0)
-    run = fit(bn_model(), data(), epochs=1, batch_size=64, progress=False,
-              privacy=PrivacyConfig(noise_multiplier=1.0, delta=1e-4))
-    assert not any(isinstance(m, torch.nn.BatchNorm1d) for m in run.model.modules())
-    assert any(isinstance(m, torch.nn.GroupNorm) for m in run.model.modules())
+    with pytest.raises(UnsupportedModelError, match=r"nn\.LayerNorm\(8\)"):
+        fit(bn_model(), data(), epochs=1, batch_size=64, progress=False,
+            privacy=PrivacyConfig(noise_multiplier=1.0, delta=1e-4))
 
 
 def test_secure_mode_without_torchcsprng_is_refused_with_fix():
