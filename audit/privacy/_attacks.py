@@ -340,12 +340,43 @@ def _pool(parts: Sequence[Dataset]) -> Dataset:
     return ConcatDataset(list(parts))
 
 
+class _FitReferenceTrainer:
+    """What :func:`make_reference_trainer` returns: ``(subset, seed) -> model`` one at a time,
+    and :meth:`train_many` for all reference models at once (batched when supported)."""
+
+    def __init__(self, build_model: Callable[[], torch.nn.Module], fit_kwargs: dict[str, Any]):
+        self.build_model, self.fit_kwargs = build_model, fit_kwargs
+
+    def __call__(self, subset: Dataset, seed: int) -> torch.nn.Module:
+        seed_everything(seed)
+        model = self.build_model()
+        return fit(model, subset, seed=seed, **{"progress": False, **self.fit_kwargs}).model
+
+    def train_many(self, pool: Dataset, subsets: Sequence[np.ndarray], seeds: Sequence[int]
+                   ) -> tuple[list[torch.nn.Module], str]:
+        """Models ``k`` trained on ``pool[subsets[k]]`` with ``seeds[k]``, and a note saying
+        whether they were trained together (one batched model) or one by one, and why."""
+        from audit.privacy._batched import batched_unsupported_reason, train_batched
+
+        reason = batched_unsupported_reason(self.build_model(), pool, self.fit_kwargs)
+        if not reason:
+            kwargs = {k: v for k, v in self.fit_kwargs.items()
+                      if k not in ("privacy", "callbacks", "validation", "collate_fn", "loss_fn")}
+            models = train_batched(self.build_model, pool, subsets, seeds, **kwargs)
+            return models, (f"{len(models)} reference models trained together as one batched "
+                            "model (each equal to its separately trained twin)")
+        models = [self(_subset(pool, idx), int(seed)) for idx, seed in zip(subsets, seeds)]
+        return models, f"reference models trained one by one: {reason}"
+
+
 def make_reference_trainer(build_model: Callable[[], torch.nn.Module],
                            **fit_kwargs: Any) -> ReferenceTrainer:
     """A ``train_reference`` callable that trains ``build_model()`` with :func:`audit.training.fit`.
 
     Pass the target's training settings (``epochs``, ``batch_size``, ``optimizer``,
-    ``learning_rate``, ``privacy`` for a DP target, ...) so reference models match it.
+    ``learning_rate``, ``privacy`` for a DP target, ...) so reference models match it. The
+    returned object also trains all reference models at once (``train_many``): as one batched
+    model for Sequential MLPs without DP (:mod:`audit.privacy._batched`), one by one otherwise.
 
     Examples
     --------
@@ -354,12 +385,7 @@ def make_reference_trainer(build_model: Callable[[], torch.nn.Module],
     >>> isinstance(train(data, 0), torch.nn.Module)
     True
     """
-    def train_reference(subset: Dataset, seed: int) -> torch.nn.Module:
-        seed_everything(seed)
-        model = build_model()
-        return fit(model, subset, seed=seed, **{"progress": False, **fit_kwargs}).model
-
-    return train_reference
+    return _FitReferenceTrainer(build_model, dict(fit_kwargs))
 
 
 # --------------------------------------------------------------------------- metrics
@@ -651,9 +677,15 @@ def membership_inference_audit(
         reference_seeds = rng.integers(0, 2**31 - 1, size=n_reference)
         reference_phi = np.empty((n_reference, len(audited)))
         t0 = time.perf_counter()
-        for k in range(n_reference):
-            trained = train_reference(_subset(pool, np.flatnonzero(in_pool[k])),
-                                      int(reference_seeds[k]))
+        subsets = [np.flatnonzero(in_pool[k]) for k in range(n_reference)]
+        if hasattr(train_reference, "train_many"):
+            trained_models, how = train_reference.train_many(pool, subsets,
+                                                             [int(s) for s in reference_seeds])
+            notes.append(how)
+        else:
+            trained_models = (train_reference(_subset(pool, idx), int(s))
+                              for idx, s in zip(subsets, reference_seeds))
+        for k, trained in enumerate(trained_models):
             trained = trained if isinstance(trained, torch.nn.Module) else trained.model
             ref_logits, _ = per_example_logits(trained, audited, batch_size=batch_size)
             reference_phi[k] = logit_confidence(ref_logits, labels)
