@@ -60,7 +60,7 @@ def main() -> None:
     in_pool = rng.uniform(size=(k, len(pool))).argsort(axis=0) < k // 2
     subsets = [np.flatnonzero(in_pool[i]) for i in range(k)]
     seeds = [int(s) for s in rng.integers(0, 2**31 - 1, size=k)]
-    trainer = make_reference_trainer(build, **settings)
+    trainer = make_reference_trainer(build, together=True, **settings)
     print(f"torch threads {torch.get_num_threads()}, pool {len(pool)} rows, "
           f"{k} models of ~{int(np.mean([len(s) for s in subsets]))} rows, settings "
           f"{ {a: b for a, b in settings.items() if a != 'device'} }")

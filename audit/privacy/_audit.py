@@ -148,7 +148,8 @@ def run_audit(dataset: TabularDataset, model: torch.nn.Module, config: PrivacyAu
         needs_reference = any(a.startswith(("lira", "rmia")) for a in config.attacks)
         if needs_reference and build_model is None:
             raise ValueError("LiRA and RMIA need build_model to train reference models")
-        trainer = (make_reference_trainer(build_model, privacy=privacy, **fit_kwargs)
+        trainer = (make_reference_trainer(build_model, privacy=privacy,
+                                          together=config.train_references_together, **fit_kwargs)
                    if needs_reference else None)
         membership = membership_inference_audit(
             model, split.members, split.nonmembers, attacks=tuple(config.attacks),

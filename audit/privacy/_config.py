@@ -35,6 +35,9 @@ class PrivacyAuditConfig(StrictConfig):
     attacks: list[Literal["loss", "lira_offline", "lira_online", "rmia_offline", "rmia_online"]] = Field(
         default_factory=lambda: ["loss"])
     n_reference_models: int = Field(8, ge=1)
+    train_references_together: bool = Field(
+        False, description="train the reference models as one batched model (Sequential MLPs "
+                           "without DP; about 2x faster on a CPU)")
     n_audit_members: int = Field(5000, ge=10)
     utility_curve_epsilons: list[float] = Field(default_factory=list)
     confidence_level: float = Field(0.95, gt=0.5, lt=1.0)

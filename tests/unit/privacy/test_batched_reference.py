@@ -78,7 +78,7 @@ def test_unsupported_models_and_dp_fall_back_one_by_one():
     assert "DP-SGD" in batched_unsupported_reason(
         TabularMLP(6, (8,)), data, {"privacy": PrivacyConfig(noise_multiplier=1.0)})
     assert "Sequential" in batched_unsupported_reason(Residual(), data, {})
-    trainer = make_reference_trainer(Residual, epochs=1, batch_size=32)
+    trainer = make_reference_trainer(Residual, together=True, epochs=1, batch_size=32)
     subs = subsets(k=2)
     models, how = trainer.train_many(data, subs, [5, 6])
     assert how.startswith("reference models trained one by one")
@@ -94,6 +94,16 @@ def test_lira_uses_batched_reference_models_and_says_so():
     target = make_reference_trainer(lambda: TabularMLP(6, (16,)), epochs=2)(members, 0)
     result = membership_inference_audit(
         target, members, nonmembers, population=population, attacks=("lira_online",),
-        train_reference=make_reference_trainer(lambda: TabularMLP(6, (16,)), epochs=2),
+        train_reference=make_reference_trainer(lambda: TabularMLP(6, (16,)), together=True, epochs=2),
         n_reference=4)
     assert any("trained together" in note for note in result.notes)
+
+
+def test_reference_models_are_trained_one_by_one_unless_asked():
+    data = pool()
+    trainer = make_reference_trainer(lambda: TabularMLP(6, (8,)), epochs=1, batch_size=32)
+    subs = subsets(k=2)
+    models, how = trainer.train_many(data, subs, [5, 6])
+    assert "train_references_together: false" in how
+    for model, idx, seed in zip(models, subs, [5, 6]):
+        assert max_difference(model, trainer(_subset(data, idx), seed)) == 0.0
