@@ -52,6 +52,7 @@ from audit.privacy._attack_errors import (
     MembershipWidthMismatchError,
 )
 from audit.privacy._empirical import check_delta, empirical_epsilon
+from audit.privacy._rmia import DEFAULT_GAMMA, DEFAULT_OFFLINE_A, rmia_marginal, rmia_scores
 from audit.privacy._roc import auc_delong, fpr_key, roc_points, tpr_at_fpr
 from audit.result import AttackName, AttackResult, GroupAttackResult, MembershipAudit
 from audit.training import check_model_input, fit, forward_logits, seed_everything
@@ -88,7 +89,15 @@ ATTACK_DESCRIPTIONS = {
                     "models, score = (phi - mu_out) / s_out",
     "lira_online": "LiRA online (Carlini et al. 2022): Gaussian likelihood ratio of IN vs OUT "
                    "reference models",
+    "rmia_offline": "RMIA offline (Zarifzadeh et al. 2024): fraction of population z with "
+                    "[Pr(x|target)/Pr(x)] / [Pr(z|target)/Pr(z)] >= gamma, Pr(x) from OUT "
+                    "reference models by the paper's linear approximation",
+    "rmia_online": "RMIA online (Zarifzadeh et al. 2024): the same likelihood ratio against "
+                   "population z, Pr(x) averaged over IN and OUT reference models",
 }
+
+#: RMIA compares each example with at most this many population examples z.
+MAX_RMIA_POPULATION = 2000
 
 
 # --------------------------------------------------------------------------- scores
@@ -340,12 +349,52 @@ def _pool(parts: Sequence[Dataset]) -> Dataset:
     return ConcatDataset(list(parts))
 
 
-def make_reference_trainer(build_model: Callable[[], torch.nn.Module],
+#: Why batched reference training is opt-in for now.
+TOGETHER_OFF = ("training them together is off (train_references_together: false, the default): "
+                "batched models equal their twins to 1e-7 on short runs, but rounding differences "
+                "grow over long Adam runs (9e-2 after the census sample's 10 epochs)")
+
+
+class _FitReferenceTrainer:
+    """What :func:`make_reference_trainer` returns: ``(subset, seed) -> model`` one at a time,
+    and :meth:`train_many` for all reference models at once (batched when supported)."""
+
+    def __init__(self, build_model: Callable[[], torch.nn.Module], fit_kwargs: dict[str, Any],
+                 together: bool = False):
+        self.build_model, self.fit_kwargs, self.together = build_model, fit_kwargs, together
+
+    def __call__(self, subset: Dataset, seed: int) -> torch.nn.Module:
+        seed_everything(seed)
+        model = self.build_model()
+        return fit(model, subset, seed=seed, **{"progress": False, **self.fit_kwargs}).model
+
+    def train_many(self, pool: Dataset, subsets: Sequence[np.ndarray], seeds: Sequence[int]
+                   ) -> tuple[list[torch.nn.Module], str]:
+        """Models ``k`` trained on ``pool[subsets[k]]`` with ``seeds[k]``, and a note saying
+        whether they were trained together (one batched model) or one by one, and why."""
+        from audit.privacy._batched import batched_unsupported_reason, train_batched
+
+        reason = (batched_unsupported_reason(self.build_model(), pool, self.fit_kwargs)
+                  if self.together else TOGETHER_OFF)
+        if not reason:
+            kwargs = {k: v for k, v in self.fit_kwargs.items()
+                      if k not in ("privacy", "callbacks", "validation", "collate_fn", "loss_fn")}
+            models = train_batched(self.build_model, pool, subsets, seeds, **kwargs)
+            return models, (f"{len(models)} reference models trained together as one batched "
+                            "model (each equal to its separately trained twin)")
+        models = [self(_subset(pool, idx), int(seed)) for idx, seed in zip(subsets, seeds)]
+        return models, f"reference models trained one by one: {reason}"
+
+
+def make_reference_trainer(build_model: Callable[[], torch.nn.Module], *, together: bool = False,
                            **fit_kwargs: Any) -> ReferenceTrainer:
     """A ``train_reference`` callable that trains ``build_model()`` with :func:`audit.training.fit`.
 
     Pass the target's training settings (``epochs``, ``batch_size``, ``optimizer``,
-    ``learning_rate``, ``privacy`` for a DP target, ...) so reference models match it.
+    ``learning_rate``, ``privacy`` for a DP target, ...) so reference models match it. The
+    returned object also trains all reference models at once (``train_many``): with
+    ``together=True``, as one batched model for Sequential MLPs without DP
+    (:mod:`audit.privacy._batched`), one by one otherwise.
 
     Examples
     --------
@@ -354,12 +403,7 @@ def make_reference_trainer(build_model: Callable[[], torch.nn.Module],
     >>> isinstance(train(data, 0), torch.nn.Module)
     True
     """
-    def train_reference(subset: Dataset, seed: int) -> torch.nn.Module:
-        seed_everything(seed)
-        model = build_model()
-        return fit(model, subset, seed=seed, **{"progress": False, **fit_kwargs}).model
-
-    return train_reference
+    return _FitReferenceTrainer(build_model, dict(fit_kwargs), together=together)
 
 
 # --------------------------------------------------------------------------- metrics
@@ -421,7 +465,7 @@ def _attack_result(name: AttackName, scores: np.ndarray, is_member: np.ndarray,
 # --------------------------------------------------------------------------- validation
 
 def _check_options(attacks, train_reference, n_reference, lira_variance, delta, confidence_level,
-                   fpr_levels, on_overlap) -> None:
+                   fpr_levels, on_overlap, has_population=True) -> None:
     names = get_args(AttackName)
     if isinstance(attacks, str) or not attacks or any(a not in names for a in attacks) or len(
             set(attacks)) != len(attacks):
@@ -441,20 +485,28 @@ def _check_options(attacks, train_reference, n_reference, lira_variance, delta, 
     if not fpr_levels or any(not 0 < a < 1 for a in fpr_levels):
         raise AttackConfigError("fpr_levels", "false-positive rates in (0, 1)",
                                 repr(fpr_levels), "pass fpr_levels=(0.001, 0.01)")
-    if any(a.startswith("lira") for a in attacks):
+    if any(a.startswith(("lira", "rmia")) for a in attacks):
         if train_reference is None:
             raise AttackConfigError(
-                "train_reference", "a callable (dataset_subset, seed) -> trained model for LiRA",
-                "None", "pass train_reference=make_reference_trainer(build_model, epochs=..., "
-                "batch_size=...) with the target's settings, or attacks=('loss',)")
-        minimum = 4 if lira_variance == "per_example" else 2
+                "train_reference", "a callable (dataset_subset, seed) -> trained model for "
+                "LiRA and RMIA", "None", "pass train_reference=make_reference_trainer("
+                "build_model, epochs=..., batch_size=...) with the target's settings, or "
+                "attacks=('loss',)")
+        lira = any(a.startswith("lira") for a in attacks)
+        minimum = (4 if lira_variance == "per_example" else 2) if lira else 1
+        if n_reference == 1 and not has_population:
+            raise AttackConfigError(
+                "population", "population examples to train RMIA's one reference model on "
+                "(it must not see the audited examples)", "None",
+                "pass population=..., or n_reference >= 2")
         if isinstance(n_reference, bool) or not isinstance(n_reference, int) or \
                 n_reference < minimum:
             raise AttackConfigError(
                 "n_reference", f"an integer >= {minimum} (each example needs IN and OUT "
                 "reference models" + (", two of each for per-example variances)"
                                       if minimum == 4 else ")"),
-                repr(n_reference), "pass n_reference=16 (the paper uses 64 or more)")
+                repr(n_reference), "pass n_reference=16 (LiRA's paper uses 64 or more; RMIA "
+                "works from 1)")
 
 
 def _check_data(members, nonmembers, population, sensitive_members, sensitive_nonmembers,
@@ -508,6 +560,8 @@ def membership_inference_audit(
     confidence_level: float = 0.95,
     fpr_levels: Sequence[float] = (0.001, 0.01),
     on_overlap: OverlapPolicy = "error",
+    rmia_gamma: float = DEFAULT_GAMMA,
+    rmia_offline_a: float = DEFAULT_OFFLINE_A,
     seed: int = 0,
     batch_size: int = 4096,
 ) -> MembershipAudit:
@@ -525,7 +579,7 @@ def membership_inference_audit(
     sensitive_members, sensitive_nonmembers : pandas.DataFrame, optional
         Group label per example and sensitive feature; taken from ``TabularSplit.sensitive``
         when omitted. Without them ``per_group`` is empty.
-    attacks : sequence of {"loss", "lira_offline", "lira_online"}
+    attacks : sequence of {"loss", "lira_offline", "lira_online", "rmia_offline", "rmia_online"}
     train_reference : callable, optional
         ``(dataset_subset, seed) -> model`` (or a ``TrainingRun``) training the target's
         architecture with the target's settings, DP or not; needed by LiRA. See
@@ -546,6 +600,9 @@ def membership_inference_audit(
     on_overlap : {"error", "drop"}
         What to do when non-member rows equal member rows (features and label): raise
         :class:`MembershipOverlapError`, or drop those non-members (counted in the result).
+    rmia_gamma, rmia_offline_a : float
+        RMIA's likelihood-ratio threshold and its offline approximation's ``a``
+        (:mod:`audit.privacy._rmia`).
     seed : int
         Seeds the reference models' halves and their training.
     batch_size : int
@@ -589,7 +646,7 @@ def membership_inference_audit(
     started = time.perf_counter()
     attacks = tuple(attacks) if not isinstance(attacks, str) else attacks
     _check_options(attacks, train_reference, n_reference, lira_variance, delta, confidence_level,
-                   fpr_levels, on_overlap)
+                   fpr_levels, on_overlap, population is not None and len(population) > 0)
     if sensitive_members is None and isinstance(members, TabularSplit) and isinstance(
             nonmembers, TabularSplit) and len(members.sensitive.columns):
         sensitive_members, sensitive_nonmembers = members.sensitive, nonmembers.sensitive
@@ -637,9 +694,12 @@ def membership_inference_audit(
     variance_used: Literal["per_example", "global", "none"] = "none"
     n_population = 0
     lira = [a for a in attacks if a.startswith("lira")]
-    if lira:
+    rmia = [a for a in attacks if a.startswith("rmia")]
+    if lira or rmia:
         variance_used = ("global" if n_reference < GLOBAL_VARIANCE_BELOW else "per_example") \
             if lira_variance == "auto" else lira_variance
+        if not lira:
+            variance_used = "none"
         pool = audited
         if population is not None and len(population):
             n_population = len(population)
@@ -648,15 +708,40 @@ def membership_inference_audit(
         # the paper's balanced design: each pool example is IN for exactly floor(K/2) models
         order = rng.uniform(size=(n_reference, len(pool))).argsort(axis=0)
         in_pool = order < n_reference // 2
+        if n_reference == 1:  # RMIA with one model: trained on half the population only,
+            # the other half are the population z (each Pr(.) then has its OUT model)
+            half = np.random.default_rng(seed + 2).permutation(len(pool) - len(audited))
+            in_pool[0, len(audited):] = half < (len(pool) - len(audited)) // 2
         reference_seeds = rng.integers(0, 2**31 - 1, size=n_reference)
+        # RMIA's population z: pool rows outside the audited set (else the audited rows)
+        z_rows = (np.arange(len(audited), len(pool)) if len(pool) > len(audited)
+                  else np.arange(len(audited)))
+        if n_reference == 1:
+            z_rows = z_rows[~in_pool[0, z_rows]]
+        if len(z_rows) > MAX_RMIA_POPULATION:
+            z_rows = np.sort(np.random.default_rng(seed + 1).choice(
+                z_rows, MAX_RMIA_POPULATION, replace=False))
+        z_data = _subset(pool, z_rows) if rmia else None
         reference_phi = np.empty((n_reference, len(audited)))
+        reference_p = np.empty((n_reference, len(audited)))
+        reference_pz = np.empty((n_reference, len(z_rows)))
         t0 = time.perf_counter()
-        for k in range(n_reference):
-            trained = train_reference(_subset(pool, np.flatnonzero(in_pool[k])),
-                                      int(reference_seeds[k]))
+        subsets = [np.flatnonzero(in_pool[k]) for k in range(n_reference)]
+        if hasattr(train_reference, "train_many"):
+            trained_models, how = train_reference.train_many(pool, subsets,
+                                                             [int(s) for s in reference_seeds])
+            notes.append(how)
+        else:
+            trained_models = (train_reference(_subset(pool, idx), int(s))
+                              for idx, s in zip(subsets, reference_seeds))
+        for k, trained in enumerate(trained_models):
             trained = trained if isinstance(trained, torch.nn.Module) else trained.model
             ref_logits, _ = per_example_logits(trained, audited, batch_size=batch_size)
             reference_phi[k] = logit_confidence(ref_logits, labels)
+            reference_p[k] = np.exp(loss_scores(ref_logits, labels))
+            if rmia:
+                z_logits, z_labels = per_example_logits(trained, z_data, batch_size=batch_size)
+                reference_pz[k] = np.exp(loss_scores(z_logits, z_labels))
         seconds["reference_training"] = time.perf_counter() - t0
         seconds["per_reference_model"] = seconds["reference_training"] / n_reference
         target_phi = logit_confidence(logits, labels)
@@ -665,6 +750,20 @@ def membership_inference_audit(
             scores[name] = lira_scores(target_phi, reference_phi, in_mask,
                                        variant=name.removeprefix("lira_"),
                                        variance=variance_used)
+        if rmia:
+            target_p = np.exp(loss_scores(logits, labels))
+            z_logits, z_labels = per_example_logits(model, z_data, batch_size=batch_size)
+            target_pz = np.exp(loss_scores(z_logits, z_labels))
+            for name in rmia:
+                variant = name.removeprefix("rmia_")
+                if variant == "online" and n_reference < 2:
+                    notes.append("rmia_online with one reference model: it trained on the "
+                                 "population only, so Pr(x) is that OUT model's probability")
+                scores[name] = rmia_scores(
+                    target_p, rmia_marginal(reference_p, in_mask, variant=variant,
+                                            a=rmia_offline_a),
+                    target_pz, rmia_marginal(reference_pz, in_pool[:, z_rows], variant=variant,
+                                             a=rmia_offline_a), gamma=rmia_gamma)
 
     eps_confidence = 1 - (1 - confidence_level) / len(attacks)
     results = {
@@ -683,7 +782,7 @@ def membership_inference_audit(
     return MembershipAudit(
         attacks=results, n_members=n_m, n_nonmembers=n_n,
         n_nonmembers_dropped=int(duplicated.sum()), n_population=n_population,
-        n_reference_models=n_reference if lira else 0, lira_variance=variance_used,
+        n_reference_models=n_reference if lira or rmia else 0, lira_variance=variance_used,
         delta=float(delta) if delta is not None else None, confidence_level=float(confidence_level),
         empirical_epsilon=best, empirical_epsilon_attack=best_name,
         seconds={k: float(v) for k, v in seconds.items()}, notes=tuple(notes),

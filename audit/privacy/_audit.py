@@ -145,10 +145,11 @@ def run_audit(dataset: TabularDataset, model: torch.nn.Module, config: PrivacyAu
     membership = None
     if config.attacks:
         split = split_membership(dataset.train, dataset.test, n=n_members, seed=seed)
-        needs_reference = any(a.startswith("lira") for a in config.attacks)
+        needs_reference = any(a.startswith(("lira", "rmia")) for a in config.attacks)
         if needs_reference and build_model is None:
-            raise ValueError("LiRA needs build_model to train reference models")
-        trainer = (make_reference_trainer(build_model, privacy=privacy, **fit_kwargs)
+            raise ValueError("LiRA and RMIA need build_model to train reference models")
+        trainer = (make_reference_trainer(build_model, privacy=privacy,
+                                          together=config.train_references_together, **fit_kwargs)
                    if needs_reference else None)
         membership = membership_inference_audit(
             model, split.members, split.nonmembers, attacks=tuple(config.attacks),

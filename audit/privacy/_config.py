@@ -17,10 +17,11 @@ class PrivacyAuditConfig(StrictConfig):
     Parameters
     ----------
     enabled : bool
-    attacks : list of {"loss", "lira_offline", "lira_online"}
+    attacks : list of {"loss", "lira_offline", "lira_online", "rmia_offline", "rmia_online"}
         Membership-inference attacks to run on the trained model.
     n_reference_models : int
-        Reference models LiRA trains with the same training core (K).
+        Reference models LiRA and RMIA train with the same training core (K; RMIA works from
+        1, LiRA needs 2).
     n_audit_members : int
         Training rows used as members (an equal number of test rows are the non-members).
     utility_curve_epsilons : list of float
@@ -31,9 +32,12 @@ class PrivacyAuditConfig(StrictConfig):
     """
 
     enabled: bool = False
-    attacks: list[Literal["loss", "lira_offline", "lira_online"]] = Field(
+    attacks: list[Literal["loss", "lira_offline", "lira_online", "rmia_offline", "rmia_online"]] = Field(
         default_factory=lambda: ["loss"])
-    n_reference_models: int = Field(8, ge=2)
+    n_reference_models: int = Field(8, ge=1)
+    train_references_together: bool = Field(
+        False, description="train the reference models as one batched model (Sequential MLPs "
+                           "without DP; about 2x faster on a CPU)")
     n_audit_members: int = Field(5000, ge=10)
     utility_curve_epsilons: list[float] = Field(default_factory=list)
     confidence_level: float = Field(0.95, gt=0.5, lt=1.0)

@@ -19,7 +19,7 @@ __all__ = [
     "RocCurve",
 ]
 
-AttackName = Literal["loss", "lira_offline", "lira_online"]
+AttackName = Literal["loss", "lira_offline", "lira_online", "rmia_offline", "rmia_online"]
 EpsilonDirection = Literal["tpr/fpr", "tnr/fnr", "none"]
 
 #: At most this many ROC points are stored in a result.
