@@ -57,7 +57,19 @@ class DataConfig(_Strict):
 
 
 class ModelConfig(_Strict):
-    """Which architecture to build (kinds registered in :mod:`audit.models`)."""
+    """Which model to audit: a registered architecture (``kind``), the user's own torch model
+    (``factory``), or a plain ``predict_proba`` callable.
+
+    ``factory: "my_package.models:build"`` is called as ``build(info, **options)`` with an
+    :class:`audit.models.TableInfo` (``info.input_width``: the width of the encoded rows;
+    ``info.categories``: the categories of each categorical column, for embeddings) and returns
+    a torch module with 1 or 2 logits. ``fit`` trains it with ``training``; with ``weights``
+    (a ``.safetensors`` file) it is loaded and audited as is (no training). ``encode:
+    "pkg.mod:fn"`` gives the model its own inputs, ``fn(frame) -> tensor | tuple | dict`` of
+    the raw feature columns. ``predict_proba: "pkg.mod:fn"`` audits a callable (``fn(frame)``,
+    or ``fn(encode(frame))``, or ``fn(X)`` of the encoded rows with ``inputs: encoded``)
+    returning ``(n, 2)`` or ``(n,)`` probabilities; nothing is trained.
+    """
 
     kind: str = "mlp"
     hidden_sizes: list[Annotated[int, Field(gt=0, le=1_000_000)]] = Field(
@@ -65,6 +77,26 @@ class ModelConfig(_Strict):
     dropout: float = Field(0.1, ge=0.0, lt=1.0)
     text: TextModelConfig = Field(default_factory=TextModelConfig,
                                   description="kinds lstm, pooling, hf (text data)")
+    factory: str | None = Field(None, description="import path of your model factory, "
+                                                  "'package.module:build' (tabular data)")
+    options: dict[str, Any] = Field(default_factory=dict,
+                                    description="keyword arguments of the factory")
+    weights: Path | None = Field(None, description="trained weights (.safetensors): audited "
+                                                   "as is, no training")
+    encode: str | None = Field(None, description="import path of encode(frame) -> the model's "
+                                                 "inputs (tensor, tuple or dict)")
+    predict_proba: str | None = Field(None, description="import path of a predict_proba "
+                                                        "callable to audit (nothing is trained)")
+    inputs: Literal["auto", "frame", "encoded"] = Field(
+        "auto", description="what predict_proba is called on without encode: the raw frame "
+                            "(auto) or the encoded rows")
+    positive_index: int | None = Field(None, ge=0, description="output column of the positive "
+                                                               "class (K > 2: one vs rest)")
+
+    @property
+    def trained_elsewhere(self) -> bool:
+        """Whether the audited model is not trained by the run (weights or a callable)."""
+        return self.weights is not None or self.predict_proba is not None
 
 
 class TrainingConfig(_Strict):
@@ -183,7 +215,8 @@ def parse_config(data: dict[str, Any], *, source: str = "config",
     data_cfg = config.data.model_copy(update={
         "path": resolve(config.data.path), "train_path": resolve(config.data.train_path),
         "test_path": resolve(config.data.test_path)})
-    return config.model_copy(update={"data": data_cfg})
+    model_cfg = config.model.model_copy(update={"weights": resolve(config.model.weights)})
+    return config.model_copy(update={"data": data_cfg, "model": model_cfg})
 
 
 def load_config(path: str | Path) -> Any:

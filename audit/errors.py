@@ -30,7 +30,9 @@ __all__ = [
     "MissingColumnError",
     "MissingSensitiveValueError",
     "MissingTextModelError",
+    "ModelCapabilityError",
     "ModelInputMismatchError",
+    "ModelOutputError",
     "NonFiniteValueError",
     "NotBinaryError",
     "OutputLockedError",
@@ -206,6 +208,17 @@ class UnsafeWeightsError(ConfigError):
 
 class ModelInputMismatchError(RaiAuditError):
     """The model's input width does not match the encoded data."""
+
+
+class ModelOutputError(ModelInputMismatchError):
+    """The model's output cannot be read as a binary classifier's (K > 2 classes without a
+    chosen positive class, probabilities outside [0, 1], a wrong number of rows)."""
+
+
+class ModelCapabilityError(ConfigError):
+    """An enabled audit needs something the model cannot give (gradients for a gradient
+    search, a trainer for reference models): refused when the run is validated, before any
+    audit runs."""
 
 
 class TokenizerModelMismatchError(ModelInputMismatchError):

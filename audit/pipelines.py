@@ -93,8 +93,10 @@ class TabularPipeline:
         return load_dataset(config), {}
 
     def build(self, config: Any, dataset: TabularDataset, extras: dict[str, Any]) -> Any:
-        from audit.models import build_model
+        from audit.models import build_from_factory, build_model
 
+        if config.model.factory is not None:
+            return build_from_factory(config.model.factory, dataset, config.model.options)
         return build_model(config.model.kind, input_width=dataset.n_features,
                            hidden_sizes=config.model.hidden_sizes, dropout=config.model.dropout)
 
@@ -115,8 +117,10 @@ class TabularPipeline:
              extras: dict[str, Any]) -> Path:
         from audit.models import save_model
 
-        return save_model(model, directory, kind=config.model.kind,
-                          extra={"preprocessing": dataset.preprocessor.to_dict()})
+        factory = ({"factory": config.model.factory, "options": config.model.options}
+                   if config.model.factory is not None else {})
+        return save_model(model, directory, kind="factory" if factory else config.model.kind,
+                          extra={"preprocessing": dataset.preprocessor.to_dict(), **factory})
 
     def data_info(self, dataset: TabularDataset) -> DataInfo:
         ds = dataset

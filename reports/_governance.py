@@ -100,7 +100,8 @@ def _development(r: AuditResult) -> GovSection:
     return GovSection("gov-development", "Development process and design", ("2(a)-(c)",), items=[
         ("Model", f"{m.model.kind}, {m.model.n_parameters:,} parameters"),
         ("Architecture", " ".join(m.model.architecture.split())),
-        ("Training", f"{t.optimizer}, learning rate {t.learning_rate:g}, batch {t.batch_size}, "
+        ("Training", t.note if t.audited_as_given else
+                     f"{t.optimizer}, learning rate {t.learning_rate:g}, batch {t.batch_size}, "
                      f"{t.epochs_completed} of {t.epochs} epochs on {t.device}, "
                      f"{'DP-SGD' if t.private else 'non-private'}"
                      + (f"; stopped early: {t.stop_reason}" if t.stopped_early else "")),

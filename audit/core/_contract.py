@@ -52,7 +52,12 @@ class AuditContext:
     privacy : object or None
         The DP settings of the run (:class:`audit.dp.PrivacyConfig`), None when not private.
     predict : callable or None
-        ``predict(split) -> P(positive class)`` for a split of ``dataset``.
+        ``predict(split) -> P(positive class)`` for a split of ``dataset`` (used when there is
+        no ``adapter``).
+    adapter : object or None
+        The :class:`audit.models.ModelAdapter` of the audited model, bound to ``dataset``: what
+        the model can give (``adapter.capabilities``), P(positive) for raw rows and splits,
+        the model as a torch module over encoded rows (``adapter.module``).
     extras : dict
         Modality-specific objects (e.g. the tokenizer of a text run).
     """
@@ -67,6 +72,7 @@ class AuditContext:
     fit_kwargs: dict[str, Any] = field(default_factory=dict)
     privacy: Any = None
     predict: Callable[[Any], np.ndarray] | None = None
+    adapter: Any = None
     output_dir: Path | None = None
     extras: dict[str, Any] = field(default_factory=dict)
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
@@ -77,12 +83,28 @@ class AuditContext:
         return None if self.training is None else self.training.privacy
 
     def test_scores(self) -> np.ndarray:
-        """The model's P(positive class) on the test split, computed once per context."""
+        """The model's P(positive class) on the test split (through the adapter when there is
+        one), computed once per context."""
         if "test_scores" not in self._cache:
-            if self.predict is None:
+            predict = self.adapter.predict_proba if self.adapter is not None else self.predict
+            if predict is None:
                 raise RuntimeError("this audit context has no model to score the test split")
-            self._cache["test_scores"] = np.clip(self.predict(self.dataset.test), 0.0, 1.0)
+            self._cache["test_scores"] = np.clip(predict(self.dataset.test), 0.0, 1.0)
         return self._cache["test_scores"]
+
+    @property
+    def audited_model(self) -> Any:
+        """The model as a torch module over the dataset's encoded rows with ``(n, 2)`` logits
+        (``adapter.module``; the user's own module when it already is that), else ``model``."""
+        return self.adapter.module if self.adapter is not None else self.model
+
+    @property
+    def capabilities(self) -> frozenset[str]:
+        """What the audited model can give (:data:`audit.models.CAPABILITIES`); every one when
+        the context has a plain torch ``model`` and no adapter."""
+        if self.adapter is not None:
+            return self.adapter.capabilities
+        return frozenset({"proba", "logits", "gradients", "per_example_loss", "trainer"})
 
 
 class Audit:
@@ -111,6 +133,11 @@ class Audit:
         Where the audit appears in the report, the dashboard and ``rai-audit audits``.
     legacy_result_keys : tuple of str
         Top-level keys under which schema-1.x results stored this section.
+    requires : frozenset of str
+        What the audit needs from the model (names of :data:`audit.models.CAPABILITIES`:
+        ``proba``, ``logits``, ``gradients``, ``per_example_loss``, ``trainer``); an enabled
+        audit whose model lacks one is refused when the run is validated, before any audit
+        runs. :meth:`requirements` may refine it from the audit's config.
     """
 
     slug: ClassVar[str]
@@ -123,6 +150,15 @@ class Audit:
     cost: ClassVar[int] = 10
     position: ClassVar[int] = 100
     legacy_result_keys: ClassVar[tuple[str, ...]] = ()
+    requires: ClassVar[frozenset[str]] = frozenset({"proba"})
+
+    def requirements(self, config: Any) -> frozenset[str]:
+        """What the audit needs from the model with this config (default: :attr:`requires`)."""
+        return self.requires
+
+    def capability_fix(self, missing: frozenset[str], config: Any) -> str:
+        """How to run without ``missing`` capabilities (the fix of the refusal)."""
+        return f"set audits.{self.slug}.enabled: false, or audit a model that gives them"
 
     def problems(self, ctx: AuditContext, config: Any) -> Sequence[Any]:
         """Problems (:class:`audit.errors.Problem`) found before training; none by default."""

@@ -20,11 +20,16 @@ class CounterfactualAudit(Audit):
     modalities = ("tabular",)
     cost = 40
     position = 70
+    requires = frozenset({"gradients"})
+
+    def capability_fix(self, missing: frozenset[str], config: CounterfactualAuditConfig) -> str:
+        return ("set audits.counterfactuals.enabled: false (the search follows the model's "
+                "gradients over the encoded rows), or audit a torch model on those rows")
 
     def run(self, ctx: AuditContext, config: CounterfactualAuditConfig) -> CounterfactualSection:
         from audit.counterfactuals._audit import run_audit
 
-        return run_audit(ctx.dataset, ctx.model, config, ctx.seed)
+        return run_audit(ctx.dataset, ctx.audited_model, config, ctx.seed)
 
     def headline(self, section: CounterfactualSection) -> list[str]:
         gaps = [g for g in section.gaps if g.measure == "mean_cost"]

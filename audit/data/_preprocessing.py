@@ -68,6 +68,33 @@ class TabularPreprocessor:
         encoded = self.transformer_.transform(frame[self.numeric + self.categorical])
         return np.ascontiguousarray(encoded, dtype=np.float32)
 
+    def inverse_transform(self, X: np.ndarray) -> pd.DataFrame:
+        """Raw columns (numeric, then categorical) back from encoded rows.
+
+        Numeric columns are unscaled; each one-hot group becomes the category of its largest
+        entry, so a row that is not exactly one category (a training-mean baseline holds the
+        category frequencies; a relaxed search row holds a softmax) reads as its most likely
+        category, and a row of zeros (a category unseen in training) as the first category.
+
+        Examples
+        --------
+        >>> frame = pd.DataFrame({"x": [1.0, 3.0], "g": ["a", "b"]})
+        >>> pre = TabularPreprocessor(["x"], ["g"]).fit(frame)
+        >>> pre.inverse_transform(pre.transform(frame)).to_dict("list")
+        {'x': [1.0, 3.0], 'g': ['a', 'b']}
+        """
+        X = np.asarray(X, dtype=np.float64)
+        columns: dict[str, Any] = {}
+        if self.numeric:
+            scaler: StandardScaler = self.transformer_.named_transformers_["num"]
+            numeric = X[:, [self.feature_groups_[c][0] for c in self.numeric]]
+            unscaled = numeric * scaler.scale_ + scaler.mean_
+            columns.update({c: unscaled[:, i] for i, c in enumerate(self.numeric)})
+        for column, cats in zip(self.categorical, self._categories()):
+            block = X[:, list(self.feature_groups_[column])]
+            columns[column] = np.asarray(cats, dtype=object)[block.argmax(axis=1)]
+        return pd.DataFrame(columns, columns=self.numeric + self.categorical)
+
     def _set_names(self) -> None:
         names: list[str] = list(self.numeric)
         groups: dict[str, tuple[int, ...]] = {c: (i,) for i, c in enumerate(self.numeric)}

@@ -21,10 +21,18 @@ class DataPrivacyAudit(Audit):
     phase = "data"
     cost = 5
     position = 10
+    requires = frozenset()  # the data alone
 
     def run(self, ctx: AuditContext, config: DataPrivacyAuditConfig) -> DataPrivacySection:
-        from audit.data_privacy._audit import run_audit, scan_for_config
+        from audit.data_privacy._audit import run_audit, scan_for_config, scan_with_config
 
+        raw = ctx.extras.get("raw_table")  # audit.audit_model: the frames as given
+        if raw is not None:
+            frame = raw
+            target = ctx.dataset.target
+            return scan_with_config(frame, config,
+                                    sensitive=target if target in frame.columns else None,
+                                    source=ctx.extras.get("raw_table_source", "table"))
         if ctx.config is not None:  # the table as read from disk, dropped columns included
             return scan_for_config(ctx.config)
         return run_audit(ctx.dataset, None, config, ctx.seed)

@@ -350,8 +350,9 @@ def training_callbacks(dataset: TabularDataset, config: ErrorAnalysisConfig,
 
 
 def run_audit(dataset: TabularDataset, model: torch.nn.Module, config: ErrorAnalysisConfig,
-              seed: int) -> ErrorAnalysisSection:
-    """Error analysis of ``model`` on the test split's original features.
+              seed: int, *, scores: np.ndarray | None = None) -> ErrorAnalysisSection:
+    """Error analysis of ``model`` on the test split's original features (``scores``, when
+    given: its P(positive) on the test split, computed once by the run).
 
     Examples
     --------
@@ -363,7 +364,7 @@ def run_audit(dataset: TabularDataset, model: torch.nn.Module, config: ErrorAnal
 
     tick = time.perf_counter()
     test = dataset.test
-    scores = predict_proba(model, test.X)
+    scores = predict_proba(model, test.X) if scores is None else scores
     y_pred = (scores >= config.threshold).astype(np.int64)
     section = audit_errors(test.y, y_pred, cohort_frame(dataset, config.include_sensitive),
                            config=config, sensitive_features=dataset.sensitive_features,

@@ -24,7 +24,8 @@ class ErrorAnalysisAudit(Audit):
     def run(self, ctx: AuditContext, config: ErrorAnalysisConfig) -> ErrorAnalysisSection:
         from audit.error_analysis._audit import run_audit
 
-        return run_audit(ctx.dataset, ctx.model, config, ctx.seed)
+        return run_audit(ctx.dataset, ctx.audited_model, config, ctx.seed,
+                         scores=ctx.test_scores())
 
 
 AUDIT = register_audit(ErrorAnalysisAudit())

@@ -32,6 +32,10 @@ ALL_METHODS: tuple[str, ...] = (
     "integrated_gradients", "deeplift", "deeplift_shap", "gradient_shap", "saliency",
     "feature_ablation", "shapley_value_sampling", "kernel_shap",
 )
+#: Methods that differentiate the model (the rest perturb inputs and need only a forward pass).
+GRADIENT_METHODS: tuple[str, ...] = (
+    "integrated_gradients", "deeplift", "deeplift_shap", "gradient_shap", "saliency",
+)
 ALL_CHECKS: tuple[str, ...] = ("completeness", "infidelity", "sensitivity", "agreement",
                                "randomisation")
 

@@ -22,16 +22,35 @@ class ExplainabilityAudit(Audit):
     modalities = ("tabular",)
     cost = 30
     position = 40
+    requires = frozenset({"proba"})
+
+    def requirements(self, config: ExplainabilityAuditConfig) -> frozenset[str]:
+        from audit.explain._capability import requirements
+
+        return requirements(config)
+
+    def capability_fix(self, missing: frozenset[str], config: ExplainabilityAuditConfig) -> str:
+        return ("list only perturbation methods (audits.explainability.methods: "
+                "[feature_ablation, shapley_value_sampling, kernel_shap], primary_method: "
+                "feature_ablation, smoothing: none) and leave randomisation out of checks, or "
+                "leave methods unset: a model without gradients then gets those by default")
 
     def callbacks(self, ctx: AuditContext, config: ExplainabilityAuditConfig) -> list[Any]:
         from audit.explain._audit import training_callbacks
+        from audit.explain._capability import for_capabilities
 
-        return training_callbacks(ctx.dataset, config, ctx.seed)
+        return training_callbacks(ctx.dataset, for_capabilities(config, ctx.capabilities)[0],
+                                  ctx.seed)
 
     def run(self, ctx: AuditContext, config: ExplainabilityAuditConfig) -> ExplainabilitySection:
-        from audit.explain._audit import run_audit
+        from dataclasses import replace
 
-        return run_audit(ctx.dataset, ctx.model, config, ctx.seed)
+        from audit.explain._audit import run_audit
+        from audit.explain._capability import for_capabilities
+
+        config, notes = for_capabilities(config, ctx.capabilities)
+        section = run_audit(ctx.dataset, ctx.audited_model, config, ctx.seed)
+        return replace(section, notes=(*section.notes, *notes)) if notes else section
 
 
 AUDIT = register_audit(ExplainabilityAudit())

@@ -219,8 +219,11 @@ def training_callbacks(dataset: TabularDataset, config: FairnessAuditConfig,
 
 
 def run_audit(dataset: TabularDataset, model: torch.nn.Module, config: FairnessAuditConfig,
-              seed: int) -> FairnessSection:
+              seed: int, *, scores: np.ndarray | None = None) -> FairnessSection:
     """Audit ``model`` on the test split: groups, intersections, intervals, mitigation.
+
+    ``model`` maps encoded rows to two logits (:attr:`audit.models.ModelAdapter.module`);
+    ``scores``, when given, are its P(positive) on the test split (computed once by the run).
 
     Examples
     --------
@@ -236,7 +239,7 @@ def run_audit(dataset: TabularDataset, model: torch.nn.Module, config: FairnessA
     test = dataset.test
     features = list(config.sensitive_features or dataset.sensitive_features)
     frame = sensitive_frame(test.sensitive, features)
-    scores = np.clip(predict_proba(model, test.X), 0.0, 1.0)
+    scores = np.clip(predict_proba(model, test.X) if scores is None else scores, 0.0, 1.0)
     section = audit_fairness(test.y, scores, frame, config=config, split="test",
                              positive_label=dataset.positive_label, seed=seed)
     timings = {**section.timings, "groups_seconds": time.perf_counter() - tick}

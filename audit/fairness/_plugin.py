@@ -10,6 +10,9 @@ from audit.errors import ConfigError, Problem
 from audit.fairness._config import FairnessAuditConfig
 from audit.result import FairnessSection
 
+#: Mitigation methods that retrain fresh copies of the model (a torch module).
+RETRAIN_METHODS = frozenset({"reweighing", "correlation_remover", "exponentiated_gradient"})
+
 
 class FairnessAudit(Audit):
     """Group metrics, disparities with intervals, intersections and mitigation."""
@@ -23,6 +26,17 @@ class FairnessAudit(Audit):
     modalities = ("tabular", "text")
     cost = 20
     position = 30
+    requires = frozenset({"proba"})
+
+    def requirements(self, config: FairnessAuditConfig) -> frozenset[str]:
+        mc = config.mitigation
+        if mc.enabled and set(mc.methods) & RETRAIN_METHODS:
+            return self.requires | {"logits"}  # retrains fresh copies of the torch module
+        return self.requires
+
+    def capability_fix(self, missing: frozenset[str], config: FairnessAuditConfig) -> str:
+        return ("set audits.fairness.mitigation.methods: [threshold_optimizer] (post-processing "
+                "needs only the scores), or audit the torch module itself")
 
     def problems(self, ctx: AuditContext, config: FairnessAuditConfig) -> list[Problem]:
         found = []
@@ -48,7 +62,8 @@ class FairnessAudit(Audit):
         if ctx.modality == "tabular":
             from audit.fairness._audit import run_audit
 
-            return run_audit(ctx.dataset, ctx.model, config, ctx.seed)
+            return run_audit(ctx.dataset, ctx.audited_model, config, ctx.seed,
+                             scores=ctx.test_scores())
         from audit.fairness._audit import audit_fairness
 
         test = ctx.dataset.test

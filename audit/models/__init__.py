@@ -6,6 +6,15 @@ Tabular (``mlp``) and text (``lstm``, ``pooling``, ``hf``) kinds are all registe
 Pretrained folders are read from disk only (:func:`resolve_model_dir`).
 """
 
+from audit.models._adapter import (
+    CAPABILITIES,
+    EncodedModel,
+    ModelAdapter,
+    RowDecoder,
+    probability_logits,
+    two_column_logits,
+)
+from audit.models._factory import TableInfo, build_from_factory, import_object, load_weights
 from audit.models._mlp import TabularMLP
 from audit.models._predict import predict_proba
 from audit.models._pretrained import MINILM, MINILM_INSTALL, minilm_path, resolve_model_dir
@@ -25,20 +34,30 @@ register_model("pooling", PoolingClassifier)
 register_model("hf", hf_classifier)
 
 __all__ = [
+    "CAPABILITIES",
+    "EncodedModel",
     "MINILM",
     "MINILM_INSTALL",
     "MODEL_REGISTRY",
+    "ModelAdapter",
     "SPEC_FILE",
     "WEIGHTS_FILE",
     "LSTMClassifier",
     "PoolingClassifier",
+    "RowDecoder",
+    "TableInfo",
     "TabularMLP",
+    "build_from_factory",
     "build_model",
     "hf_classifier",
+    "import_object",
     "load_model",
+    "load_weights",
     "minilm_path",
     "predict_proba",
+    "probability_logits",
     "register_model",
     "resolve_model_dir",
     "save_model",
+    "two_column_logits",
 ]

@@ -21,7 +21,8 @@ def predict_proba(model: torch.nn.Module, X: np.ndarray | torch.Tensor, *,
     """
     was_training = model.training
     model.eval()
-    device = torch.device(device) if device is not None else next(model.parameters()).device
+    device = (torch.device(device) if device is not None
+              else next(model.parameters(), torch.zeros(0)).device)
     X = torch.as_tensor(X)
     out = []
     for start in range(0, len(X), batch_size):

@@ -116,7 +116,7 @@ def per_example_logits(model: torch.nn.Module, dataset: Dataset, *,
     """
     was_training = model.training
     model.eval()
-    device = next(model.parameters()).device
+    device = next(model.parameters(), torch.zeros(0)).device  # a callable has none
     outputs, labels = [], []
     try:
         for batch in DataLoader(dataset, batch_size=batch_size, shuffle=False):

@@ -125,13 +125,15 @@ def run_audit(dataset: TabularDataset, model: torch.nn.Module, config: PrivacyAu
               seed: int, *, spend: PrivacySpend | None = None,
               build_model: Callable[[], torch.nn.Module] | None = None,
               fit_kwargs: dict[str, Any] | None = None,
-              privacy: PrivacyConfig | None = None) -> PrivacySection:
+              privacy: PrivacyConfig | None = None,
+              train_reference: Callable[[Any, int], Any] | None = None) -> PrivacySection:
     """Membership inference on the trained model and the privacy-utility curve.
 
     Members are ``n_audit_members`` random training rows; non-members as many test rows that
     never appear in the training data (see :func:`split_membership`). LiRA's reference models
     are trained on the remaining rows with the target's own settings (``build_model``,
-    ``fit_kwargs``, ``privacy``).
+    ``fit_kwargs``, ``privacy``), or by ``train_reference(subset, seed)`` when given (a model
+    trained elsewhere: :meth:`audit.models.ModelAdapter.trainer_module`).
     """
     from audit.privacy._attacks import (
         make_reference_trainer,
@@ -146,11 +148,12 @@ def run_audit(dataset: TabularDataset, model: torch.nn.Module, config: PrivacyAu
     if config.attacks:
         split = split_membership(dataset.train, dataset.test, n=n_members, seed=seed)
         needs_reference = any(a.startswith(("lira", "rmia")) for a in config.attacks)
-        if needs_reference and build_model is None:
-            raise ValueError("LiRA and RMIA need build_model to train reference models")
-        trainer = (make_reference_trainer(build_model, privacy=privacy,
-                                          together=config.train_references_together, **fit_kwargs)
-                   if needs_reference else None)
+        if needs_reference and build_model is None and train_reference is None:
+            raise ValueError("LiRA and RMIA need build_model or train_reference to train "
+                             "reference models")
+        trainer = train_reference if train_reference is not None or not needs_reference else (
+            make_reference_trainer(build_model, privacy=privacy,
+                                   together=config.train_references_together, **fit_kwargs))
         membership = membership_inference_audit(
             model, split.members, split.nonmembers, attacks=tuple(config.attacks),
             train_reference=trainer, n_reference=config.n_reference_models,

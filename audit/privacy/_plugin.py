@@ -21,13 +21,28 @@ class PrivacyAudit(Audit):
     modalities = ("tabular",)
     cost = 100  # trains reference models: last
     position = 20
+    requires = frozenset({"per_example_loss"})
+
+    def requirements(self, config: PrivacyAuditConfig) -> frozenset[str]:
+        needs = set(self.requires)
+        if any(a.startswith("lira") for a in config.attacks) or config.utility_curve_epsilons:
+            needs.add("trainer")  # reference models / retrains at each epsilon
+        return frozenset(needs)
+
+    def capability_fix(self, missing: frozenset[str], config: PrivacyAuditConfig) -> str:
+        return ("set audits.privacy.attacks: [loss] and utility_curve_epsilons: [] (the loss "
+                "attack needs only per-example losses), or give the adapter a trainer "
+                "(ModelAdapter(model, trainer=...)) for LiRA's reference models")
 
     def run(self, ctx: AuditContext, config: PrivacyAuditConfig) -> PrivacySection:
         from audit.privacy._audit import run_audit
 
-        return run_audit(ctx.dataset, ctx.model, config, ctx.seed, spend=ctx.spend,
+        adapter = ctx.adapter
+        reference = (adapter.trainer_module if ctx.build_model is None and adapter is not None
+                     and adapter.trainer is not None else None)
+        return run_audit(ctx.dataset, ctx.audited_model, config, ctx.seed, spend=ctx.spend,
                          build_model=ctx.build_model, fit_kwargs=ctx.fit_kwargs,
-                         privacy=ctx.privacy)
+                         privacy=ctx.privacy, train_reference=reference)
 
     def upgrade_section(self, raw: dict, major: int) -> dict:
         """1.x wrote ``confidence`` where 2.0 writes ``confidence_level`` (one name everywhere)."""

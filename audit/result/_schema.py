@@ -78,6 +78,8 @@ class TrainingInfo:
     private: bool = False
     stopped_early: bool = False
     stop_reason: str = ""
+    audited_as_given: bool = False
+    note: str = Field("", description="how a model trained elsewhere was audited")
 
 
 @schema_dataclass

@@ -24,7 +24,7 @@ class RobustnessAudit(Audit):
     def run(self, ctx: AuditContext, config: RobustnessAuditConfig) -> RobustnessSection:
         from audit.robustness._audit import run_audit
 
-        return run_audit(ctx.dataset, ctx.model, config, ctx.seed)
+        return run_audit(ctx.dataset, ctx.audited_model, config, ctx.seed)
 
     def headline(self, section: RobustnessSection) -> list[str]:
         if not section.counterfactual:

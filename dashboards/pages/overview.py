@@ -43,6 +43,8 @@ if m.log is not None:
         f"{log.rows_collected:,} counts rows reached the driver in {len(log.queries)} aggregates"
         + (f"; {log.timestamp} from {log.first_timestamp} to {log.last_timestamp}, per "
            f"{log.window}" if log.timestamp else "") + "."))
+elif t.audited_as_given:
+    st.caption(md_escape(t.note))
 else:
     st.caption(md_escape(
         f"Trained {t.epochs_completed} of {t.epochs} epochs in {t.seconds:.1f} s on {t.device}, "

@@ -1,0 +1,203 @@
+"""One entry point for a model trained anywhere: :func:`audit_model`, and :func:`write_outputs`
+for its files.
+
+``audit.audit_model(model, train=..., test=..., target=..., sensitive_features=...)`` audits a
+torch module, a Hugging Face classifier, a scikit-learn model or any ``predict_proba`` callable
+(through :class:`audit.models.ModelAdapter`) on two DataFrames of raw columns, and returns the
+same :class:`audit.result.AuditResult` as ``rai-audit run``: the same sections, report, model
+card and policy gates.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from audit.errors import ConfigError, DataValidationError
+
+
+def _audits_block(audits: Mapping[str, Any] | Iterable[Any] | None) -> dict[str, Any]:
+    """``audits`` as the config's ``audits`` mapping (config objects dumped with only the
+    fields that were set, so that defaults stay defaults)."""
+    from audit.core import registered_audits
+
+    if audits is None:
+        return {}
+    by_type = {a.config_type: a.slug for a in registered_audits()}
+    if isinstance(audits, Mapping):
+        items = list(audits.items())
+    else:
+        items = []
+        for cfg in audits:
+            if type(cfg) not in by_type:
+                raise ConfigError("audits", "a mapping slug -> config, or audit config objects "
+                                  f"({', '.join(c.__name__ for c in by_type)})",
+                                  type(cfg).__name__, "pass e.g. {'fairness': {'enabled': True}}")
+            items.append((by_type[type(cfg)], cfg))
+    block = {}
+    for slug, cfg in items:
+        if hasattr(cfg, "model_dump"):
+            cfg = {"enabled": True, **cfg.model_dump(exclude_unset=True)} if type(
+                cfg) in by_type else cfg.model_dump(exclude_unset=True)
+        block[slug] = cfg
+    return block
+
+
+def _frame(value: Any, name: str) -> pd.DataFrame:
+    if not isinstance(value, pd.DataFrame):
+        raise DataValidationError(name, "a pandas DataFrame of raw columns (one row per person)",
+                                  type(value).__name__, f"pass {name}=pd.read_csv(...)")
+    return value
+
+
+def audit_model(
+    model: Any,
+    *,
+    train: pd.DataFrame,
+    test: pd.DataFrame,
+    target: str,
+    sensitive_features: Sequence[str],
+    favourable_label: Any = None,
+    audits: Mapping[str, Any] | Iterable[Any] | None = None,
+    seed: int = 0,
+    encode: Callable[[pd.DataFrame], Any] | None = None,
+) -> Any:
+    """Audit a model trained anywhere on raw train and test tables.
+
+    Parameters
+    ----------
+    model : torch.nn.Module, Hugging Face model, object with ``predict_proba``, callable, or
+        :class:`audit.models.ModelAdapter`
+        The trained model. A torch module may give 1 logit (sigmoid) or 2 logits; without
+        ``encode`` it takes the rows as :func:`audit.data.build_tabular_dataset` encodes them
+        (numeric columns standardised on the training rows, categorical ones one-hot). A
+        callable returns ``(n, 2)`` or ``(n,)`` probabilities for a DataFrame of raw rows (a
+        scikit-learn ``Pipeline``, a client of a served model). Pass a ``ModelAdapter`` for
+        more (``positive_index`` of a K-class model, a ``trainer`` for LiRA).
+    train, test : pandas.DataFrame
+        Raw rows the model was trained on and rows it never saw; every column but ``target``
+        is a feature (the model sees the sensitive columns too when it reads them).
+    target : str
+        The binary label column.
+    sensitive_features : sequence of str
+        Columns whose groups are compared (numeric ones with at most 12 values, else bin them
+        before calling).
+    favourable_label : optional
+        The label value that is the favourable outcome (a loan granted, no reoffence). It is
+        recorded in the result as the positive label, and the model's P(positive) is read as
+        P(favourable_label): the model's positive output (its single logit, column 1, or
+        ``positive_index``) must be that label's. When not given, the last label in sorted
+        order is taken (``1`` of 0/1, ``"yes"`` of no/yes); say it whenever 1 is not the good
+        outcome (recidivism, default). Every reading (worst group, recourse) follows it.
+    audits : mapping or iterable, optional
+        ``{"fairness": {"enabled": True, ...}}`` (slug -> config block or config object), or
+        config objects (``FairnessAuditConfig(enabled=True)``; a config object given alone
+        is enabled). None: only model quality.
+    seed : int
+        Seeds every audit (and the validation rows carved from ``train``).
+    encode : callable, optional
+        ``encode(frame) -> tensor | tuple | dict``: the model's own encoding of raw rows (a
+        tuple is passed positionally, ``forward(numeric, categorical)``, a dict by keyword).
+
+    Returns
+    -------
+    audit.result.AuditResult
+        Write it with :func:`write_outputs`; a failed audit is a failed section, the others
+        are kept.
+
+    Raises
+    ------
+    ModelCapabilityError
+        Before anything runs, for an enabled audit that needs what the model cannot give
+        (counterfactuals' gradient search on a callable, LiRA without a trainer).
+    DataValidationError, ConfigError, ModelInputMismatchError, ModelOutputError
+        Bad tables, audit settings or a model that rejects the rows (two rows are scored
+        before any audit runs).
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression        # doctest: +SKIP
+    >>> clf = LogisticRegression().fit(train[["score"]], train["approved"])  # doctest: +SKIP
+    >>> result = audit_model(lambda f: clf.predict_proba(f[["score"]]), train=train,
+    ...                      test=test, target="approved", sensitive_features=["sex"],
+    ...                      favourable_label="yes",
+    ...                      audits={"fairness": {"enabled": True}})  # doctest: +SKIP
+    >>> write_outputs(result, "out/")                                # doctest: +SKIP
+    """
+    from audit.config import parse_config
+    from audit.core import AuditContext
+    from audit.data import DataSource, build_tabular_dataset
+    from audit.errors import raise_problems
+    from audit.models import ModelAdapter
+    from audit.pipelines import TabularPipeline
+    from audit.runner import audit_phase, capability_problems, enabled_audits, run_section
+
+    train, test = _frame(train, "train"), _frame(test, "test")
+    config = parse_config({
+        "name": "audit_model", "seed": int(seed),
+        "data": {"loader": "csv", "target": target,
+                 "positive_label": None if favourable_label is None else str(favourable_label),
+                 "sensitive_features": list(sensitive_features)},
+        "audits": _audits_block(audits)}, source="audit_model")
+    if isinstance(model, ModelAdapter):
+        if encode is not None:
+            raise ConfigError("encode", "encode given once: to the ModelAdapter or here",
+                              "both an adapter and encode=", "pass encode to ModelAdapter")
+        adapter = model
+    else:
+        adapter = ModelAdapter(model, encode=encode)
+    audits_ = enabled_audits(config)
+    raise_problems(capability_problems(audits_, adapter.capabilities, adapter.description))
+
+    timings: dict[str, float] = {}
+    tick = time.perf_counter()
+    dataset = build_tabular_dataset(
+        train, test, target=target, sensitive_features=list(sensitive_features),
+        positive_label=favourable_label, seed=int(seed), name="table",
+        source=DataSource(name="DataFrames passed to audit.audit_model"))
+    timings["data_seconds"] = time.perf_counter() - tick
+    adapter = adapter.bind(dataset)
+    adapter.check(dataset.test.raw)
+    ctx = AuditContext(
+        modality="tabular", seed=int(seed), dataset=dataset, config=config,
+        model=adapter.model if adapter.kind != "callable" else None, adapter=adapter,
+        extras={"raw_table": pd.concat([train, test], ignore_index=True),
+                "raw_table_source": "train + test frames passed to audit_model",
+                "progress": False})
+    raise_problems(p for a, cfg in audits_ for p in a.problems(ctx, cfg))
+    records = {a.slug: run_section(a, ctx, cfg) for a, cfg in audits_ if a.phase == "data"}
+    return audit_phase(ctx, audits_, records, timings, TabularPipeline())
+
+
+def write_outputs(result: Any, folder: str | Path) -> dict[str, Path]:
+    """Write ``result.json``, ``report.html`` and ``model_card.md`` into ``folder``.
+
+    Everything is rendered before anything is written, and each file is written atomically
+    (a temporary file renamed into place), so a failure leaves the previous files intact.
+
+    Returns
+    -------
+    dict
+        ``{"result": path, "report": path, "model_card": path}``.
+
+    Raises
+    ------
+    OutputPathError
+        The folder cannot be created or written.
+    """
+    from audit._io import atomic_write_text, ensure_writable_dir
+    from audit.result import result_to_json
+    from reports import render_model_card, render_report
+
+    directory = ensure_writable_dir(folder)
+    texts = {"report": ("report.html", render_report(result)),
+             "model_card": ("model_card.md", render_model_card(result)),
+             "result": ("result.json", result_to_json(result))}
+    return {key: atomic_write_text(directory / name, text) for key, (name, text) in texts.items()}
+
+
+__all__ = ["audit_model", "write_outputs"]
