@@ -160,7 +160,7 @@ def audit_model(
         positive_label=favourable_label, seed=int(seed), name="table",
         source=DataSource(name="DataFrames passed to audit.audit_model"))
     timings["data_seconds"] = time.perf_counter() - tick
-    adapter = adapter.bind(dataset)
+    adapter = adapter.bind(dataset, columns=[c for c in train.columns if c != target])
     adapter.check(dataset.test.raw)
     ctx = AuditContext(
         modality="tabular", seed=int(seed), dataset=dataset, config=config,

@@ -188,7 +188,7 @@ def _adapter_for(config: Any, model: Any, training: Any, pipeline: Pipeline, dat
     if training is not None and pipeline.modality == "tabular":
         trainer = _fit_trainer(ctx, dataset)
     score_split = None
-    if encode is None and m.positive_index is None:  # the pipeline's own scoring
+    if m.factory is None and encode is None and m.positive_index is None:  # its own kinds
         def score_split(split):
             return pipeline.predict(model, split, dataset)
     return ModelAdapter(model, encode=encode, positive_index=m.positive_index, trainer=trainer,

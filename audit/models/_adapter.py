@@ -231,12 +231,15 @@ class EncodedModel(nn.Module):
         self.inputs = adapter.inputs
         self.positive_index = adapter.positive_index
         self.decoder = decoder
+        self.columns = adapter.columns
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.inputs == "encoded":
             inputs: Any = x
         else:
             frame = self.decoder(x)
+            if self.columns is not None:
+                frame = frame[[c for c in self.columns if c in frame.columns]]
             inputs = self.encode(frame) if self.encode is not None else frame
         if self.inner is None:
             if isinstance(inputs, torch.Tensor):
@@ -332,6 +335,7 @@ class ModelAdapter:
         self.name = name or type(model).__name__
         self.decoder: RowDecoder | None = None
         self.width: int | None = None
+        self.columns: list[str] | None = None
         self._module: nn.Module | None = None
 
     # construction helpers -------------------------------------------------------------
@@ -352,10 +356,15 @@ class ModelAdapter:
 
         return cls(model, encode=encode, **kwargs)
 
-    def bind(self, dataset: Any) -> ModelAdapter:
+    def bind(self, dataset: Any, columns: list[str] | None = None) -> ModelAdapter:
         """A copy of this adapter that knows ``dataset`` (its encoded rows can be decoded to
-        raw columns for a model with its own encoding or a callable on frames)."""
+        raw columns for a model with its own encoding or a callable on frames).
+
+        ``columns``: the order of the raw columns the model was fitted on (scikit-learn
+        checks it); frames are given to ``encode`` or the callable in that order (default:
+        the dataset's, numeric columns first)."""
         bound = copy.copy(self)
+        bound.columns = list(columns) if columns is not None else None
         tabular = hasattr(dataset, "preprocessor")  # a text dataset has no rows to decode
         bound.decoder = RowDecoder(dataset) if tabular else None
         bound.width = int(dataset.n_features) if tabular else None
@@ -436,6 +445,8 @@ class ModelAdapter:
     def model_inputs(self, frame: pd.DataFrame) -> Any:
         """What the model is called on for raw rows ``frame``: ``encode(frame)``, the frame
         itself, or (for the dataset's encoding) the encoded rows as a tensor."""
+        if self.columns is not None and isinstance(frame, pd.DataFrame):
+            frame = frame[[c for c in self.columns if c in frame.columns]]
         if self.encode is not None:
             return self.encode(frame)
         if self.inputs == "frame":
