@@ -23,6 +23,13 @@ METHOD = ("batched gradient search (hinge on the decision margin + cost penalty,
           "groups, random feature subsets per restart for diversity), projected to valid rows, "
           "greedy pruning of unneeded changes, bisection towards the original on numeric changes; "
           "plus the exact cheapest one-feature change per feature; every result re-verified")
+#: The method of a model without gradients over the encoded rows.
+METHOD_GRADIENT_FREE = (
+    "random search (new values for a growing random subset of the mutable features: numeric "
+    "ones uniform in the training range, categorical ones a random category), projected to "
+    "valid rows, greedy pruning of unneeded changes, bisection towards the original on numeric "
+    "changes; plus the exact cheapest one-feature change per feature; every result re-verified "
+    "(forward passes only: the model gives no gradients)")
 
 
 def training_callbacks(dataset: TabularDataset, config: CounterfactualAuditConfig,
@@ -136,10 +143,11 @@ def verify(cfs: CounterfactualSet, model: torch.nn.Module | None = None) -> np.n
 
 
 def run_audit(dataset: TabularDataset, model: torch.nn.Module,
-              config: CounterfactualAuditConfig, seed: int) -> CounterfactualSection | None:
+              config: CounterfactualAuditConfig, seed: int, *,
+              gradients: bool = True) -> CounterfactualSection | None:
     """Search counterfactuals for the test split (``config.n_rows`` rows sampled with ``seed``,
     default all, plus ``config.rows``) and measure recourse per sensitive group; None when
-    disabled.
+    disabled. ``gradients=False``: the gradient-free random search (forward passes only).
 
     Examples
     --------
@@ -162,7 +170,7 @@ def run_audit(dataset: TabularDataset, model: torch.nn.Module,
         cfs = find_counterfactuals(
             model, dataset, positions, n=config.n_per_row, immutable=config.immutable,
             cost=config.cost, steps=config.steps, learning_rate=config.learning_rate,
-            distance_weight=config.distance_weight, seed=seed)
+            distance_weight=config.distance_weight, gradients=gradients, seed=seed)
         seconds = time.perf_counter() - tick
     index = {int(p): i for i, p in enumerate(positions)}
     section = section_from(cfs, dataset, config,
@@ -180,5 +188,7 @@ def run_audit(dataset: TabularDataset, model: torch.nn.Module,
                                            seed=seed)
         except ImportError:
             notes = (*notes, "dice-ml is not installed: no comparison (pip install dice-ml).")
+    if not gradients:
+        section = replace(section, method=METHOD_GRADIENT_FREE)
     return replace(section, seconds=seconds, rows_per_second=len(positions) / max(seconds, 1e-9),
                    comparison=comparison, notes=notes)

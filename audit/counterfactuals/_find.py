@@ -162,6 +162,7 @@ def find_counterfactuals(
     learning_rate: float = 0.2,
     distance_weight: float = 0.05,
     restarts: int | None = None,
+    gradients: bool = True,
     seed: int = 0,
 ) -> CounterfactualSet:
     """Counterfactuals of ``rows`` of a split: close valid inputs that flip the model's decision.
@@ -184,6 +185,9 @@ def find_counterfactuals(
         Gradient search settings.
     restarts : int, optional
         Candidates searched per row (default ``n``); duplicates are merged.
+    gradients : bool
+        Follow the model's gradients (a torch model over the encoded rows); False: a random
+        search needing only forward passes (any model, e.g. ``adapter.module`` of a callable).
     seed : int
 
     Returns
@@ -228,7 +232,8 @@ def find_counterfactuals(
                                   f"{logits.shape[1]} logits", "audit a binary classifier")
     desired = 1 - decision
     settings = SearchSettings(restarts=int(restarts or n), steps=steps,
-                              learning_rate=learning_rate, distance_weight=distance_weight)
+                              learning_rate=learning_rate, distance_weight=distance_weight,
+                              gradients=bool(gradients))
     candidates = search(model, space, X0, desired, settings, seed=seed)
     X, row_of, costs = _select(space, X0, candidates.X, candidates.row, candidates.valid, int(n))
     changed = space.changed(X, X0[row_of]) if len(X) else np.zeros((0, len(space.features)), bool)

@@ -20,16 +20,20 @@ class CounterfactualAudit(Audit):
     modalities = ("tabular",)
     cost = 40
     position = 70
-    requires = frozenset({"gradients"})
+    requires = frozenset({"proba"})  # without gradients: the random search
+
+    def requirements(self, config: CounterfactualAuditConfig) -> frozenset[str]:
+        # dice-ml's comparison runs its own search on the torch model
+        return self.requires | {"gradients"} if config.dice_rows else self.requires
 
     def capability_fix(self, missing: frozenset[str], config: CounterfactualAuditConfig) -> str:
-        return ("set audits.counterfactuals.enabled: false (the search follows the model's "
-                "gradients over the encoded rows), or audit a torch model on those rows")
+        return "set audits.counterfactuals.dice_rows: 0 (the dice-ml comparison needs gradients)"
 
     def run(self, ctx: AuditContext, config: CounterfactualAuditConfig) -> CounterfactualSection:
         from audit.counterfactuals._audit import run_audit
 
-        return run_audit(ctx.dataset, ctx.audited_model, config, ctx.seed)
+        return run_audit(ctx.dataset, ctx.audited_model, config, ctx.seed,
+                         gradients="gradients" in ctx.capabilities)
 
     def headline(self, section: CounterfactualSection) -> list[str]:
         gaps = [g for g in section.gaps if g.measure == "mean_cost"]

@@ -19,6 +19,14 @@ Thousands of rows are searched at once, several restarts each:
    feature, so these anchor closeness and sparsity; the gradient candidates add combinations.
 5. **Verification.** Every candidate is re-run through the model and checked against the
    constraints; invalid ones are dropped, duplicates merged.
+
+For a model without gradients over the encoded rows (a ``predict_proba`` callable, a model with
+its own encoding), step 1 is a **random search** instead (``SearchSettings(gradients=False)``,
+in the manner of DiCE's "random" method): each step proposes, for every candidate still
+searching, new values of a random subset of its allowed features (numeric ones uniform in their
+training range, categorical ones a random category; the subset grows from one feature to all
+over the steps), projected to valid rows; the first proposal that flips the decision is kept.
+Steps 2 to 5 need only forward passes and are the same.
 """
 
 from __future__ import annotations
@@ -58,6 +66,7 @@ class SearchSettings:
     distance_weight: float = 0.05
     check_every: int = 5
     chunk_rows: int = 2048
+    gradients: bool = True
 
 
 @dataclass(frozen=True)
@@ -195,6 +204,45 @@ def _relaxed_search(model: torch.nn.Module, layout: _Layout, x0: torch.Tensor,
             active, z, m, v = active[keep], z[keep], m[keep], v[keep]
             if not len(active):
                 break
+    return result, found
+
+
+@torch.no_grad()
+def _random_search(model: torch.nn.Module, layout: _Layout, x0: torch.Tensor,
+                   target: torch.Tensor, allowed: torch.Tensor, settings: SearchSettings,
+                   generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+    """Gradient-free step 1 (see the module docstring): projected candidates and whether each
+    reached the desired decision."""
+    space = layout.space
+    n, n_features = allowed.shape
+    colmat = layout.colmat.float()
+    result, found = x0.clone(), torch.zeros(n, dtype=torch.bool)
+    active = torch.arange(n)
+    for step in range(settings.steps):
+        if not len(active):
+            break
+        base = x0[active]
+        proposal = base.clone()
+        if len(layout.num_cols):
+            u = torch.rand(len(active), len(layout.num_cols), generator=generator)
+            proposal[:, layout.num_cols] = layout.num_low + u * (layout.num_high - layout.num_low)
+        for cols in layout.groups:
+            pick = torch.randint(len(cols), (len(active),), generator=generator)
+            block = torch.zeros(len(active), len(cols))
+            block[torch.arange(len(active)), pick] = 1.0
+            proposal[:, cols] = block
+        share = (step + 1) / settings.steps
+        change = allowed[active] & (torch.rand(len(active), n_features, generator=generator)
+                                    < share)
+        one = torch.multinomial(allowed[active].float() + 1e-12, 1, generator=generator)[:, 0]
+        change[torch.arange(len(active)), one] = True  # at least one allowed feature
+        change &= allowed[active]
+        cols = (change.float() @ colmat) > 0
+        candidate = space.project(torch.where(cols, proposal, base), base)
+        done = _flips(model, candidate, target[active])
+        result[active[done]] = candidate[done]
+        found[active[done]] = True
+        active = active[~done]
     return result, found
 
 
@@ -338,8 +386,12 @@ def search(model: torch.nn.Module, space: FeatureSpace, X0: np.ndarray, target: 
             allowed = _allowed_features(space, n, R, generator)
             allowed_cols = (allowed.float() @ layout.colmat.float()) > 0
             restart = torch.arange(n * R) % R
-            X, found = _relaxed_search(model, layout, x0, tgt, allowed_cols, restart, settings,
-                                       generator)
+            if settings.gradients:
+                X, found = _relaxed_search(model, layout, x0, tgt, allowed_cols, restart,
+                                           settings, generator)
+            else:
+                X, found = _random_search(model, layout, x0, tgt, allowed & torch.from_numpy(
+                    space.mutable), settings, generator)
             idx = found.nonzero().flatten()
             if len(idx):
                 refined = _prune(model, layout, X[idx], x0[idx], tgt[idx])

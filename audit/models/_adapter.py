@@ -122,7 +122,7 @@ def probability_logits(p: np.ndarray | torch.Tensor) -> torch.Tensor:
     >>> torch.softmax(probability_logits(np.array([0.25])), dim=1)[:, 1].tolist()
     [0.25]
     """
-    p = torch.as_tensor(np.asarray(p, dtype=np.float64)).clamp(EPS, 1 - EPS)
+    p = torch.from_numpy(np.array(p, dtype=np.float64)).clamp(EPS, 1 - EPS)  # a writable copy
     return torch.stack([torch.log1p(-p), torch.log(p)], dim=1)
 
 
@@ -143,12 +143,18 @@ def _slice(inputs: Any, start: int, stop: int) -> Any:
     return inputs[start:stop]
 
 
+def _tensor(value: Any, device: torch.device) -> torch.Tensor:
+    if not isinstance(value, torch.Tensor):
+        value = torch.from_numpy(np.array(value))  # a writable copy (pandas may give views)
+    return value.to(device)
+
+
 def _to_device(inputs: ModelInputs, device: torch.device) -> ModelInputs:
     if isinstance(inputs, Mapping):
-        return {k: torch.as_tensor(v).to(device) for k, v in inputs.items()}
+        return {k: _tensor(v, device) for k, v in inputs.items()}
     if isinstance(inputs, tuple):
-        return tuple(torch.as_tensor(v).to(device) for v in inputs)
-    return torch.as_tensor(inputs).to(device)
+        return tuple(_tensor(v, device) for v in inputs)
+    return _tensor(inputs, device)
 
 
 def _call(model: nn.Module, inputs: ModelInputs) -> Any:
@@ -483,10 +489,8 @@ class ModelAdapter:
             data = data.X if self.native else data.raw
         if isinstance(data, pd.DataFrame):
             return self._score(data, frame=True)
-        X = torch.as_tensor(np.asarray(data, dtype=np.float32) if not isinstance(
-            data, torch.Tensor) else data)
-        if not self.native:
-            return self._score(torch.as_tensor(X), frame=False)
+        X = data if isinstance(data, torch.Tensor) else torch.from_numpy(
+            np.array(data, dtype=np.float32))
         return self._score(X, frame=False)
 
     @torch.no_grad()

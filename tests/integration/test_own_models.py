@@ -28,6 +28,7 @@ AUDITS = {
                        "kernel_shap_rows": 20, "n_check_rows": 32, "n_bootstrap": 200},
     "privacy": {"enabled": True, "attacks": ["loss"], "n_audit_members": 300},
     "data_privacy": {"enabled": True},
+    "counterfactuals": {"enabled": True, "n_rows": 120, "n_per_row": 2, "n_bootstrap": 200},
 }
 
 
@@ -85,6 +86,14 @@ def test_a_one_logit_bce_model_with_embeddings_and_two_inputs(tables, tmp_path):
         assert sex.importance > 0.05, method.method
     assert any(c.check == "randomisation" for c in ex.checks)  # torch weights: re-initialised
     assert any("no gradients" in n for n in ex.notes)
+    _gradient_free_counterfactuals(result)
+
+
+def _gradient_free_counterfactuals(result) -> None:
+    cf = result.counterfactuals
+    assert cf.method.startswith("random search")
+    assert cf.validity == 1.0 and cf.n_rows_found >= 0.9 * cf.n_rows_searched
+    assert cf.change_rates["sex"] == 0.0  # immutable by default
 
 
 def test_c_scikit_learn_logistic_regression_through_predict_proba(tables, tmp_path):
@@ -97,6 +106,7 @@ def test_c_scikit_learn_logistic_regression_through_predict_proba(tables, tmp_pa
     assert not any(c.check == "randomisation" for c in result.explainability.checks)
     loss = result.privacy.membership.attacks["loss"]
     assert 0.3 < loss.auc < 0.7  # a linear model barely leaks
+    _gradient_free_counterfactuals(result)
 
 
 class _Served(BaseHTTPRequestHandler):
@@ -166,12 +176,12 @@ def test_an_audit_the_model_cannot_serve_is_refused_before_anything_runs(tables)
         audit.audit_model(model, train=train, test=test, target="approved",
                           sensitive_features=["sex"], favourable_label="yes",
                           audits={"fairness": {"enabled": True},
-                                  "counterfactuals": {"enabled": True},
+                                  "explainability": {"enabled": True, "methods": ["saliency"]},
                                   "privacy": {"enabled": True, "attacks": ["loss", "lira_offline"]}})
     assert calls == []  # not even scored
     message = str(info.value)
     assert "2 problems" in message
-    assert "audits.counterfactuals: expected a model that gives gradients" in message
+    assert "audits.explainability: expected a model that gives gradients" in message
     assert "predict_proba callable function on raw rows" in message
     assert "audits.privacy: expected a model that gives trainer" in message
     assert "ModelAdapter(model, trainer=...)" in message

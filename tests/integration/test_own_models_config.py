@@ -83,11 +83,12 @@ def test_lira_on_given_weights_is_refused_when_validated(folder, tmp_path):
 def test_a_predict_proba_callable_by_import_path(folder, tmp_path):
     model = {"predict_proba": "tests.own_models:predict_proba"}
     audits = {"fairness": {"enabled": True}, "robustness": {"enabled": True},
+              "counterfactuals": {"enabled": True, "n_rows": 40, "n_bootstrap": 100},
               "privacy": {"enabled": True, "attacks": ["loss"], "n_audit_members": 200}}
     run = run_audit(_config(folder, model, audits), output_dir=tmp_path, progress=False)
     result = run.result
     assert {s: r.status for s, r in result.sections.items()} == {
-        "fairness": "ok", "robustness": "ok", "privacy": "ok"}
+        "fairness": "ok", "robustness": "ok", "privacy": "ok", "counterfactuals": "ok"}
     assert run.training is None and run.model_dir is None
     assert result.metadata.model.kind == "predict_proba (tests.own_models:predict_proba)"
     sex = result.fairness.partitions[0]
@@ -95,15 +96,16 @@ def test_a_predict_proba_callable_by_import_path(folder, tmp_path):
                 if d.name == "demographic_parity_difference").worst_group == "B"
 
 
-def test_validate_refuses_the_gradient_search_on_a_callable(folder):
+def test_validate_refuses_gradient_attributions_of_a_callable(folder):
     path = folder / "callable.yaml"
     path.write_text(yaml.safe_dump({
         "data": {"loader": "csv", "train_path": "train.csv", "test_path": "test.csv",
                  "target": "approved", "positive_label": "yes", "sensitive_features": ["sex"]},
         "model": {"predict_proba": "tests.own_models:predict_proba"},
-        "audits": {"counterfactuals": {"enabled": True}}}))
+        "audits": {"explainability": {"enabled": True,
+                                      "methods": ["integrated_gradients", "kernel_shap"]}}}))
     done = subprocess.run([sys.executable, "-m", "audit.cli", "validate", str(path)],
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 2
-    assert "audits.counterfactuals: expected a model that gives gradients" in done.stderr
-    assert "set audits.counterfactuals.enabled: false" in done.stderr
+    assert "audits.explainability: expected a model that gives gradients" in done.stderr
+    assert "list only perturbation methods" in done.stderr
