@@ -128,6 +128,7 @@ def audit_model(
     ...                      audits={"fairness": {"enabled": True}})  # doctest: +SKIP
     >>> write_outputs(result, "out/")                                # doctest: +SKIP
     """
+    from audit._preflight import check_before_training
     from audit.config import parse_config
     from audit.core import AuditContext
     from audit.data import DataSource, build_tabular_dataset
@@ -169,15 +170,20 @@ def audit_model(
                 "raw_table_source": "train + test frames passed to audit_model",
                 "progress": False})
     raise_problems(p for a, cfg in audits_ for p in a.problems(ctx, cfg))
+    warnings = check_before_training(config, dataset)  # bad settings fail here, in seconds
     records = {a.slug: run_section(a, ctx, cfg) for a, cfg in audits_ if a.phase == "data"}
-    return audit_phase(ctx, audits_, records, timings, TabularPipeline())
+    return audit_phase(ctx, audits_, records, timings, TabularPipeline(), warnings=warnings)
 
 
 def write_outputs(result: Any, folder: str | Path) -> dict[str, Path]:
-    """Write ``result.json``, ``report.html`` and ``model_card.md`` into ``folder``.
+    """Write ``result.json``, ``report.html`` and ``model_card.md`` into ``folder``, all or
+    nothing.
 
-    Everything is rendered before anything is written, and each file is written atomically
-    (a temporary file renamed into place), so a failure leaves the previous files intact.
+    Everything is rendered first, written into a staging folder beside ``folder``, and swapped
+    in at the end (:func:`audit._staging.staged_output`, as ``rai-audit run`` does): a failure
+    leaves ``folder`` as it was, and readers never see a mix of two runs. The model folder the
+    result names (``result.metadata.model.weights_path``, e.g. ``model/`` written there by
+    :func:`audit.runner.run_audit`) is kept; files rai-audit did not write are never touched.
 
     Returns
     -------
@@ -186,18 +192,26 @@ def write_outputs(result: Any, folder: str | Path) -> dict[str, Path]:
 
     Raises
     ------
-    OutputPathError
-        The folder cannot be created or written.
+    OutputPathError, OutputLockedError, DiskFullError
+        The folder cannot be written, another run holds it, or the disk is full.
     """
-    from audit._io import atomic_write_text, ensure_writable_dir
+    import shutil
+
+    from audit._staging import staged_output
     from audit.result import result_to_json
     from reports import render_model_card, render_report
 
-    directory = ensure_writable_dir(folder)
-    texts = {"report": ("report.html", render_report(result)),
+    folder = Path(folder)
+    files = {"report": ("report.html", render_report(result)),
              "model_card": ("model_card.md", render_model_card(result)),
              "result": ("result.json", result_to_json(result))}
-    return {key: atomic_write_text(directory / name, text) for key, (name, text) in texts.items()}
+    with staged_output(folder) as stage:
+        weights = result.metadata.model.weights_path
+        if weights and (folder / weights).is_dir():
+            shutil.copytree(folder / weights, stage / weights)
+        for name, text in files.values():
+            (stage / name).write_text(text, encoding="utf-8")
+    return {key: folder / name for key, (name, _) in files.items()}
 
 
 __all__ = ["audit_model", "write_outputs"]

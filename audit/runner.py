@@ -291,13 +291,14 @@ def run_audit(config: Any, *, output_dir: str | Path | None = None,
     if training is None:
         adapter.check(dataset.test.raw)
     return AuditRun(result=audit_phase(ctx, audits, records, timings, pipeline,
-                                       model_dir=model_dir),
+                                       model_dir=model_dir, warnings=warnings),
                     dataset=dataset, training=training, model_dir=model_dir)
 
 
 def audit_phase(ctx: AuditContext, audits: list[tuple[Audit, Any]],
                 records: dict[str, SectionRecord], timings: dict[str, float], pipeline: Pipeline,
-                *, model_dir: Path | None = None) -> AuditResult:
+                *, model_dir: Path | None = None,
+                warnings: tuple[str, ...] = ()) -> AuditResult:
     """Quality, every model-phase audit (cheap ones first), free sections, the metadata and
     the policy verdict: the part of a run after the model exists (trained by the run or given
     by :func:`audit.audit_model`)."""
@@ -363,7 +364,7 @@ def _training_info(config: Any, adapter: Any, training: Any) -> TrainingInfo:
             epochs=0, epochs_completed=0, batch_size=0, optimizer="", learning_rate=0.0,
             device=device, seconds=0.0, private=False, audited_as_given=True,
             note=(f"Trained outside rai-audit and audited as given ({adapter.description}); "
-                  "no training by rai-audit, so its training settings and any privacy "
+                  "no training by rai-audit, so its training settings and any DP "
                   "guarantee are not known to the audit."))
     return TrainingInfo(
         epochs=tc.epochs, epochs_completed=training.epochs_completed,
