@@ -248,7 +248,7 @@ class EncodedModel(nn.Module):
                 frame = frame[[c for c in self.columns if c in frame.columns]]
             inputs = self.encode(frame) if self.encode is not None else frame
         if self.inner is None:
-            if isinstance(inputs, torch.Tensor):
+            if self.inputs == "encoded":  # a callable on the encoded array gets numpy
                 inputs = inputs.detach().cpu().numpy()
             p = _positive_probability(self.predict_fn(inputs), self.positive_index, len(x))
             return probability_logits(p).to(dtype=torch.float32, device=x.device)

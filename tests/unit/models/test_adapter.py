@@ -189,3 +189,10 @@ def test_a_hugging_face_sequence_classifier(num_labels):
     expected = (torch.sigmoid(logits[:, 0]) if num_labels == 1
                 else torch.softmax(logits, 1)[:, 1]).numpy()
     np.testing.assert_allclose(adapter.predict_proba(frame), expected, atol=1e-6)
+
+    def tokenizer(texts, pairs, *, padding, truncation, max_length, return_tensors):
+        assert pairs is None and padding and truncation and return_tensors == "pt"
+        return encode(pd.DataFrame({"text": texts}))
+
+    by_column = ModelAdapter.from_huggingface(model, tokenizer, text_column="text")
+    np.testing.assert_allclose(by_column.predict_proba(frame), expected, atol=1e-6)
