@@ -196,3 +196,22 @@ def test_a_hugging_face_sequence_classifier(num_labels):
 
     by_column = ModelAdapter.from_huggingface(model, tokenizer, text_column="text")
     np.testing.assert_allclose(by_column.predict_proba(frame), expected, atol=1e-6)
+
+
+def test_the_explainer_takes_an_adapter_and_a_single_logit(dataset):
+    from audit.explain import Explainer, NotDifferentiableError
+
+    two, one = _pair(dataset.n_features)
+    X = torch.from_numpy(dataset.test.X[:20])
+    a = Explainer(two, "integrated_gradients").explain(X, target=1)
+    b = Explainer(one, "integrated_gradients").explain(X, target=1)  # z read as [0, z]
+    torch.testing.assert_close(a.attributions, b.attributions, rtol=1e-4, atol=1e-5)
+
+    model, encode = train_embedding_net(people(300, 0), epochs=20)
+    adapter = ModelAdapter(model, encode=encode).bind(dataset)
+    ablation = Explainer(adapter, "feature_ablation", feature_groups=dataset.feature_groups)
+    attributions = ablation.explain(X, target=1).attributions
+    sex = list(dataset.feature_groups["sex"])
+    assert attributions[:, sex].abs().sum() > 0  # the embedded column is not a silent zero
+    with pytest.raises(NotDifferentiableError):
+        Explainer(adapter, "saliency").explain(X, target=1)
