@@ -119,7 +119,7 @@ def config_capabilities(config: Any) -> frozenset[str]:
     m = config.model
     if m.predict_proba is not None:
         return frozenset({"proba", "per_example_loss"})
-    caps = {"proba", "per_example_loss", "logits"}
+    caps = {"proba", "per_example_loss", "logits", "input_gradients"}
     if m.encode is None:
         caps.add("gradients")
     if m.weights is None:

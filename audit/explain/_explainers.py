@@ -263,9 +263,9 @@ class Explainer:
     ----------
     model : torch.nn.Module or audit.models.ModelAdapter
         Maps ``(n, n_features)`` float rows to ``(n, n_classes)`` logits (one logit: read as
-        ``[0, z]``). A bound adapter is explained through ``adapter.module`` (its model over
-        the dataset's encoded rows: a callable or a model with its own inputs, for the
-        perturbation methods).
+        ``[0, z]``). A bound adapter is explained on the dataset's encoded rows
+        (``adapter.opaque()``: a callable or a model with its own inputs, for the perturbation
+        methods; its own inputs: ``adapter.own_inputs()``).
     method : str
         A name in :data:`METHODS`: ``"integrated_gradients"``, ``"deeplift"``,
         ``"deeplift_shap"``, ``"gradient_shap"``, ``"saliency"``, ``"feature_ablation"``,
@@ -352,8 +352,8 @@ class Explainer:
                 not isinstance(internal_batch_size, int) or internal_batch_size < 1):
             raise ExplainError("internal_batch_size", "'auto' or a positive int",
                                repr(internal_batch_size), "pass 'auto' (recommended)")
-        if hasattr(model, "capabilities") and hasattr(model, "module"):  # a ModelAdapter
-            model = model.module
+        if hasattr(model, "capabilities") and hasattr(model, "opaque"):  # a ModelAdapter
+            model = model.opaque()
         self.model = model
         self.spec = METHODS[method]
         self.method = method

@@ -39,17 +39,20 @@ class ExplainabilityAudit(Audit):
         from audit.explain._audit import training_callbacks
         from audit.explain._capability import for_capabilities
 
-        return training_callbacks(ctx.dataset, for_capabilities(config, ctx.capabilities)[0],
-                                  ctx.seed)
+        # during training the callback explains the dataset's encoded rows
+        caps = ctx.capabilities - {"input_gradients"}
+        return training_callbacks(ctx.dataset, for_capabilities(config, caps)[0], ctx.seed)
 
     def run(self, ctx: AuditContext, config: ExplainabilityAuditConfig) -> ExplainabilitySection:
         from dataclasses import replace
 
         from audit.explain._audit import run_audit
-        from audit.explain._capability import for_capabilities
+        from audit.explain._capability import explained, for_capabilities
 
-        config, notes = for_capabilities(config, ctx.capabilities)
-        section = run_audit(ctx.dataset, ctx.audited_model, config, ctx.seed)
+        dataset, model, caps, why = explained(ctx)
+        config, notes = for_capabilities(config, caps)
+        section = run_audit(dataset, model, config, ctx.seed)
+        notes = (*why, *notes)
         return replace(section, notes=(*section.notes, *notes)) if notes else section
 
 

@@ -16,6 +16,7 @@ from audit.models._adapter import (
 )
 from audit.models._factory import TableInfo, build_from_factory, import_object, load_weights
 from audit.models._mlp import TabularMLP
+from audit.models._own_inputs import FlatInputs, OwnInputs, own_inputs
 from audit.models._predict import predict_proba
 from audit.models._pretrained import MINILM, MINILM_INSTALL, minilm_path, resolve_model_dir
 from audit.models._store import (
@@ -36,9 +37,11 @@ register_model("hf", hf_classifier)
 __all__ = [
     "CAPABILITIES",
     "EncodedModel",
+    "FlatInputs",
     "MINILM",
     "MINILM_INSTALL",
     "MODEL_REGISTRY",
+    "OwnInputs",
     "ModelAdapter",
     "SPEC_FILE",
     "WEIGHTS_FILE",
@@ -53,6 +56,7 @@ __all__ = [
     "import_object",
     "load_model",
     "load_weights",
+    "own_inputs",
     "minilm_path",
     "predict_proba",
     "probability_logits",

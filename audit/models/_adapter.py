@@ -41,6 +41,8 @@ CAPABILITIES: dict[str, str] = {
     "proba": "P(positive class) for raw rows and for the dataset's encoded rows",
     "logits": "a torch module's logits (weights that can be re-initialised and retrained)",
     "gradients": "logits differentiable with respect to the dataset's encoded features",
+    "input_gradients": "logits differentiable with respect to the model's own inputs (numbers, "
+                       "and integer codes through their embeddings)",
     "per_example_loss": "the cross-entropy of each example (membership attacks)",
     "trainer": "a way to train fresh copies on chosen rows (LiRA's reference models)",
 }
@@ -229,9 +231,14 @@ class EncodedModel(nn.Module):
     callable gives ``[log(1 - p), log(p)]`` without gradients.
     """
 
-    def __init__(self, adapter: ModelAdapter, decoder: RowDecoder | None) -> None:
+    def __init__(self, adapter: ModelAdapter, decoder: RowDecoder | None,
+                 opaque: bool = False) -> None:
         super().__init__()
-        self.inner = adapter.model if adapter.kind != "callable" else None
+        inner = adapter.model if adapter.kind != "callable" else None
+        if opaque:  # not a submodule: inspections (hooks, embeddings) see no layer inside
+            self.__dict__["inner"] = inner
+        else:
+            self.inner = inner
         self.predict_fn = adapter.predict_fn
         self.encode = adapter.encode
         self.inputs = adapter.inputs
@@ -298,7 +305,7 @@ class ModelAdapter:
     >>> import torch
     >>> adapter = ModelAdapter(torch.nn.Linear(3, 1))          # one logit: sigmoid
     >>> sorted(adapter.capabilities)
-    ['gradients', 'logits', 'per_example_loss', 'proba']
+    ['gradients', 'input_gradients', 'logits', 'per_example_loss', 'proba']
     >>> adapter.predict_proba(torch.zeros(2, 3)).shape
     (2,)
     >>> ModelAdapter(lambda frame: frame["x"].to_numpy()).kind
@@ -342,6 +349,7 @@ class ModelAdapter:
         self.decoder: RowDecoder | None = None
         self.width: int | None = None
         self.columns: list[str] | None = None
+        self._dataset: Any = None
         self._module: nn.Module | None = None
 
     # construction helpers -------------------------------------------------------------
@@ -374,6 +382,7 @@ class ModelAdapter:
         tabular = hasattr(dataset, "preprocessor")  # a text dataset has no rows to decode
         bound.decoder = RowDecoder(dataset) if tabular else None
         bound.width = int(dataset.n_features) if tabular else None
+        bound._dataset = dataset
         bound._module = None
         return bound
 
@@ -388,7 +397,7 @@ class ModelAdapter:
         """Names from :data:`CAPABILITIES` this model gives."""
         caps = {"proba", "per_example_loss"}
         if self.kind != "callable":
-            caps.add("logits")
+            caps.update({"logits", "input_gradients"})
             if self.native:
                 caps.add("gradients")
         if self.trainer is not None:
@@ -426,6 +435,14 @@ class ModelAdapter:
             else:
                 self._module = EncodedModel(self, self.decoder)
         return self._module
+
+    def opaque(self) -> nn.Module:
+        """The model over the bound dataset's encoded rows as a black box: the same forward
+        as :attr:`module`, with the user's model hidden from module inspection (a model with
+        its own embeddings, explained by perturbation on the encoded rows)."""
+        if self.kind == "callable" or self.native:
+            return self.module
+        return EncodedModel(self, self.decoder, opaque=True)
 
     def _outputs_two_logits(self) -> bool:
         width = self.width
@@ -556,6 +573,15 @@ class ModelAdapter:
                 "model input", f"a {self.description} that accepts the table's rows",
                 f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}",
                 fix) from exc
+
+    def own_inputs(self, seed: int = 0) -> Any:
+        """The bound torch model on its own inputs as one float matrix per split
+        (:class:`audit.models.OwnInputs`), or None (see :func:`audit.models.own_inputs`)."""
+        from audit.models._own_inputs import own_inputs
+
+        if self.decoder is None:
+            return None
+        return own_inputs(self, self._dataset, seed)
 
     def trainer_module(self, subset: Any, seed: int) -> nn.Module:
         """LiRA's ``train_reference(subset, seed)``: decode the encoded subset, train with

@@ -25,14 +25,15 @@ class PrivacyAudit(Audit):
 
     def requirements(self, config: PrivacyAuditConfig) -> frozenset[str]:
         needs = set(self.requires)
-        if any(a.startswith("lira") for a in config.attacks) or config.utility_curve_epsilons:
+        if (any(a.startswith(("lira", "rmia")) for a in config.attacks)
+                or config.utility_curve_epsilons):
             needs.add("trainer")  # reference models / retrains at each epsilon
         return frozenset(needs)
 
     def capability_fix(self, missing: frozenset[str], config: PrivacyAuditConfig) -> str:
         return ("set audits.privacy.attacks: [loss] and utility_curve_epsilons: [] (the loss "
                 "attack needs only per-example losses), or give the adapter a trainer "
-                "(ModelAdapter(model, trainer=...)) for LiRA's reference models")
+                "(ModelAdapter(model, trainer=...)) for the reference models of LiRA and RMIA")
 
     def run(self, ctx: AuditContext, config: PrivacyAuditConfig) -> PrivacySection:
         from audit.privacy._audit import run_audit

@@ -46,7 +46,7 @@ def test_capabilities_known_from_the_config_alone():
                                                                            "per_example_loss"}
     given = config_capabilities(_config({"factory": "m:f", "weights": "w.safetensors",
                                          "encode": "m:e"}, {}))
-    assert given == {"proba", "per_example_loss", "logits"}
+    assert given == {"proba", "per_example_loss", "logits", "input_gradients"}
 
 
 def test_every_refusal_is_listed_together_with_its_fix():

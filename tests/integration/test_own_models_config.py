@@ -38,11 +38,11 @@ def _config(folder, model: dict, audits: dict):
 
 AUDITS = {"fairness": {"enabled": True},
           "explainability": {"enabled": True, "n_rows": 60, "n_rows_perturbation": 30,
-                             "kernel_shap_rows": 10, "n_check_rows": 16, "n_bootstrap": 100,
+                             "kernel_shap_rows": 10, "n_check_rows": 16, "bootstrap_replicates": 100,
                              "methods": ["integrated_gradients", "feature_ablation"],
                              "smoothing": "none"},
           "counterfactuals": {"enabled": True, "n_rows": 40, "n_per_row": 2, "steps": 20,
-                              "n_bootstrap": 100}}
+                              "bootstrap_replicates": 100}}
 
 
 def test_a_factory_trained_by_fit_then_its_weights_audited_as_given(folder, tmp_path):
@@ -83,7 +83,7 @@ def test_lira_on_given_weights_is_refused_when_validated(folder, tmp_path):
 def test_a_predict_proba_callable_by_import_path(folder, tmp_path):
     model = {"predict_proba": "tests.own_models:predict_proba"}
     audits = {"fairness": {"enabled": True}, "robustness": {"enabled": True},
-              "counterfactuals": {"enabled": True, "n_rows": 40, "n_bootstrap": 100},
+              "counterfactuals": {"enabled": True, "n_rows": 40, "bootstrap_replicates": 100},
               "privacy": {"enabled": True, "attacks": ["loss"], "n_audit_members": 200}}
     run = run_audit(_config(folder, model, audits), output_dir=tmp_path, progress=False)
     result = run.result
@@ -107,5 +107,5 @@ def test_validate_refuses_gradient_attributions_of_a_callable(folder):
     done = subprocess.run([sys.executable, "-m", "audit.cli", "validate", str(path)],
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 2
-    assert "audits.explainability: expected a model that gives gradients" in done.stderr
+    assert "audits.explainability: expected a model that gives input_gradients" in done.stderr
     assert "list only perturbation methods" in done.stderr

@@ -33,6 +33,8 @@ def test_every_snippet_runs(tmp_path, monkeypatch):
         exec(compile(snippet, "README.md", "exec"), namespace)  # noqa: S102 - our own README
     for run in ("loans", "torch", "sklearn", "served"):
         folder = tmp_path / "out" / run
-        assert sorted(p.name for p in folder.iterdir() if p.is_file()) == [
+        assert sorted(p.name for p in folder.iterdir()
+                      if p.is_file() and not p.name.startswith(".")) == [
             "model_card.md", "report.html", "result.json"], run
+    assert (tmp_path / "out" / "loans" / "model" / "model.safetensors").is_file()  # kept
     assert namespace["result"].fairness.partitions[0].name == "sex"

@@ -102,7 +102,8 @@ def test_tuple_and_dict_inputs_from_encode(dataset, form):
     np.testing.assert_allclose(adapter.predict_proba(dataset.test), expected, atol=1e-6)
     # the same rows given encoded (the audits' perturbations) are decoded first
     np.testing.assert_allclose(adapter.predict_proba(dataset.test.X), expected, atol=1e-5)
-    assert adapter.capabilities == {"proba", "logits", "per_example_loss"}  # no X gradients
+    # no gradients over the dataset's encoded rows; over its own inputs, yes
+    assert adapter.capabilities == {"proba", "logits", "input_gradients", "per_example_loss"}
     logits = adapter.logits(adapter.model_inputs(dataset.test.raw.iloc[:3]))
     assert logits.shape == (3, 2) and logits.requires_grad  # differentiable in its own inputs
 
@@ -215,3 +216,28 @@ def test_the_explainer_takes_an_adapter_and_a_single_logit(dataset):
     assert attributions[:, sex].abs().sum() > 0  # the embedded column is not a silent zero
     with pytest.raises(NotDifferentiableError):
         Explainer(adapter, "saliency").explain(X, target=1)
+    # gradient methods on its own inputs, the embedded column through its embedding
+    own = adapter.own_inputs()
+    ig = Explainer(own.module, "integrated_gradients", feature_groups=own.feature_groups)
+    result = ig.explain(torch.from_numpy(own.test[:20]), target=1)
+    assert result.attributions[:, list(own.feature_groups["sex"])].abs().sum() > 0
+    assert result.convergence_delta.abs().max() < 0.05
+
+
+def test_own_inputs_lay_the_model_inputs_out_as_columns_of_each_raw_feature(dataset):
+    model, encode = train_embedding_net(people(300, 0), epochs=20)
+    adapter = ModelAdapter(model, encode=encode).bind(dataset)
+    own = adapter.own_inputs()
+    # numeric: one standardised column each; categorical: one code column each
+    assert own.feature_groups == {"score": (0,), "years": (1,), "sex": (2,), "zone": (3,),
+                                  "region": (4,)}
+    assert own.test.shape == (len(dataset.test), 5)
+    with torch.no_grad():
+        flat = own.module(torch.from_numpy(own.test))
+        direct = adapter.logits(adapter.model_inputs(dataset.test.raw))
+    torch.testing.assert_close(flat, direct)
+    view = own.dataset(dataset)
+    assert view.feature_groups == own.feature_groups and view.test.raw is dataset.test.raw
+    # no own inputs: callables, models on the encoded rows
+    assert ModelAdapter(lambda f: np.full(len(f), 0.5)).bind(dataset).own_inputs() is None
+    assert ModelAdapter(nn.Linear(dataset.n_features, 2)).bind(dataset).own_inputs() is None
