@@ -133,9 +133,10 @@ def audit_model(
     from audit.core import AuditContext
     from audit.data import DataSource, build_tabular_dataset
     from audit.errors import raise_problems
+    from audit.model_setup import capability_problems
     from audit.models import ModelAdapter
     from audit.pipelines import TabularPipeline
-    from audit.runner import audit_phase, capability_problems, enabled_audits, run_section
+    from audit.runner import audit_phase, enabled_audits, run_section
 
     train, test = _frame(train, "train"), _frame(test, "test")
     config = parse_config({
