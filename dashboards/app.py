@@ -74,13 +74,14 @@ def choose_result() -> None:
 # st.navigation lose their value on every rerun (streamlit 1.67), so a typed path or a chosen
 # result would snap back (tests/regression/test_dashboard_sidebar_state.py).
 # One page per registered audit (its own ``pages/<slug>.py``, else the generic page), between
-# the pages every result has.
+# the pages every result has. expanded=True: with more than 10 pages streamlit would otherwise
+# hide the last ones behind "View more".
 navigation = st.navigation([
     st.Page(PAGES / "overview.py", title="Overview", default=True),
     st.Page(PAGES / "training.py", title="Training"),
     *audit_pages(PAGES),
     st.Page(PAGES / "compare.py", title="Compare runs"),
     st.Page(PAGES / "run_samples.py", title="Run sample audits"),
-])
+], expanded=True)
 choose_result()
 navigation.run()
