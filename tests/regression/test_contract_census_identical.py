@@ -38,10 +38,6 @@ def test_a_schema_1_0_result_is_read_and_migrated():
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(reason="pin to rewrite: the last merges renamed explainability's n_bootstrap "
-                          "setting and measure GradientShap completeness (1.20, warn); the run "
-                          "that rewrites the pin did not finish before the session ended",
-                   strict=False)
 def test_census_demo_numbers_equal_the_pinned_result(tmp_path):
     """Run as the fixture was made: `rai-audit run` in a fresh process (torch's default thread
     count, here 2 cores; the test session's single thread changes float reductions' order)."""
