@@ -10,39 +10,18 @@ import pandas as pd
 import streamlit as st
 
 from audit.fairness import DisparityThresholds, tracked_frame, what_if_thresholds
-from dashboards._state import fmt_num, load_for_display, md_escape, section_or_stop
+from dashboards._state import load_for_display, md_escape, section_or_stop
+from reports.sections.fairness import disparity_table, group_table, mitigation_table
 
-METRICS = ("selection_rate", "true_positive_rate", "false_positive_rate", "false_negative_rate",
-           "precision", "accuracy", "balanced_accuracy", "base_rate", "roc_auc",
-           "expected_calibration_error")
+
+def group_frame(partition, with_intervals: bool = True) -> pd.DataFrame:
+    """The report's group metric table of ``partition``, indexed by group."""
+    frame = group_table(partition)["table"].frame().set_index("group")
+    return frame if with_intervals else frame[[c for c in frame if not c.endswith(" CI")]]
 
 
 def _interval(iv) -> str:
     return "" if iv is None or iv.low != iv.low else f"[{iv.low:.3f}, {iv.high:.3f}]"
-
-
-def group_frame(partition, with_intervals: bool = True) -> pd.DataFrame:
-    rows = []
-    for g in partition.groups:
-        row = {"group": g.group, "n": g.size, "small": "yes" if g.small else ""}
-        for m in METRICS:
-            value = g.metrics[m]
-            row[m] = fmt_num(value.value)
-            if with_intervals and value.interval is not None:
-                row[f"{m} CI"] = _interval(value.interval)
-        rows.append(row)
-    return pd.DataFrame(rows).set_index("group")
-
-
-def disparity_frame(partitions) -> pd.DataFrame:
-    return pd.DataFrame([{
-        "features": p.name, "measure": d.name.replace("_", " "), "value": fmt_num(d.value),
-        "interval": _interval(d.interval),
-        "limit": f"{'<=' if d.kind == 'difference' else '>='} {d.limit:g}",
-        "verdict": d.verdict + (" (interval crosses the limit)" if d.interval is not None
-                                and not d.conclusive and d.verdict != "undefined" else ""),
-        "worst group": d.worst_group, "best group": d.best_group,
-        "note": d.undefined_reason} for p in partitions for d in p.disparities])
 
 
 def window_frame(windows, name: str) -> pd.DataFrame | None:
@@ -86,7 +65,7 @@ st.subheader("Reading")
 st.markdown("\n".join(f"- {md_escape(line)}" for line in section.reading))
 
 st.subheader("Disparities")
-disparities = disparity_frame(section.partitions)
+disparities = disparity_table(section.partitions).frame()
 n_fail = int((disparities["verdict"].str.startswith("fail")).sum())
 st.metric("Disparity checks failing", f"{n_fail} of {len(disparities)}")
 st.dataframe(disparities, hide_index=True)
@@ -136,8 +115,8 @@ if section.windows:
         st.caption(md_escape(f"Latest {section.window}: {latest.window} ({latest.start} to "
                              f"{latest.end}, {latest.n_rows:,} rows); gates named "
                              "fairness.latest_window.* judge it."))
-        st.dataframe(disparity_frame([p for p in latest.partitions if p.name == partition.name]),
-                     hide_index=True)
+        st.dataframe(disparity_table([p for p in latest.partitions if p.name == partition.name])
+                     .frame(), hide_index=True)
         with st.expander("Every window's disparities with intervals"):
             st.dataframe(over_time, hide_index=True)
 
@@ -186,8 +165,8 @@ else:
     limits = DisparityThresholds(**{d.name: d.limit for d in partition.disparities})
     moved = what_if_thresholds(partition, per_group, limits=limits)
     st.dataframe(group_frame(moved, with_intervals=False)[
-        ["n", "selection_rate", "true_positive_rate", "false_positive_rate", "accuracy"]])
-    st.dataframe(disparity_frame([moved])[["measure", "value", "limit", "verdict"]],
+        ["n", "Selection rate", "TPR", "FPR", "Accuracy"]])
+    st.dataframe(disparity_table([moved]).frame()[["measure", "value", "limit", "verdict"]],
                  hide_index=True)
     st.caption("Point estimates from the saved per-group score histogram (exact on its bin "
                "edges); rerun the audit for intervals.")
@@ -196,26 +175,11 @@ st.subheader("Mitigation")
 if not section.mitigation:
     st.info("No mitigation was tried (set audits.fairness.mitigation.enabled: true).")
 else:
-    rows = []
-    for m in section.mitigation:
-        def value(p, name):
-            return next(d.value for d in p.disparities if d.name == name)
-
-        rows.append({
-            "method": m.method, "stage": m.stage, "for": m.feature,
-            "DP difference": f"{fmt_num(value(m.before, 'demographic_parity_difference'))} -> "
-                             f"{fmt_num(value(m.after, 'demographic_parity_difference'))}",
-            "EO difference": f"{fmt_num(value(m.before, 'equalized_odds_difference'))} -> "
-                             f"{fmt_num(value(m.after, 'equalized_odds_difference'))}",
-            "accuracy": f"{fmt_num(m.accuracy_before, 4)} -> {fmt_num(m.accuracy_after, 4)}",
-            "cost (points)": round(100 * (m.accuracy_before - m.accuracy_after), 2),
-            "compared with": m.baseline})
-    st.dataframe(pd.DataFrame(rows), hide_index=True)
+    mitigation = mitigation_table(section)
+    st.dataframe(mitigation.frame(), hide_index=True)
     pick = st.selectbox("Before/after by group", [m.method for m in section.mitigation],
                         key="fairness_mitigation")
-    chosen = next(m for m in section.mitigation if m.method == pick)
-    before = group_frame(chosen.before, with_intervals=False)
-    after = group_frame(chosen.after, with_intervals=False)
-    st.dataframe(pd.concat({"before": before, "after": after}, axis=1))
-    if chosen.note:
-        st.caption(md_escape(chosen.note))
+    chosen = next(m for m in mitigation if m["method"] == pick)
+    st.dataframe(chosen["groups"].frame(), hide_index=True)
+    if chosen["note"]:
+        st.caption(md_escape(chosen["note"]))

@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboards._state import section_or_stop
+from reports.sections.privacy import attack_table, group_table, utility_table
 
 st.header("Privacy")
 result, section = section_or_stop(
@@ -46,18 +47,11 @@ if history:
 if membership is not None:
     st.subheader(f"Membership inference ({membership.n_members:,} members, "
                  f"{membership.n_nonmembers:,} non-members)")
-    rows = []
-    curves = []
+    st.dataframe(attack_table(membership, spend).frame().set_index("attack"))
     floor = 1.0 / (10 * max(membership.n_nonmembers, 1))
-    for name, attack in membership.attacks.items():
-        rows.append({"attack": name, "AUC": attack.auc,
-                     "AUC 95% CI": f"[{attack.auc_interval.low:.3f}, {attack.auc_interval.high:.3f}]",
-                     **{f"TPR @ FPR {float(k):.1%}": v for k, v in attack.tpr_at_fpr.items()},
-                     "empirical eps >=": (attack.empirical_epsilon.epsilon_lower_bound
-                                          if attack.empirical_epsilon else math.nan)})
-        curves += [{"attack": name, "FPR": max(f, floor), "TPR": max(t, floor)}
-                   for f, t in zip(attack.roc.fpr, attack.roc.tpr)]
-    st.dataframe(pd.DataFrame(rows).set_index("attack"))
+    curves = [{"attack": name, "FPR": max(f, floor), "TPR": max(t, floor)}
+              for name, attack in membership.attacks.items()
+              for f, t in zip(attack.roc.fpr, attack.roc.tpr)]
     roc = pd.DataFrame(curves)
     chart = alt.Chart(roc).mark_line().encode(
         x=alt.X("FPR", scale=alt.Scale(type="log"), title="false positive rate (log)"),
@@ -67,30 +61,19 @@ if membership is not None:
         strokeDash=[4, 4], color="grey").encode(x="FPR", y="TPR")
     st.altair_chart(chart + diagonal, use_container_width=True)
 
-    group_rows = [{"attack": name, "feature": feature, "group": label,
-                   "members": g.n_members, "non-members": g.n_nonmembers, "AUC": g.auc,
-                   "AUC CI": f"[{g.auc_interval.low:.3f}, {g.auc_interval.high:.3f}]",
-                   "flags": "; ".join(g.flags)}
-                  for name, attack in membership.attacks.items()
-                  for feature, groups in attack.per_group.items()
-                  for label, g in groups.items()]
+    group_rows = group_table(membership)
     if group_rows:
         st.subheader("Attack success per sensitive group")
-        groups = pd.DataFrame(group_rows)
+        groups = group_rows.frame()
         feature = st.selectbox("Sensitive feature", sorted(groups["feature"].unique()))
         st.dataframe(groups[groups["feature"] == feature].drop(columns="feature"),
                      hide_index=True)
 
 if section.utility_curve:
     st.subheader("Privacy-utility curve")
-    points = pd.DataFrame([{"target epsilon": p.target_epsilon, "epsilon": p.epsilon,
-                            "accuracy": p.accuracy, "attack AUC": p.attack_auc,
-                            f"DP difference ({p.fairness_feature})": p.dp_difference,
-                            "worst group": p.worst_group,
+    st.dataframe(utility_table(section.utility_curve).frame(), hide_index=True)
+    finite = pd.DataFrame([{"epsilon": p.epsilon, "accuracy": p.accuracy,
                             "worst group accuracy": p.worst_group_accuracy}
-                           for p in section.utility_curve])
-    st.dataframe(points, hide_index=True)
-    finite = points[points["epsilon"].apply(math.isfinite)]
+                           for p in section.utility_curve if math.isfinite(p.epsilon)])
     if not finite.empty:
-        st.line_chart(finite.set_index("epsilon")[["accuracy", "worst group accuracy"]],
-                      x_label="epsilon", y_label="accuracy")
+        st.line_chart(finite.set_index("epsilon"), x_label="epsilon", y_label="accuracy")

@@ -1,4 +1,5 @@
-"""What the report's fairness section needs from the result: charts and tables (no HTML here).
+"""The fairness section's view model: charts for the report and tables (:class:`Table`) read
+by the report's template and the dashboard page alike (no HTML here).
 
 Every chart is a Vega-Lite block made by :mod:`reports._charts` (group names travel as escaped
 JSON data and are drawn as SVG text); it is the only markup marked safe. Everything else reaches
@@ -15,6 +16,7 @@ from markupsafe import Markup
 
 from audit.result import AuditResult
 from reports import _charts
+from reports.table import Table
 
 METRIC_LABELS = {
     "selection_rate": "Selection rate",
@@ -63,10 +65,19 @@ def group_table(partition) -> dict[str, Any]:
     """Rows of the group metric table: values with intervals, sizes, small-group flags."""
     metrics = [m for m in METRIC_LABELS if m in partition.groups[0].metrics] + sorted(
         m for m in partition.groups[0].metrics if m not in METRIC_LABELS)
-    rows = [{"group": g.group, "size": g.size, "small": g.small,
-             "cells": [_value_cell(g.metrics[m]) for m in metrics]} for g in partition.groups]
+    rows = []
+    for g in partition.groups:
+        cells = [_value_cell(g.metrics[m]) for m in metrics]
+        row = {"group": g.group, "size": g.size, "small": "yes" if g.small else "", "cells": cells}
+        for m, cell in zip(metrics, cells):
+            row[m], row[f"{m}_interval"] = cell["value"], cell["interval"]
+        rows.append(row)
+    shown = {"group": "group", "size": "n", "small": "small"}
+    for m in metrics:
+        shown[m] = METRIC_LABELS.get(m, m)
+        shown[f"{m}_interval"] = f"{METRIC_LABELS.get(m, m)} CI"
     return {"name": partition.name, "columns": [METRIC_LABELS.get(m, m) for m in metrics],
-            "rows": rows, "n_dropped": partition.n_dropped_missing}
+            "rows": rows, "n_dropped": partition.n_dropped_missing, "table": Table(rows, shown)}
 
 
 def disparity_rows(partition) -> list[dict[str, Any]]:
@@ -93,7 +104,19 @@ def disparity_rows(partition) -> list[dict[str, Any]]:
             "worst": d.worst_group, "best": d.best_group,
             "note": "; ".join(notes),
         })
+        rows[-1]["reading"] = d.verdict + (" (interval crosses the limit)" if rows[-1]["crosses"]
+                                           else "")
     return rows
+
+
+DISPARITY_COLUMNS = {"partition": "features", "name": "measure", "value": "value",
+                     "interval": "interval", "limit": "limit", "reading": "verdict",
+                     "worst": "worst group", "best": "best group", "note": "note"}
+
+
+def disparity_table(partitions) -> Table:
+    """The disparity rows of every partition given, as one table."""
+    return Table([row for p in partitions for row in disparity_rows(p)], DISPARITY_COLUMNS)
 
 
 def _interval_charts(partition) -> list[Markup]:
@@ -218,14 +241,26 @@ def trend_charts(section) -> list[Markup]:
     return charts
 
 
-def latest_window_rows(section) -> list[dict[str, Any]]:
+def latest_window_rows(section) -> Table:
     """The disparity rows of the latest window (what gates on the latest window read)."""
     if not section.windows:
-        return []
-    return [row for p in section.windows[-1].partitions for row in disparity_rows(p)]
+        return Table([], DISPARITY_COLUMNS)
+    return disparity_table(section.windows[-1].partitions)
 
 
-def mitigation_rows(section) -> list[dict[str, Any]]:
+MITIGATION_COLUMNS = {"method": "method", "stage": "stage", "feature": "for",
+                      "dp": "DP difference", "eo": "EO difference", "accuracy": "accuracy",
+                      "cost": "cost", "baseline": "compared with"}
+BEFORE_AFTER_COLUMNS = {"group": "group", "size": "n", "selection_rate": "selection rate",
+                        "true_positive_rate": "TPR", "false_positive_rate": "FPR",
+                        "accuracy": "accuracy"}
+
+
+def mitigation_table(section) -> Table:
+    """One row per mitigation tried: disparities and accuracy before -> after, and its cost.
+
+    Each row's ``groups`` is the per-group before -> after table (:data:`BEFORE_AFTER_COLUMNS`).
+    """
     rows = []
     for m in section.mitigation:
         def disp(p, name):
@@ -243,8 +278,8 @@ def mitigation_rows(section) -> list[dict[str, Any]]:
                      "accuracy": f"{100 * m.accuracy_before:.2f}% → {100 * m.accuracy_after:.2f}%",
                      "cost": f"{100 * cost:+.2f} pts", "seconds": f"{m.seconds:.1f}",
                      "note": m.note, "settings": ", ".join(f"{k}={v}" for k, v in m.settings.items()),
-                     "groups": _before_after_groups(m)})
-    return rows
+                     "groups": Table(_before_after_groups(m), BEFORE_AFTER_COLUMNS)})
+    return Table(rows, MITIGATION_COLUMNS)
 
 
 def _before_after_groups(m) -> list[dict[str, str]]:
@@ -277,7 +312,7 @@ def tradeoff(section) -> Markup | None:
 
 
 def context(result: AuditResult) -> dict[str, Any]:
-    """Template variables for `templates/_fairness.html.j2` (charts as Markup)."""
+    """Template variables for `templates/sections/fairness.html.j2` (charts as Markup)."""
     section = getattr(result, "fairness", None)
     if section is None:
         return {"fairness_view": None}
@@ -285,13 +320,13 @@ def context(result: AuditResult) -> dict[str, Any]:
     return {"fairness_view": {
         "s": section,
         "reading": list(section.reading),
-        "disparities": [row for p in section.partitions for row in disparity_rows(p)],
+        "disparities": disparity_table(section.partitions),
         "tables": [group_table(p) for p in section.partitions],
         "interval_charts": [c for p in base for c in _interval_charts(p)],
         "heatmaps": [c for p in section.partitions for c in heatmaps(p)],
         "calibration": [c for p in base if (c := calibration_chart(p)) is not None],
         "epochs": epoch_charts(result, [p.name for p in base]),
-        "mitigation": mitigation_rows(section),
+        "mitigation": mitigation_table(section),
         "tradeoff": tradeoff(section),
         "trends": trend_charts(section),
         "latest": latest_window_rows(section),

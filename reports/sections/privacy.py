@@ -1,5 +1,6 @@
-"""What the report's privacy section needs: epsilon over epochs, ROC curves on log-log axes,
-per-group attack success, the privacy-utility curve (charts as Markup, tables as rows)."""
+"""The privacy section's view model: epsilon over epochs, ROC curves on log-log axes, per-group
+attack success, the privacy-utility curve (charts as Markup for the report; tables as
+:class:`~reports.table.Table`, read by the report and the dashboard page alike)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from markupsafe import Markup
 from audit.result import AuditResult
 from reports import _charts
 from reports._charts import line_chart
+from reports.table import Table
 
 #: GDP is a central-limit approximation, not a bound: its name says so wherever it is shown.
 _ACCOUNTANT_LABELS = {"prv": "PRV", "rdp": "RDP", "gdp": "GDP (approximation)"}
@@ -126,11 +128,12 @@ def _fairness_by_epoch_chart(points: tuple) -> Markup | None:
     return _charts.chart_html(spec, label="fairness over epochs by privacy level")
 
 
-def _attack_rows(membership: Any, spend: Any) -> list[dict[str, Any]]:
+def attack_table(membership: Any, spend: Any) -> Table:
+    """One row per attack: AUC and TPR at low FPR with intervals, the empirical epsilon bound."""
     rows = []
     for name, attack in membership.attacks.items():
         eps = attack.empirical_epsilon
-        rows.append({
+        row = {
             "name": name, "description": attack.description, "auc": attack.auc,
             "auc_interval": attack.auc_interval,
             "tpr": [(_FPR_LABELS.get(k, k), v, attack.tpr_at_fpr_intervals[k],
@@ -138,11 +141,22 @@ def _attack_rows(membership: Any, spend: Any) -> list[dict[str, Any]]:
             "empirical_epsilon": eps.epsilon_lower_bound if eps is not None else None,
             "alarm": bool(eps is not None and spend is not None
                           and eps.epsilon_lower_bound > spend.epsilon),
-        })
-    return rows
+        }
+        for k, v in attack.tpr_at_fpr.items():
+            row[f"tpr_{k}"] = v
+            row[f"tpr_{k}_interval"] = attack.tpr_at_fpr_intervals[k]
+        rows.append(row)
+    columns = {"name": "attack", "auc": "AUC", "auc_interval": "AUC 95% CI"}
+    for k in next(iter(membership.attacks.values())).tpr_at_fpr if membership.attacks else ():
+        label = _FPR_LABELS.get(k, f"TPR at FPR {k}")
+        columns[f"tpr_{k}"] = label
+        columns[f"tpr_{k}_interval"] = f"{label} CI"
+    columns["empirical_epsilon"] = "empirical epsilon >="
+    return Table(rows, columns)
 
 
-def _group_rows(membership: Any) -> list[dict[str, Any]]:
+def group_table(membership: Any) -> Table:
+    """One row per (attack, sensitive feature, group): attack success within the group."""
     rows = []
     for name, attack in membership.attacks.items():
         for feature, groups in attack.per_group.items():
@@ -152,11 +166,31 @@ def _group_rows(membership: Any) -> list[dict[str, Any]]:
                              "auc": group.auc, "auc_interval": group.auc_interval,
                              "tpr_1pct": group.tpr_at_fpr.get("0.01", math.nan),
                              "flags": "; ".join(group.flags)})
-    return rows
+    return Table(rows, {"attack": "attack", "feature": "feature", "group": "group",
+                        "n_members": "members", "n_nonmembers": "non-members", "auc": "AUC",
+                        "auc_interval": "AUC 95% CI", "tpr_1pct": "TPR at FPR 1%",
+                        "flags": "flags"})
+
+
+def utility_table(points: tuple) -> Table:
+    """One row per run of the privacy-utility curve (the non-private run included)."""
+    rows = [{"target_epsilon": p.target_epsilon, "epsilon": p.epsilon,
+             "noise_multiplier": p.noise_multiplier, "accuracy": p.accuracy,
+             "attack_auc": p.attack_auc, "attack_auc_interval": p.attack_auc_interval,
+             "dp_difference": p.dp_difference, "fairness_feature": p.fairness_feature,
+             "worst_group": p.worst_group, "worst_group_accuracy": p.worst_group_accuracy,
+             "seconds": p.seconds, "point": p} for p in points]
+    feature = points[0].fairness_feature if points else ""
+    return Table(rows, {"target_epsilon": "target epsilon", "epsilon": "epsilon",
+                        "noise_multiplier": "noise multiplier", "accuracy": "accuracy",
+                        "attack_auc": "loss-attack AUC", "attack_auc_interval": "AUC 95% CI",
+                        "dp_difference": f"demographic parity diff. ({feature})",
+                        "worst_group": "worst group",
+                        "worst_group_accuracy": "worst group accuracy", "seconds": "seconds"})
 
 
 def context(result: AuditResult) -> dict[str, Any]:
-    """Template variables for ``templates/_privacy.html.j2``."""
+    """Template variables for ``templates/sections/privacy.html.j2``."""
     section = result.privacy
     if section is None:
         return {"privacy_view": None}
@@ -167,11 +201,11 @@ def context(result: AuditResult) -> dict[str, Any]:
         "epsilon_chart": _epsilon_chart(result) if section.spend is not None else None,
         "membership": membership,
         "roc_chart": _roc_chart(membership) if membership is not None else None,
-        "attack_rows": _attack_rows(membership, section.spend) if membership is not None else [],
-        "group_rows": _group_rows(membership) if membership is not None else [],
+        "attack_rows": attack_table(membership, section.spend) if membership is not None else Table([]),
+        "group_rows": group_table(membership) if membership is not None else Table([]),
         "utility_chart": _utility_chart(section.utility_curve) if section.utility_curve else None,
         "fairness_epoch_chart": _fairness_by_epoch_chart(section.utility_curve),
-        "utility": section.utility_curve,
+        "utility": utility_table(section.utility_curve),
     }
     view["alarm"] = any(row["alarm"] for row in view["attack_rows"])
     return {"privacy_view": view}

@@ -89,12 +89,12 @@ def test_dashboard_page_renders_without_exception(saved_result):
     at.slider(key="fairness_whatif_threshold").set_value(0.3).run()
     assert not at.exception, at.exception
     frames = [d.value for d in at.dataframe]
-    audited = next(f for f in frames if "selection_rate CI" in f.columns)
+    audited = next(f for f in frames if "Selection rate CI" in f.columns)
     whatif = next(f for f in frames if list(f.columns) == [
-        "n", "selection_rate", "true_positive_rate", "false_positive_rate", "accuracy"])
+        "n", "Selection rate", "TPR", "FPR", "Accuracy"])
     for group in audited.index:  # a lower threshold selects more people in every group
-        assert float(whatif.loc[group, "selection_rate"]) > float(
-            audited.loc[group, "selection_rate"])
+        assert float(whatif.loc[group, "Selection rate"]) > float(
+            audited.loc[group, "Selection rate"])
     # compare the per-epoch disparities with another saved run
     at.selectbox(key="fairness_compare").set_value(saved_result).run()
     assert not at.exception, at.exception
