@@ -46,14 +46,15 @@ class Table:
 
     Parameters
     ----------
-    rows : sequence of mapping
-        One dict per row. A row may hold more keys than ``columns`` names (e.g. a flag the
-        report's template turns into a coloured light).
+    rows : sequence of mapping or of result objects
+        One dict per row, or the result's own records (a column is then read as an
+        attribute). A row may hold more than ``columns`` names (e.g. a flag the report's
+        template turns into a coloured light).
     columns : mapping of str to str
         Row key -> column header, in the order shown.
     """
 
-    rows: Sequence[Mapping[str, Any]]
+    rows: Sequence[Any]
     columns: Mapping[str, str] = field(default_factory=dict)
 
     def __len__(self) -> int:
@@ -62,7 +63,7 @@ class Table:
     def __iter__(self):
         return iter(self.rows)
 
-    def __getitem__(self, index: int) -> Mapping[str, Any]:
+    def __getitem__(self, index: int) -> Any:
         return self.rows[index]
 
     def __bool__(self) -> bool:
@@ -77,6 +78,10 @@ class Table:
              A          B
         0  1.0  undefined
         """
-        return pd.DataFrame([{label: display_value(row.get(key), digits)
+        return pd.DataFrame([{label: display_value(_cell(row, key), digits)
                               for key, label in self.columns.items()} for row in self.rows],
                             columns=list(self.columns.values()))
+
+
+def _cell(row: Any, key: str) -> Any:
+    return row.get(key) if isinstance(row, Mapping) else getattr(row, key, None)

@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboards._state import md_escape, section_or_stop
+from reports.sections.counterfactuals import group_table
 
 st.header("Counterfactuals")
 st.caption("Counterfactual explanations and recourse: what would change each decision, and for whom it costs more.")
@@ -43,13 +44,7 @@ if features:
             st.markdown(f"Gap in {what}: **{gap.value:.3f}** [{gap.interval.low:.3f}, "
                         f"{gap.interval.high:.3f}] (worst {md_escape(gap.worst_group)}, "
                         f"best {md_escape(gap.best_group)})")
-    frame = pd.DataFrame([{
-        "group": g.group, "negative decisions": g.n_negative, "small": g.small,
-        "with recourse": g.share_flippable, "CI low": g.share_flippable_interval.low,
-        "CI high": g.share_flippable_interval.high, "mean cost": g.mean_cost,
-        "cost CI low": g.mean_cost_interval.low, "cost CI high": g.mean_cost_interval.high,
-        "median cost": g.median_cost, "features changed": g.mean_n_changed} for g in items])
-    st.dataframe(frame, hide_index=True)
+    st.dataframe(group_table(section, feature).frame(), hide_index=True)
     st.caption("Share of each group's cheapest counterfactuals that change each feature.")
     st.dataframe(pd.DataFrame({g.group: g.change_rates for g in items}))
 

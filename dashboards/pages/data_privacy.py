@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboards._state import md_escape, section_or_stop
+from reports.sections.data_privacy import tables
 
 st.header("Data privacy")
 result, section = section_or_stop(
@@ -34,21 +35,18 @@ sizes = pd.DataFrame([{"class size": b.label, "rows": b.n_rows, "classes": b.n_c
                       for b in a.size_histogram]).set_index("class size")
 st.bar_chart(sizes["rows"], x_label="class size", y_label="rows")
 
+views = tables(section)
 st.subheader("Columns")
-st.dataframe(pd.DataFrame([{"column": c.column, "role": c.role, "distinct": c.distinct,
-                            "unique alone": c.unique_share,
-                            "QI unique share without it": c.unique_share_without,
-                            "QI unique share with it": c.unique_share_with}
-                           for c in section.columns]), hide_index=True)
+st.dataframe(views["columns"].frame(), hide_index=True)
+others = [c.column for c in section.columns if c.role == "other"]
+if others:
+    st.caption("Not identifying beyond the quasi-identifiers: " + md_escape(", ".join(others)))
 with st.expander(f"Most identifying combinations ({len(section.combinations)})"):
-    st.dataframe(pd.DataFrame([{"columns": " x ".join(c.columns), "classes": c.n_classes,
-                                "unique share": c.unique_share, "k": c.k}
-                               for c in section.combinations]), hide_index=True)
+    st.dataframe(views["combinations"].frame(), hide_index=True)
 
 if g is not None:
     st.subheader(f"Generalisation to k = {g.k_target}: {'reached' if g.reached else 'NOT reached'}")
-    st.dataframe(pd.DataFrame([{"quasi-identifier": lv.column, "level": f"{lv.level} / {lv.n_levels - 1}",
-                                "generalised to": lv.description} for lv in g.levels]), hide_index=True)
+    st.dataframe(views["levels"].frame(), hide_index=True)
     c = st.columns(4)
     c[0].metric("Information lost (NCP)", f"{g.ncp:.3f}", help="0 = none, 1 = everything")
     c[1].metric("Rows suppressed", f"{g.suppressed_rows:,}", help=f"{g.suppressed_share:.2%} "
@@ -59,13 +57,11 @@ if g is not None:
 
 if a.smallest:
     with st.expander(f"The {len(a.smallest)} smallest classes (most exposed records: internal audit only)"):
-        st.dataframe(pd.DataFrame([{**e.values, "rows": e.size, "distinct sensitive": e.sensitive_distinct}
-                                   for e in a.smallest]), hide_index=True)
+        st.dataframe(views["smallest"].frame(), hide_index=True)
 
 if section.text:
     st.subheader("Personal data in text columns")
-    st.dataframe(pd.DataFrame([{"column": t.column, "rows with personal data": t.rows_with_pii,
-                                "rows": t.n_rows, **t.counts} for t in section.text]), hide_index=True)
+    st.dataframe(views["text"].frame(), hide_index=True)
     for t in section.text:
         if t.examples:
             with st.expander(f"Redacted examples from {md_escape(t.column)}"):

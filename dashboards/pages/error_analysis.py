@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboards._state import fmt_pct, md_escape, section_or_stop
+from reports.sections.error_analysis import cohort_table
 
 st.header("Error analysis")
 result, section = section_or_stop("error_analysis", "The error analysis was not run for this result.",
@@ -45,15 +46,6 @@ m2.metric("Slices tested", f"{analysis.n_slices_tested:,}")
 m3.metric("Significant", f"{analysis.n_significant:,}")
 
 
-def cohort_table(cohorts) -> pd.DataFrame:
-    return pd.DataFrame([{
-        "#": i, "cohort": c.text, "rows": c.size, "share": c.share, "rows in rate": c.metric_rows,
-        metric: c.value, "CI low": c.interval.low if c.interval else None,
-        "CI high": c.interval.high if c.interval else None, "rest": c.rest_value,
-        "difference": c.difference, "ratio": c.ratio, "p": c.p_value, "q": c.q_value,
-        "significant": c.significant, "sensitive": c.uses_sensitive} for i, c in enumerate(cohorts, 1)])
-
-
 st.subheader("Top cohorts")
 kept = [c for c in analysis.cohorts
         if c.size >= min_support and c.order <= max_order
@@ -61,9 +53,9 @@ kept = [c for c in analysis.cohorts
 st.caption(f"{len(kept)} of the {len(analysis.cohorts)} stored cohorts match the filters, "
            "largest effect first.")
 if kept:
-    table = cohort_table(kept)
-    st.dataframe(table, hide_index=True)
-    top = table.head(10).assign(cohort=lambda t: "#" + t["#"].astype(str) + " " + t["cohort"])
+    st.dataframe(cohort_table(kept).frame(), hide_index=True)
+    top = pd.DataFrame({"cohort": [f"#{i} {c.text}" for i, c in enumerate(kept[:10], 1)],
+                        metric: [c.value for c in kept[:10]]})
     st.bar_chart(top, x="cohort", y=metric, horizontal=True, sort=False,
                  x_label="", y_label=metric.replace("_", " "))
 else:
@@ -92,7 +84,7 @@ else:
 st.caption("Leaves as cohorts (tested against the rest; BH over the leaves):")
 leaves = [c for c in analysis.leaves if include_sensitive or not c.uses_sensitive]
 if leaves:
-    st.dataframe(cohort_table(leaves), hide_index=True)
+    st.dataframe(cohort_table(leaves).frame(), hide_index=True)
 
 with st.expander("How these cohorts were found"):
     for note in section.notes:

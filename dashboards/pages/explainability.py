@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboards._state import md_escape, section_or_stop
+from reports.sections.explainability import checks_table, importance_table, proxy_table
 
 DETAIL_KEY = "explain/global_importance"  # written by audit.explain.AttributionCallback
 
@@ -31,11 +32,11 @@ method = methods[chosen]
 st.caption(f"{md_escape(method.label)}; baseline: {md_escape(method.baseline)}; "
            f"{method.n_rows:,} rows; "
            "mean |attribution| with a 95% bootstrap interval.")
-importance = pd.DataFrame([{"feature": f.feature, "importance": f.importance,
-                            "CI low": f.interval.low, "CI high": f.interval.high,
-                            "mean signed": f.mean_attribution} for f in method.features])
-st.bar_chart(importance.set_index("feature")["importance"], horizontal=True)
-st.dataframe(importance, hide_index=True)
+importance = importance_table(method)
+st.bar_chart(pd.DataFrame({"feature": [f.feature for f in method.features],
+                           "importance": [f.importance for f in method.features]})
+             .set_index("feature")["importance"], horizontal=True)
+st.dataframe(importance.frame(), hide_index=True)
 
 history = [r for r in result.history if DETAIL_KEY in r.details]
 if history:
@@ -45,10 +46,7 @@ if history:
     st.line_chart(frame.set_index("epoch")[top], x_label="epoch", y_label="mean |attribution|")
 
 st.subheader("Trust checks")
-checks = pd.DataFrame([{"method": c.method, "check": c.check, "value": c.value,
-                        "threshold": c.threshold, "status": c.status, "detail": c.detail}
-                       for c in section.checks])
-st.dataframe(checks, hide_index=True)
+st.dataframe(checks_table(section).frame(), hide_index=True)
 if section.agreement is not None:
     st.caption(f"Method agreement: Spearman rank correlation of global importance "
                f"({section.agreement.n_rows} shared rows).")
@@ -77,14 +75,6 @@ if sensitive:
     st.dataframe(frame)
 
 st.subheader("Proxies of sensitive features")
-proxies = pd.DataFrame([{"feature": p.feature, "sensitive feature": p.sensitive_feature,
-                         "association": p.association,
-                         "measure": "Cramér's V" if p.measure == "cramers_v"
-                         else "correlation ratio",
-                         "importance": p.importance, "rank": p.importance_rank,
-                         "possible proxy": p.flagged, "itself": p.is_same_column}
-                        for p in section.proxies])
-st.dataframe(proxies.sort_values(["possible proxy", "association"], ascending=False),
-             hide_index=True)
+st.dataframe(proxy_table(section).frame(), hide_index=True)
 for note in section.notes:
     st.caption(md_escape(note))

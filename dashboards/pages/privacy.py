@@ -61,13 +61,11 @@ if membership is not None:
         strokeDash=[4, 4], color="grey").encode(x="FPR", y="TPR")
     st.altair_chart(chart + diagonal, use_container_width=True)
 
-    group_rows = group_table(membership)
-    if group_rows:
+    features = sorted({f for attack in membership.attacks.values() for f in attack.per_group})
+    if features:
         st.subheader("Attack success per sensitive group")
-        groups = group_rows.frame()
-        feature = st.selectbox("Sensitive feature", sorted(groups["feature"].unique()))
-        st.dataframe(groups[groups["feature"] == feature].drop(columns="feature"),
-                     hide_index=True)
+        feature = st.selectbox("Sensitive feature", features)
+        st.dataframe(group_table(membership, feature).frame(), hide_index=True)
 
 if section.utility_curve:
     st.subheader("Privacy-utility curve")

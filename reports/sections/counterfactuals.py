@@ -1,4 +1,5 @@
-"""What the report's counterfactual section needs from the result: charts and tables (no HTML here)."""
+"""The counterfactual section's view model: charts for the report and tables (:class:`Table`)
+read by the report's template and the dashboard page alike (no HTML here)."""
 
 from __future__ import annotations
 
@@ -8,13 +9,31 @@ from markupsafe import Markup
 
 from audit.result import AuditResult
 from reports import _charts
+from reports.table import Table
 
 #: Features shown in the change-rate charts.
 TOP_FEATURES = 8
 
 
+GROUP_COLUMNS = {"group": "group", "n_negative": "negative decisions", "small": "small",
+                 "share_flippable": "with recourse", "share_flippable_interval": "with recourse CI",
+                 "mean_cost": "mean cost", "mean_cost_interval": "mean cost CI",
+                 "median_cost": "median cost", "mean_n_changed": "features changed"}
+
+
+def group_table(section, feature: str) -> Table:
+    """Recourse of each group of one sensitive feature: share with recourse and its cost."""
+    return Table([g for g in section.groups if g.sensitive_feature == feature], GROUP_COLUMNS)
+
+
+def tables(section) -> dict[str, Table]:
+    """Recourse by group, one table per sensitive feature (``groups:<feature>``)."""
+    return {f"groups:{f}": group_table(section, f)
+            for f in dict.fromkeys(g.sensitive_feature for g in section.groups)}
+
+
 def context(result: AuditResult) -> dict[str, Any]:
-    """Template variables for `templates/_counterfactuals.html.j2` (charts as Markup).
+    """Template variables for `templates/sections/counterfactuals.html.j2` (charts as Markup).
 
     Examples
     --------
@@ -32,9 +51,8 @@ def context(result: AuditResult) -> dict[str, Any]:
             top, [section.change_rates[f] for f in top], [section.change_rates[f] for f in top],
             [section.change_rates[f] for f in top], xlabel="share of cheapest counterfactuals",
             title="Features that most often need to change"))
-    by_feature: dict[str, list] = {}
-    for g in section.groups:
-        by_feature.setdefault(g.sensitive_feature, []).append(g)
+    by_feature = {f: group_table(section, f)
+                  for f in dict.fromkeys(g.sensitive_feature for g in section.groups)}
     gaps = {(g.sensitive_feature, g.measure): g for g in section.gaps}
     groups = []
     for feature, items in by_feature.items():

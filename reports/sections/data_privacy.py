@@ -1,5 +1,6 @@
-"""What the report's data privacy section needs: class-size and quasi-identifier charts
-and plain rows for the tables (no HTML here; the template autoescapes every value)."""
+"""The data-privacy section's view model: class-size and quasi-identifier charts for the report,
+and tables (:class:`Table`) read by the report's template and the dashboard page alike (no
+HTML here; the template autoescapes every value)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from markupsafe import Markup
 
 from audit.result import AuditResult
 from reports import _charts
+from reports.table import Table
 
 
 def _size_chart(anonymity) -> Markup:
@@ -33,8 +35,48 @@ def _qi_chart(section) -> Markup | None:
         reference=section.anonymity.unique_share, reference_label="unique share with all")
 
 
+def tables(section) -> dict[str, Table]:
+    """The section's tables: ``columns`` (every column with a role), ``combinations``,
+    ``levels`` (the generalisation's), ``smallest`` (most exposed classes), ``text``."""
+    a, g = section.anonymity, section.generalisation
+    columns = Table([{"column": c.column, "role": c.role, "distinct": c.distinct,
+                      "unique_share": c.unique_share, "unique_share_without": c.unique_share_without,
+                      "unique_share_with": c.unique_share_with}
+                     for c in section.columns if c.role != "other"],
+                    {"column": "column", "role": "role", "distinct": "distinct",
+                     "unique_share": "unique alone",
+                     "unique_share_without": "QI unique share without it",
+                     "unique_share_with": "QI unique share with it"})
+    combinations = Table([{"columns": c.columns, "columns_text": " x ".join(c.columns),
+                           "n_classes": c.n_classes, "unique_share": c.unique_share, "k": c.k}
+                          for c in section.combinations],
+                         {"columns_text": "columns", "n_classes": "classes",
+                          "unique_share": "unique share", "k": "k"})
+    levels = Table([] if g is None else
+                   [{"column": lv.column, "level": lv.level, "n_levels": lv.n_levels,
+                     "level_text": f"{lv.level} / {lv.n_levels - 1}", "description": lv.description}
+                    for lv in g.levels],
+                   {"column": "quasi-identifier", "level_text": "level",
+                    "description": "generalised to"})
+    # user column names are prefixed so that none can shadow a key of ours
+    smallest_columns = {f"qi:{q}": q for q in a.quasi_identifiers} | {"size": "rows"}
+    if a.sensitive:
+        smallest_columns["sensitive_distinct"] = f"distinct {a.sensitive}"
+    smallest = Table([{**{f"qi:{q}": v for q, v in e.values.items()}, "qi_values": e.values, "size": e.size,
+                       "sensitive_distinct": e.sensitive_distinct} for e in a.smallest],
+                     smallest_columns)
+    kinds = list(section.text[0].counts) if section.text else []
+    text = Table([{"column": t.column, "rows_with_pii": t.rows_with_pii, "n_rows": t.n_rows,
+                   "counts": t.counts, **{f"kind:{k}": n for k, n in t.counts.items()}}
+                  for t in section.text],
+                 {"column": "column", "rows_with_pii": "rows with personal data",
+                  "n_rows": "rows", **{f"kind:{k}": k for k in kinds}})
+    return {"columns": columns, "combinations": combinations, "levels": levels,
+            "smallest": smallest, "text": text}
+
+
 def context(result: AuditResult) -> dict[str, Any]:
-    """Template variables for ``templates/_data_privacy.html.j2``.
+    """Template variables for ``templates/sections/data_privacy.html.j2``.
 
     Examples
     --------
@@ -49,7 +91,7 @@ def context(result: AuditResult) -> dict[str, Any]:
         "s": section, "a": a, "g": section.generalisation,
         "size_chart": _size_chart(a) if a.n_rows else None,
         "qi_chart": _qi_chart(section),
-        "columns": [c for c in section.columns if c.role != "other"],
+        **tables(section),
         "other_columns": [c.column for c in section.columns if c.role == "other"],
         "changed_levels": ([lv for lv in section.generalisation.levels if lv.level > 0]
                            if section.generalisation else []),

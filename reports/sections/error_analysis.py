@@ -1,4 +1,5 @@
-"""What the report's error-analysis section needs from the result: tables, tree, chart (no HTML)."""
+"""The error-analysis section's view model: cohort tables (:class:`Table`, read by the report's
+template and the dashboard page alike), the tree, the chart (no HTML)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from markupsafe import Markup
 
 from audit.result import AuditResult, Cohort, MetricAnalysis, TreeNode
 from reports import _charts
+from reports.table import Table
 
 #: Cohorts listed per metric in the report (the result and the dashboard keep more).
 TOP_COHORTS = 15
@@ -39,6 +41,28 @@ def cohort_row(rank: int, c: Cohort) -> dict[str, Any]:
     }
 
 
+COHORT_COLUMNS = {"rank": "#", "text": "cohort", "size": "rows", "share": "share",
+                  "metric_rows": "rows in rate", "value": "value", "interval": "95% CI",
+                  "rest": "rest", "difference": "difference", "difference_interval": "difference CI",
+                  "ratio": "ratio", "p": "p", "q": "q", "significant": "significant",
+                  "sensitive": "sensitive"}
+
+
+def cohort_table(cohorts) -> Table:
+    """Ranked cohorts (1 = largest effect) as one table."""
+    return Table([cohort_row(i, c) for i, c in enumerate(cohorts, 1)], COHORT_COLUMNS)
+
+
+def tables(section) -> dict[str, Table]:
+    """Every stored cohort of each metric (``cohorts:<metric>``) and its tree's leaves
+    (``leaves:<metric>``); the report lists the first :data:`TOP_COHORTS`."""
+    views = {}
+    for a in section.analyses:
+        views[f"cohorts:{a.metric}"] = cohort_table(a.cohorts)
+        views[f"leaves:{a.metric}"] = cohort_table(a.leaves)
+    return views
+
+
 def tree_view(nodes: tuple[TreeNode, ...], overall: float, highest: bool) -> list[dict[str, Any]]:
     """The tree as nested dicts (root first) for a recursive template loop."""
     by_id = {n.node_id: n for n in nodes}
@@ -67,16 +91,16 @@ def _analysis_view(a: MetricAnalysis, highest: bool) -> dict[str, Any]:
         "metric": a.metric, "label": a.metric.replace("_", " "),
         "overall": _pct(a.overall_value), "overall_ci": _ci(a.overall_wilson),
         "n_tested": f"{a.n_slices_tested:,}", "n_significant": f"{a.n_significant:,}",
-        "cohorts": [cohort_row(i, c) for i, c in enumerate(a.cohorts[:TOP_COHORTS], 1)],
+        "cohorts": cohort_table(a.cohorts[:TOP_COHORTS]),
         "n_cohorts": len(a.cohorts),
-        "leaves": [cohort_row(i, c) for i, c in enumerate(a.leaves, 1)],
+        "leaves": cohort_table(a.leaves),
         "tree": tree_view(a.tree_nodes, a.overall_value, highest),
         "chart": chart,
     }
 
 
 def context(result: AuditResult) -> dict[str, Any]:
-    """Template variables for `templates/_error_analysis.html.j2`.
+    """Template variables for `templates/sections/error_analysis.html.j2`.
 
     Examples
     --------

@@ -1,4 +1,5 @@
-"""What the report's explainability section needs from the result: charts and tables (no HTML here)."""
+"""The explainability section's view model: charts for the report and tables (:class:`Table`)
+read by the report's template and the dashboard page alike (no HTML here)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from markupsafe import Markup
 
 from audit.result import AuditResult
 from reports import _charts
+from reports.table import Table
 
 #: Features shown in per-row waterfalls and group comparisons.
 TOP_FEATURES = 8
@@ -26,8 +28,47 @@ def _history_chart(result: AuditResult, features: list[str]) -> Markup | None:
                                      title="Global importance during training (top features)"))
 
 
+IMPORTANCE_COLUMNS = {"feature": "feature", "importance": "importance", "interval": "95% CI",
+                      "mean_attribution": "mean signed"}
+CHECK_COLUMNS = {"method": "method", "check": "check", "value": "value",
+                 "threshold": "threshold", "status": "status", "detail": "detail"}
+PROXY_COLUMNS = {"feature": "feature", "sensitive_feature": "sensitive feature",
+                 "association": "association", "measure_label": "measure",
+                 "importance": "importance", "importance_rank": "rank",
+                 "flagged": "possible proxy", "is_same_column": "itself"}
+MEASURE_LABELS = {"cramers_v": "Cramér's V", "correlation_ratio": "correlation ratio (eta)"}
+
+
+def importance_table(method) -> Table:
+    """Global importance of one method's features, most important first."""
+    return Table(method.features, IMPORTANCE_COLUMNS)
+
+
+def checks_table(section) -> Table:
+    """Every trust check of every method."""
+    return Table(section.checks, CHECK_COLUMNS)
+
+
+def proxy_table(section) -> Table:
+    """Feature-sensitive associations, flagged proxies first, then by association."""
+    proxies = sorted(section.proxies, key=lambda p: (not p.flagged, p.is_same_column,
+                                                      -p.association))
+    return Table([{"feature": p.feature, "sensitive_feature": p.sensitive_feature,
+                   "association": p.association, "measure": p.measure,
+                   "measure_label": MEASURE_LABELS.get(p.measure, p.measure),
+                   "importance": p.importance, "importance_rank": p.importance_rank,
+                   "flagged": p.flagged, "is_same_column": p.is_same_column} for p in proxies],
+                 PROXY_COLUMNS)
+
+
+def tables(section) -> dict[str, Table]:
+    """The section's tables: ``importance:<method>`` (one per method), ``checks``, ``proxies``."""
+    return {**{f"importance:{m.method}": importance_table(m) for m in section.methods},
+            "checks": checks_table(section), "proxies": proxy_table(section)}
+
+
 def context(result: AuditResult) -> dict[str, Any]:
-    """Template variables for `templates/_explainability.html.j2` (charts as Markup).
+    """Template variables for `templates/sections/explainability.html.j2` (charts as Markup).
 
     Examples
     --------
@@ -72,8 +113,7 @@ def context(result: AuditResult) -> dict[str, Any]:
                 title=f"Mean attribution by {sensitive} group")),
         })
 
-    proxies = sorted(section.proxies, key=lambda p: (not p.flagged, p.is_same_column,
-                                                      -p.association))
+    proxies = proxy_table(section)
     agreement_chart = None
     if section.agreement is not None and len(section.agreement.methods) > 1:
         agreement_chart = Markup(_charts.matrix_chart(
@@ -88,8 +128,9 @@ def context(result: AuditResult) -> dict[str, Any]:
             "rows": rows,
             "groups": group_views,
             "proxies": proxies,
-            "flagged_proxies": [p for p in proxies if p.flagged],
-            "checks": section.checks,
+            "flagged_proxies": [p for p in proxies if p["flagged"]],
+            "checks": checks_table(section),
+            "importance": importance_table(primary),
             "n_warn": sum(c.status == "warn" for c in section.checks),
             "agreement_chart": agreement_chart,
             "history_chart": _history_chart(result, top[:5]),

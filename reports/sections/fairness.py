@@ -311,6 +311,14 @@ def tradeoff(section) -> Markup | None:
         title="Price of fairness: before (grey) → after"))
 
 
+def tables(section) -> dict[str, Table]:
+    """The section's tables: ``disparities``, ``groups:<features>`` (one per partition),
+    ``mitigation``."""
+    return {"disparities": disparity_table(section.partitions),
+            **{f"groups:{p.name}": group_table(p)["table"] for p in section.partitions},
+            "mitigation": mitigation_table(section)}
+
+
 def context(result: AuditResult) -> dict[str, Any]:
     """Template variables for `templates/sections/fairness.html.j2` (charts as Markup)."""
     section = getattr(result, "fairness", None)

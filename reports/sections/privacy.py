@@ -155,21 +155,26 @@ def attack_table(membership: Any, spend: Any) -> Table:
     return Table(rows, columns)
 
 
-def group_table(membership: Any) -> Table:
-    """One row per (attack, sensitive feature, group): attack success within the group."""
+def group_table(membership: Any, feature: str | None = None) -> Table:
+    """One row per (attack, sensitive feature, group): attack success within the group; only
+    the groups of ``feature`` when given (its column is then left out)."""
     rows = []
     for name, attack in membership.attacks.items():
-        for feature, groups in attack.per_group.items():
+        for feature_name, groups in attack.per_group.items():
+            if feature is not None and feature_name != feature:
+                continue
             for label, group in groups.items():
-                rows.append({"attack": name, "feature": feature, "group": label,
+                rows.append({"attack": name, "feature": feature_name, "group": label,
                              "n_members": group.n_members, "n_nonmembers": group.n_nonmembers,
                              "auc": group.auc, "auc_interval": group.auc_interval,
                              "tpr_1pct": group.tpr_at_fpr.get("0.01", math.nan),
                              "flags": "; ".join(group.flags)})
-    return Table(rows, {"attack": "attack", "feature": "feature", "group": "group",
-                        "n_members": "members", "n_nonmembers": "non-members", "auc": "AUC",
-                        "auc_interval": "AUC 95% CI", "tpr_1pct": "TPR at FPR 1%",
-                        "flags": "flags"})
+    columns = {"attack": "attack", "feature": "feature", "group": "group",
+               "n_members": "members", "n_nonmembers": "non-members", "auc": "AUC",
+               "auc_interval": "AUC 95% CI", "tpr_1pct": "TPR at FPR 1%", "flags": "flags"}
+    if feature is not None:
+        del columns["feature"]
+    return Table(rows, columns)
 
 
 def utility_table(points: tuple) -> Table:
@@ -187,6 +192,17 @@ def utility_table(points: tuple) -> Table:
                         "dp_difference": f"demographic parity diff. ({feature})",
                         "worst_group": "worst group",
                         "worst_group_accuracy": "worst group accuracy", "seconds": "seconds"})
+
+
+def tables(section) -> dict[str, Table]:
+    """The section's tables: ``attacks``, ``groups:<feature>`` (attack success per group of
+    each sensitive feature), ``utility``."""
+    membership = section.membership
+    features = dict.fromkeys(f for a in membership.attacks.values() for f in a.per_group) \
+        if membership else {}
+    return {"attacks": attack_table(membership, section.spend) if membership else Table([]),
+            **{f"groups:{f}": group_table(membership, f) for f in features},
+            "utility": utility_table(section.utility_curve)}
 
 
 def context(result: AuditResult) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""What the report's robustness section needs from the result: charts and tables (no HTML here).
+"""The robustness section's view model: charts for the report and tables (:class:`Table`) read
+by the report's template and the dashboard page alike (no HTML here).
 
 Charts are Vega-Lite blocks made by :mod:`reports._charts` (the only markup marked safe); labels
 (feature and group names are user data) reach the template as plain strings and are autoescaped
@@ -13,6 +14,7 @@ from markupsafe import Markup
 
 from audit.result import AuditResult
 from reports import _charts
+from reports.table import Table
 
 DISPARITY_LABELS = {"demographic_parity_difference": "Demographic parity difference",
                     "equalized_odds_difference": "Equalized odds difference"}
@@ -28,6 +30,42 @@ def flip_row(fr, **extra: Any) -> dict[str, Any]:
             "interval": f"[{_pct(fr.interval.low)}, {_pct(fr.interval.high)}]",
             "to_positive": fr.to_positive, "to_negative": fr.to_negative,
             "mean_abs_delta": f"{fr.mean_abs_delta:.4f}", "max_abs_delta": f"{fr.max_abs_delta:.4f}"}
+
+
+#: The columns of every flip-rate table (row key -> header).
+FLIP_COLUMNS = {"label": "change", "n": "rows", "flips": "flips", "rate": "flip rate",
+                "interval": "95% CI", "to_positive": "to positive", "to_negative": "to negative",
+                "mean_abs_delta": "mean |Δ score|", "max_abs_delta": "max |Δ score|"}
+THRESHOLD_COLUMNS = {"metric": "metric", "feature": "feature", "at": "at operating threshold",
+                     "low": "lowest", "high": "highest", "slope": "per +0.01"}
+
+
+def tables(section) -> dict[str, Any]:
+    """Every table of the section: ``counterfactual`` (one entry per sensitive feature, its
+    ``rows`` a flip table per change), ``noise``, ``perturbations``, ``thresholds``, ``text``."""
+    counterfactual = [{"feature": c.feature, "kind": c.kind, "model_input": c.model_input,
+                       "change": c.change, "note": c.note, "overall": flip_row(c.overall),
+                       "rows": Table([flip_row(fr) for fr in c.by_change], FLIP_COLUMNS)}
+                      for c in section.counterfactual]
+    ts = section.threshold_sensitivity
+    thresholds = None if ts is None else Table(
+        [{"metric": "Accuracy" if c.metric == "accuracy" else DISPARITY_LABELS.get(c.metric, c.metric),
+          "feature": c.feature or "all rows", "at": f"{c.at_operating:.4f}",
+          "low": f"{c.low:.4f}", "high": f"{c.high:.4f}",
+          "slope": f"{0.01 * c.slope:+.4f}"} for c in ts.curves], THRESHOLD_COLUMNS)
+    text = None
+    if section.text is not None:
+        t = section.text
+        text = {"t": t, "overall": flip_row(t.overall),
+                "rows": Table([flip_row(fr) for fr in t.by_term], FLIP_COLUMNS)}
+    return {
+        "counterfactual": counterfactual,
+        "noise": Table([flip_row(n.overall, scale=n.scale) for n in section.noise],
+                       {"scale": "noise (SD)", **FLIP_COLUMNS}),
+        "perturbations": Table([flip_row(p.overall, feature=p.feature, change=p.change, kind=p.kind)
+                                for p in section.perturbations],
+                               {"feature": "feature", **FLIP_COLUMNS}),
+        "thresholds": thresholds, "text": text}
 
 
 def _flip_chart(labels: list[str], rates: list, title: str) -> Markup:
@@ -55,7 +93,7 @@ def _threshold_charts(ts) -> list[Markup]:
 
 
 def context(result: AuditResult) -> dict[str, Any]:
-    """Template variables for ``templates/_robustness.html.j2`` (charts as Markup).
+    """Template variables for ``templates/sections/robustness.html.j2`` (charts as Markup).
 
     Examples
     --------
@@ -65,9 +103,7 @@ def context(result: AuditResult) -> dict[str, Any]:
     section = getattr(result, "robustness", None)
     if section is None:
         return {"robustness_view": None}
-    counterfactual = [{"feature": c.feature, "kind": c.kind, "model_input": c.model_input,
-                       "change": c.change, "note": c.note, "overall": flip_row(c.overall),
-                       "rows": [flip_row(fr) for fr in c.by_change]} for c in section.counterfactual]
+    views = tables(section)
     charts = []
     if section.counterfactual:
         charts.append(_flip_chart([c.feature for c in section.counterfactual],
@@ -78,21 +114,7 @@ def context(result: AuditResult) -> dict[str, Any]:
                                   [p.overall for p in section.perturbations],
                                   "Sensitivity ranking: flips per perturbed feature"))
     ts = section.threshold_sensitivity
-    thresholds = None
-    if ts is not None:
-        thresholds = {
-            "s": ts, "charts": _threshold_charts(ts),
-            "rows": [{"metric": "Accuracy" if c.metric == "accuracy" else DISPARITY_LABELS.get(c.metric, c.metric),
-                      "feature": c.feature or "all rows", "at": f"{c.at_operating:.4f}",
-                      "low": f"{c.low:.4f}", "high": f"{c.high:.4f}",
-                      "slope": f"{0.01 * c.slope:+.4f}"} for c in ts.curves]}
-    text = None
-    if section.text is not None:
-        t = section.text
-        text = {"t": t, "overall": flip_row(t.overall), "rows": [flip_row(fr) for fr in t.by_term]}
-    return {"robustness_view": {
-        "s": section, "counterfactual": counterfactual, "charts": charts,
-        "noise": [flip_row(n.overall, scale=n.scale) for n in section.noise],
-        "perturbations": [flip_row(p.overall, feature=p.feature, change=p.change, kind=p.kind)
-                          for p in section.perturbations],
-        "thresholds": thresholds, "text": text}}
+    thresholds = None if ts is None else {"s": ts, "charts": _threshold_charts(ts),
+                                          "rows": views["thresholds"]}
+    return {"robustness_view": {"s": section, "charts": charts, **views,
+                                "thresholds": thresholds}}
