@@ -1,6 +1,6 @@
 """DP-SGD across processes (torchrun, gloo on CPU / NCCL on GPU) vs one process, census MLP.
 
-Runs ``python -m audit.distributed.train_census`` under ``torchrun`` with 1 and with N
+Runs ``python -m sample_models.census_income.train_ddp`` under ``torchrun`` with 1 and with N
 processes, the same global batch, noise and epochs, and prints each run's epsilon (they must
 be equal: same sampling rate, noise and steps), its training throughput (examples/s, all
 processes together, training loop only) and the scaling N-process / 1-process.
@@ -21,7 +21,7 @@ from pathlib import Path
 def run(nproc: int, out: Path, args) -> dict:
     torchrun = Path(sys.executable).with_name("torchrun")
     cmd = [str(torchrun), "--standalone", "--nproc_per_node", str(nproc), "-m",
-           "audit.distributed.train_census", "--out", str(out), "--epochs", str(args.epochs),
+           "sample_models.census_income.train_ddp", "--out", str(out), "--epochs", str(args.epochs),
            "--batch-size", str(args.batch_size), "--noise", str(args.noise),
            "--device", args.device, "--threads", str(args.threads)]
     if args.subset:

@@ -1,7 +1,7 @@
 """DP-SGD across processes with torch.distributed and opacus's distributed support.
 
 Launch with ``torchrun`` (gloo on CPUs, NCCL on GPUs); see ``python -m
-audit.distributed.train_census --help`` and the README's "Scaling out" section.
+sample_models.census_income.train_ddp --help`` and the README's "Scaling out" section.
 """
 
 from audit.distributed._context import DistributedContext, init_distributed

@@ -15,10 +15,11 @@ import pytest
 import torch
 from torch.utils.data import TensorDataset
 
-from audit.distributed import fit_private_distributed, init_distributed, train_census
+from audit.distributed import fit_private_distributed, init_distributed
 from audit.fairness import GroupCounts
 from audit.models import TabularMLP
 from audit.privacy import PrivacyConfig
+from sample_models.census_income import train_ddp
 
 TORCHRUN = Path(sys.executable).with_name("torchrun")
 ARGS = ["--subset", "3000", "--batch-size", "250", "--noise", "0.8", "--epochs", "1"]
@@ -33,7 +34,7 @@ def test_two_gloo_processes_spend_the_same_epsilon_as_one(tmp_path, adult):
     # own session: on a timeout the whole group (torchrun and its workers) is killed
     proc = subprocess.Popen(
         [str(TORCHRUN), "--standalone", "--nproc_per_node", "2", "-m",
-         "audit.distributed.train_census", "--out", str(tmp_path / "two"), *ARGS],
+         "sample_models.census_income.train_ddp", "--out", str(tmp_path / "two"), *ARGS],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         start_new_session=True)
     try:
@@ -43,7 +44,7 @@ def test_two_gloo_processes_spend_the_same_epsilon_as_one(tmp_path, adult):
         proc.communicate()
         raise
     assert proc.returncode == 0, stderr[-3000:]
-    train_census.main(["--out", str(tmp_path / "one"), *ARGS])  # the 1-process reference
+    train_ddp.main(["--out", str(tmp_path / "one"), *ARGS])  # the 1-process reference
 
     one_summary = json.loads((tmp_path / "one" / "summary.json").read_text())
     two_summary = json.loads((tmp_path / "two" / "summary.json").read_text())

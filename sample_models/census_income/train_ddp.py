@@ -1,5 +1,5 @@
 """DP-SGD on the census MLP across processes: ``torchrun --nproc_per_node 2 -m
-audit.distributed.train_census --out run/`` (gloo on CPUs, NCCL on GPUs).
+sample_models.census_income.train_ddp --out run/`` (gloo on CPUs, NCCL on GPUs).
 
 Rank 0 writes ``summary.json`` (epsilon, steps, world size, seconds, examples/s) and
 ``fairness_counts.json`` (sex x race counts of its model's decisions on the test split); every
@@ -22,8 +22,7 @@ from torch.utils.data import Subset, TensorDataset
 
 from audit._io import atomic_write_text
 from audit.core import GroupCounts
-from audit.distributed._context import init_distributed
-from audit.distributed._train import fit_private_distributed
+from audit.distributed import fit_private_distributed, init_distributed
 from audit.dp import PrivacyConfig
 
 
