@@ -296,7 +296,12 @@ def governance_sections(result: AuditResult) -> list[GovSection]:
 
     Examples
     --------
-    >>> [s.title for s in governance_sections(result)][:2]  # doctest: +SKIP
+    >>> import pandas as pd
+    >>> from audit import audit_predictions
+    >>> log = pd.DataFrame({"y": [1, 0, 1, 0] * 50, "p": [.9, .4, .3, .2] * 50,
+    ...                     "sex": list("FFMM") * 50})
+    >>> result = audit_predictions(log, label="y", score="p", sensitive_features=["sex"])
+    >>> [s.title for s in governance_sections(result)][:2]
     ['General description and intended purpose', 'Development process and design']
     """
     return [_general(result), _development(result), _data(result), _privacy(result),

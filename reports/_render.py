@@ -128,9 +128,14 @@ def render_report(result: AuditResult) -> str:
 
     Examples
     --------
-    >>> html = render_report(result)  # doctest: +SKIP
-    >>> "<html" in html  # doctest: +SKIP
-    True
+    >>> import pandas as pd
+    >>> from audit import audit_predictions
+    >>> log = pd.DataFrame({"y": [1, 0, 1, 0] * 50, "p": [.9, .4, .3, .2] * 50,
+    ...                     "sex": list("FFMM") * 50})
+    >>> result = audit_predictions(log, label="y", score="p", sensitive_features=["sex"])
+    >>> html = render_report(result)
+    >>> html.startswith("<!DOCTYPE html>"), "<html" in html
+    (True, True)
     """
     result = display_copy(result)  # bidi/zero-width characters visible, long names cut
     template = _ENV.get_template("report.html.j2")

@@ -37,7 +37,12 @@ def context(result: AuditResult) -> dict[str, Any]:
 
     Examples
     --------
-    >>> context(result)["cf"] is None  # doctest: +SKIP
+    >>> import pandas as pd
+    >>> from audit import audit_predictions
+    >>> log = pd.DataFrame({"y": [1, 0, 1, 0] * 50, "p": [.9, .4, .3, .2] * 50,
+    ...                     "sex": list("FFMM") * 50})
+    >>> result = audit_predictions(log, label="y", score="p", sensitive_features=["sex"])
+    >>> context(result)["cf"] is None  # a prediction log has no model to search
     True
     """
     section = getattr(result, "counterfactuals", None)

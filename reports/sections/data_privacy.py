@@ -80,7 +80,12 @@ def context(result: AuditResult) -> dict[str, Any]:
 
     Examples
     --------
-    >>> context(result)["data_privacy_view"] is None  # doctest: +SKIP
+    >>> import pandas as pd
+    >>> from audit import audit_predictions
+    >>> log = pd.DataFrame({"y": [1, 0, 1, 0] * 50, "p": [.9, .4, .3, .2] * 50,
+    ...                     "sex": list("FFMM") * 50})
+    >>> result = audit_predictions(log, label="y", score="p", sensitive_features=["sex"])
+    >>> context(result)["data_privacy_view"] is None  # no quasi-identifiers were given
     True
     """
     section = getattr(result, "data_privacy", None)

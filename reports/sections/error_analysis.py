@@ -104,8 +104,14 @@ def context(result: AuditResult) -> dict[str, Any]:
 
     Examples
     --------
-    >>> context(result)["ea_view"] is None  # doctest: +SKIP
-    True
+    >>> import pandas as pd
+    >>> from audit import audit_predictions
+    >>> log = pd.DataFrame({"y": [1, 0, 1, 0] * 50, "p": [.9, .4, .3, .2] * 50,
+    ...                     "sex": list("FFMM") * 50})
+    >>> result = audit_predictions(log, label="y", score="p", sensitive_features=["sex"])
+    >>> view = context(result)["ea_view"]
+    >>> [(a["metric"], a["overall"]) for a in view["analyses"]]
+    [('error_rate', '25.0%'), ('false_positive_rate', '0.0%'), ('false_negative_rate', '50.0%')]
     """
     section = getattr(result, "error_analysis", None)
     if section is None or not section.analyses:

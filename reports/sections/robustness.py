@@ -97,7 +97,12 @@ def context(result: AuditResult) -> dict[str, Any]:
 
     Examples
     --------
-    >>> context(result)["robustness_view"] is None  # doctest: +SKIP
+    >>> import pandas as pd
+    >>> from audit import audit_predictions
+    >>> log = pd.DataFrame({"y": [1, 0, 1, 0] * 50, "p": [.9, .4, .3, .2] * 50,
+    ...                     "sex": list("FFMM") * 50})
+    >>> result = audit_predictions(log, label="y", score="p", sensitive_features=["sex"])
+    >>> context(result)["robustness_view"] is None  # no robustness audit on a prediction log
     True
     """
     section = getattr(result, "robustness", None)

@@ -68,7 +68,12 @@ def context(result: AuditResult) -> dict[str, Any]:
 
     Examples
     --------
-    >>> context(result)["text_sec"] is None  # doctest: +SKIP
+    >>> import pandas as pd
+    >>> from audit import audit_predictions
+    >>> log = pd.DataFrame({"y": [1, 0, 1, 0] * 50, "p": [.9, .4, .3, .2] * 50,
+    ...                     "sex": list("FFMM") * 50})
+    >>> result = audit_predictions(log, label="y", score="p", sensitive_features=["sex"])
+    >>> context(result)["text_sec"] is None  # a tabular log has no text section
     True
     """
     section = result.text_bias
