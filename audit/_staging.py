@@ -288,8 +288,12 @@ def staged_output(out_dir: str | os.PathLike[str]) -> Iterator[Path]:
 
     Examples
     --------
-    >>> with staged_output("reports/out/run") as stage:  # doctest: +SKIP
-    ...     (stage / "result.json").write_text("{}")
+    >>> import os, tempfile
+    >>> out = os.path.join(tempfile.mkdtemp(), "run")
+    >>> with staged_output(out) as stage:
+    ...     _ = (stage / "result.json").write_text("{}")
+    >>> sorted(os.listdir(out))  # the manifest names the files this run wrote
+    ['.rai-audit-manifest.json', 'result.json']
     """
     out_dir = Path(os.path.abspath(out_dir))
     if out_dir.exists() and not out_dir.is_dir():

@@ -206,10 +206,17 @@ def compare_runs(results: Sequence[AuditResult]) -> list[RunSummary]:
 
     Examples
     --------
-    >>> from audit.result import load_result
-    >>> rows = compare_runs([load_result("reports/out/demo/result.json")])  # doctest: +SKIP
-    >>> rows[0].epsilon  # doctest: +SKIP
-    inf
+    >>> import pandas as pd
+    >>> from audit import audit_predictions
+    >>> log = pd.DataFrame({"y": [1, 0, 1, 0] * 50, "p": [.9, .4, .3, .2] * 50,
+    ...                     "sex": list("FFMM") * 50})
+    >>> result = audit_predictions(log, label="y", score="p", sensitive_features=["sex"])
+    >>> import os, tempfile
+    >>> from audit.result import load_result, save_result
+    >>> path = save_result(result, os.path.join(tempfile.mkdtemp(), "result.json"))
+    >>> rows = compare_runs([load_result(path)])
+    >>> rows[0].epsilon, rows[0].accuracy, rows[0].disparity, rows[0].worst_group
+    (inf, 0.75, 0.5, 'sex: M')
     """
     return [summarize_run(result) for result in results]
 

@@ -224,8 +224,8 @@ def load_config(path: str | Path) -> Any:
 
     Examples
     --------
-    >>> cfg = load_config("sample_models/census_income/audit.yaml")  # doctest: +SKIP
-    >>> cfg.training.epochs  # doctest: +SKIP
+    >>> cfg = load_config("sample_models/census_income/audit.yaml")
+    >>> cfg.training.epochs
     10
     """
     path = Path(path)

@@ -195,9 +195,12 @@ def read_table(path: str | Path, *, encoding: str = "utf-8", delimiter: str | No
 
     Examples
     --------
-    >>> frame = read_table("people.csv")  # doctest: +SKIP
-    >>> frame.index.name  # doctest: +SKIP
-    'line'
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "people.csv"
+    >>> _ = path.write_text("name;income\\nAda;1,234\\nBo;56\\n")
+    >>> frame = read_table(path, thousands=",")
+    >>> frame.index.name, list(frame.index), frame["income"].tolist()
+    ('line', [2, 3], [1234, 56])
     """
     path = Path(path)
     source = str(path)

@@ -64,9 +64,15 @@ def evaluate_policy(result: AuditResult, policy: PolicyConfig) -> PolicyResult:
 
     Examples
     --------
-    >>> policy = PolicyConfig(gates=[GateConfig(metric="quality.accuracy", min=0.8)])
-    >>> evaluate_policy(result, policy).status  # doctest: +SKIP
-    'pass'
+    >>> import pandas as pd
+    >>> from audit import audit_predictions
+    >>> log = pd.DataFrame({"y": [1, 0, 1, 0] * 50, "p": [.9, .4, .3, .2] * 50,
+    ...                     "sex": list("FFMM") * 50})
+    >>> result = audit_predictions(log, label="y", score="p", sensitive_features=["sex"])
+    >>> policy = PolicyConfig(gates=[GateConfig(metric="quality.accuracy", min=0.7)])
+    >>> judged = evaluate_policy(result, policy)
+    >>> judged.status, judged.gates[0].value, judged.gates[0].reason
+    ('warn', 0.75, 'the value clears the threshold but its 95% interval does not')
     """
     gates = tuple(evaluate_gate(result, g, missing_metric=policy.missing_metric)
                   for g in policy.gates)

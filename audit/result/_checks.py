@@ -209,7 +209,12 @@ def find_sense_problems(result: Any) -> list[Problem]:
 
     Examples
     --------
-    >>> find_sense_problems(result)  # doctest: +SKIP
+    >>> import pandas as pd
+    >>> from audit import audit_predictions
+    >>> log = pd.DataFrame({"y": [1, 0, 1, 0] * 50, "p": [.9, .4, .3, .2] * 50,
+    ...                     "sex": list("FFMM") * 50})
+    >>> result = audit_predictions(log, label="y", score="p", sensitive_features=["sex"])
+    >>> find_sense_problems(result)
     []
     """
     problems: list[Problem] = []

@@ -47,8 +47,16 @@ def display_copy(result: Any) -> Any:
 
     Examples
     --------
-    >>> shown = display_copy(result)  # doctest: +SKIP
-    >>> shown.metadata.run_name  # doctest: +SKIP
+    >>> import pandas as pd
+    >>> from audit import audit_predictions
+    >>> log = pd.DataFrame({"y": [1, 0, 1, 0] * 50, "p": [.9, .4, .3, .2] * 50,
+    ...                     "sex": list("FFMM") * 50})
+    >>> result = audit_predictions(log, label="y", score="p", sensitive_features=["sex"])
+    >>> import dataclasses
+    >>> named = dataclasses.replace(result, metadata=dataclasses.replace(
+    ...     result.metadata, run_name="census\\u202elmth.exe"))
+    >>> shown = display_copy(named)
+    >>> shown.metadata.run_name
     'census[U+202E]lmth.exe'
     """
     adapter = _ADAPTERS.setdefault(type(result), TypeAdapter(type(result)))
