@@ -156,7 +156,21 @@ def check_before_training(config: AuditConfig, dataset: TabularDataset) -> tuple
 
     Examples
     --------
-    >>> warnings = check_before_training(config, dataset)  # doctest: +SKIP
+    >>> import numpy as np, pandas as pd
+    >>> from audit.config import load_config
+    >>> from audit.data import build_tabular_dataset
+    >>> config = load_config("sample_models/census_income/audit.yaml")
+    >>> rng = np.random.default_rng(0)
+    >>> people = pd.DataFrame({"age": rng.integers(18, 80, 300),
+    ...                        "sex": rng.choice(["Female", "Male"], 300),
+    ...                        "race": rng.choice(["Black", "White"], 300),
+    ...                        "native-country": "United-States",
+    ...                        "income": rng.choice(["<=50K", ">50K"], 300)})
+    >>> dataset = build_tabular_dataset(people[:200], people[200:], target="income",
+    ...                                 sensitive_features=["sex", "race", "age"],
+    ...                                 sensitive_bins={"age": [25, 45, 65]})
+    >>> check_before_training(config, dataset)  # every audited column is there: no warnings
+    ()
     """
     problems = config_problems(config)
     if getattr(dataset.test, "raw", None) is None:  # text data: the audits check their inputs

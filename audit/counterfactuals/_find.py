@@ -202,9 +202,26 @@ def find_counterfactuals(
 
     Examples
     --------
-    >>> cfs = find_counterfactuals(model, dataset, rows=[0, 1], n=3)  # doctest: +SKIP
-    >>> cfs.row_result(0).counterfactuals[0].changes  # doctest: +SKIP
-    (FeatureChange(feature='occupation', before='Sales', after='Exec-managerial'),)
+    >>> import numpy as np, pandas as pd, torch
+    >>> from audit.data import build_tabular_dataset
+    >>> from audit.training import fit
+    >>> rng = np.random.default_rng(0)
+    >>> people = pd.DataFrame({"hours": rng.normal(40, 10, 600).round(),
+    ...                        "job": rng.choice(["clerk", "manager", "sales"], 600),
+    ...                        "sex": rng.choice(["Female", "Male"], 600)})
+    >>> people["income"] = np.where(people["hours"] + 12 * (people["job"] == "manager")
+    ...                             + 6 * (people["sex"] == "Male") + rng.normal(0, 8, 600) > 50,
+    ...                             ">50K", "<=50K")
+    >>> ds = build_tabular_dataset(people[:400], people[400:], target="income",
+    ...                            sensitive_features=["sex"])
+    >>> _ = torch.manual_seed(0)
+    >>> model = torch.nn.Sequential(torch.nn.Linear(ds.n_features, 8), torch.nn.ReLU(),
+    ...                             torch.nn.Linear(8, 2))
+    >>> _ = fit(model, ds.train.to_torch(), epochs=5, batch_size=32, learning_rate=0.05,
+    ...         progress=False)
+    >>> cfs = find_counterfactuals(model, ds, rows=[0], n=1, steps=20)
+    >>> [(c.feature, c.before, c.after) for c in cfs.row_result(0).counterfactuals[0].changes]
+    [('hours', '36', '39'), ('job', 'sales', 'manager')]
     """
     if split not in ("train", "validation", "test"):
         raise CounterfactualError("split", "'train', 'validation' or 'test'", repr(split),

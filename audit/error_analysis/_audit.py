@@ -356,9 +356,27 @@ def run_audit(dataset: TabularDataset, model: torch.nn.Module, config: ErrorAnal
 
     Examples
     --------
-    >>> section = run_audit(ds, model, ErrorAnalysisConfig(enabled=True), seed=0)  # doctest: +SKIP
-    >>> section.analyses[0].cohorts[0].text  # doctest: +SKIP
-    'marital-status = Married-civ-spouse and education-num > 12'
+    >>> import numpy as np, pandas as pd, torch
+    >>> from audit.data import build_tabular_dataset
+    >>> from audit.training import fit
+    >>> rng = np.random.default_rng(0)
+    >>> people = pd.DataFrame({"hours": rng.normal(40, 10, 600).round(),
+    ...                        "job": rng.choice(["clerk", "manager", "sales"], 600),
+    ...                        "sex": rng.choice(["Female", "Male"], 600)})
+    >>> people["income"] = np.where(people["hours"] + 12 * (people["job"] == "manager")
+    ...                             + 6 * (people["sex"] == "Male") + rng.normal(0, 8, 600) > 50,
+    ...                             ">50K", "<=50K")
+    >>> ds = build_tabular_dataset(people[:400], people[400:], target="income",
+    ...                            sensitive_features=["sex"])
+    >>> _ = torch.manual_seed(0)
+    >>> model = torch.nn.Sequential(torch.nn.Linear(ds.n_features, 8), torch.nn.ReLU(),
+    ...                             torch.nn.Linear(8, 2))
+    >>> _ = fit(model, ds.train.to_torch(), epochs=5, batch_size=32, learning_rate=0.05,
+    ...         progress=False)
+    >>> section = run_audit(ds, model, ErrorAnalysisConfig(enabled=True), seed=0)
+    >>> a = section.analyses[0]
+    >>> a.metric, round(a.overall_value, 3), a.cohorts[0].text, round(a.cohorts[0].value, 3)
+    ('error_rate', 0.165, 'sex = Male', 0.168)
     """
     from audit.models import predict_proba
 

@@ -204,8 +204,28 @@ def training_callbacks(dataset: TabularDataset, config: FairnessAuditConfig,
 
     Examples
     --------
-    >>> cbs = training_callbacks(ds, FairnessAuditConfig(enabled=True), seed=0)  # doctest: +SKIP
-    >>> run = fit(model, ds.train.to_torch(), callbacks=cbs)  # doctest: +SKIP
+    >>> import numpy as np, pandas as pd, torch
+    >>> from audit.data import build_tabular_dataset
+    >>> from audit.training import fit
+    >>> rng = np.random.default_rng(0)
+    >>> people = pd.DataFrame({"hours": rng.normal(40, 10, 600).round(),
+    ...                        "job": rng.choice(["clerk", "manager", "sales"], 600),
+    ...                        "sex": rng.choice(["Female", "Male"], 600)})
+    >>> people["income"] = np.where(people["hours"] + 12 * (people["job"] == "manager")
+    ...                             + 6 * (people["sex"] == "Male") + rng.normal(0, 8, 600) > 50,
+    ...                             ">50K", "<=50K")
+    >>> ds = build_tabular_dataset(people[:400], people[400:], target="income",
+    ...                            sensitive_features=["sex"])
+    >>> _ = torch.manual_seed(0)
+    >>> model = torch.nn.Sequential(torch.nn.Linear(ds.n_features, 8), torch.nn.ReLU(),
+    ...                             torch.nn.Linear(8, 2))
+    >>> cbs = training_callbacks(ds, FairnessAuditConfig(enabled=True), seed=0)
+    >>> [type(cb).__name__ for cb in cbs]
+    ['FairnessCallback']
+    >>> run = fit(model, ds.train.to_torch(), epochs=5, batch_size=32, learning_rate=0.05,
+    ...           callbacks=cbs, progress=False)
+    >>> round(run.history[-1].metrics["fairness/demographic_parity_difference[sex]"], 2)
+    0.45
     """
     if not config.track_training:
         return []
@@ -227,9 +247,27 @@ def run_audit(dataset: TabularDataset, model: torch.nn.Module, config: FairnessA
 
     Examples
     --------
-    >>> section = run_audit(ds, model, FairnessAuditConfig(enabled=True), seed=0)  # doctest: +SKIP
-    >>> section.partitions[0].disparities[0].verdict  # doctest: +SKIP
-    'fail'
+    >>> import numpy as np, pandas as pd, torch
+    >>> from audit.data import build_tabular_dataset
+    >>> from audit.training import fit
+    >>> rng = np.random.default_rng(0)
+    >>> people = pd.DataFrame({"hours": rng.normal(40, 10, 600).round(),
+    ...                        "job": rng.choice(["clerk", "manager", "sales"], 600),
+    ...                        "sex": rng.choice(["Female", "Male"], 600)})
+    >>> people["income"] = np.where(people["hours"] + 12 * (people["job"] == "manager")
+    ...                             + 6 * (people["sex"] == "Male") + rng.normal(0, 8, 600) > 50,
+    ...                             ">50K", "<=50K")
+    >>> ds = build_tabular_dataset(people[:400], people[400:], target="income",
+    ...                            sensitive_features=["sex"])
+    >>> _ = torch.manual_seed(0)
+    >>> model = torch.nn.Sequential(torch.nn.Linear(ds.n_features, 8), torch.nn.ReLU(),
+    ...                             torch.nn.Linear(8, 2))
+    >>> _ = fit(model, ds.train.to_torch(), epochs=5, batch_size=32, learning_rate=0.05,
+    ...         progress=False)
+    >>> section = run_audit(ds, model, FairnessAuditConfig(enabled=True), seed=0)
+    >>> d = section.partitions[0].disparities[0]
+    >>> d.name, round(d.value, 2), d.verdict, d.conclusive
+    ('demographic_parity_difference', 0.11, 'fail', False)
     """
     from dataclasses import replace
 

@@ -175,10 +175,29 @@ def run_mitigations(dataset, model: torch.nn.Module, config: FairnessAuditConfig
 
     Examples
     --------
-    >>> outcomes = run_mitigations(ds, model, FairnessAuditConfig(
-    ...     mitigation={"enabled": True, "methods": ["reweighing"]}))  # doctest: +SKIP
-    >>> outcomes[0].accuracy_cost  # doctest: +SKIP
-    0.004
+    >>> import numpy as np, pandas as pd, torch
+    >>> from audit.data import build_tabular_dataset
+    >>> from audit.training import fit
+    >>> rng = np.random.default_rng(0)
+    >>> people = pd.DataFrame({"hours": rng.normal(40, 10, 600).round(),
+    ...                        "job": rng.choice(["clerk", "manager", "sales"], 600),
+    ...                        "sex": rng.choice(["Female", "Male"], 600)})
+    >>> people["income"] = np.where(people["hours"] + 12 * (people["job"] == "manager")
+    ...                             + 6 * (people["sex"] == "Male") + rng.normal(0, 8, 600) > 50,
+    ...                             ">50K", "<=50K")
+    >>> ds = build_tabular_dataset(people[:400], people[400:], target="income",
+    ...                            sensitive_features=["sex"])
+    >>> _ = torch.manual_seed(0)
+    >>> model = torch.nn.Sequential(torch.nn.Linear(ds.n_features, 8), torch.nn.ReLU(),
+    ...                             torch.nn.Linear(8, 2))
+    >>> _ = fit(model, ds.train.to_torch(), epochs=5, batch_size=32, learning_rate=0.05,
+    ...         progress=False)
+    >>> outcomes = run_mitigations(ds, model, FairnessAuditConfig(mitigation={
+    ...     "enabled": True, "methods": ["reweighing"], "epochs": 5, "batch_size": 32,
+    ...     "learning_rate": 0.05}))
+    >>> o = outcomes[0]
+    >>> o.method, round(o.accuracy_cost, 3), round(o.after.disparities[0].value, 2)
+    ('reweighing', 0.005, 0.03)
     """
     with torch_threads(config.mitigation.torch_threads):
         return _run_mitigations(dataset, model, config, seed)

@@ -151,9 +151,27 @@ def run_audit(dataset: TabularDataset, model: torch.nn.Module, config: Robustnes
 
     Examples
     --------
-    >>> section = run_audit(ds, model, RobustnessAuditConfig(enabled=True), seed=0)  # doctest: +SKIP
-    >>> section.counterfactual[0].feature  # doctest: +SKIP
-    'sex'
+    >>> import numpy as np, pandas as pd, torch
+    >>> from audit.data import build_tabular_dataset
+    >>> from audit.training import fit
+    >>> rng = np.random.default_rng(0)
+    >>> people = pd.DataFrame({"hours": rng.normal(40, 10, 600).round(),
+    ...                        "job": rng.choice(["clerk", "manager", "sales"], 600),
+    ...                        "sex": rng.choice(["Female", "Male"], 600)})
+    >>> people["income"] = np.where(people["hours"] + 12 * (people["job"] == "manager")
+    ...                             + 6 * (people["sex"] == "Male") + rng.normal(0, 8, 600) > 50,
+    ...                             ">50K", "<=50K")
+    >>> ds = build_tabular_dataset(people[:400], people[400:], target="income",
+    ...                            sensitive_features=["sex"])
+    >>> _ = torch.manual_seed(0)
+    >>> model = torch.nn.Sequential(torch.nn.Linear(ds.n_features, 8), torch.nn.ReLU(),
+    ...                             torch.nn.Linear(8, 2))
+    >>> _ = fit(model, ds.train.to_torch(), epochs=5, batch_size=32, learning_rate=0.05,
+    ...         progress=False)
+    >>> section = run_audit(ds, model, RobustnessAuditConfig(enabled=True), seed=0)
+    >>> cf = section.counterfactual[0]
+    >>> cf.feature, cf.overall.flips, cf.overall.n
+    ('sex', 38, 200)
     """
     from audit._threads import torch_threads
     from audit.models import predict_proba

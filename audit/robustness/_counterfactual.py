@@ -124,8 +124,28 @@ def counterfactual_stability(
 
     Examples
     --------
-    >>> cf = counterfactual_stability(lambda X: X[:, 1], ds.test.X, ds.test.raw,
-    ...                               ds.preprocessor, "sex")  # doctest: +SKIP
+    >>> import numpy as np, pandas as pd, torch
+    >>> from audit.data import build_tabular_dataset
+    >>> from audit.training import fit
+    >>> rng = np.random.default_rng(0)
+    >>> people = pd.DataFrame({"hours": rng.normal(40, 10, 600).round(),
+    ...                        "job": rng.choice(["clerk", "manager", "sales"], 600),
+    ...                        "sex": rng.choice(["Female", "Male"], 600)})
+    >>> people["income"] = np.where(people["hours"] + 12 * (people["job"] == "manager")
+    ...                             + 6 * (people["sex"] == "Male") + rng.normal(0, 8, 600) > 50,
+    ...                             ">50K", "<=50K")
+    >>> ds = build_tabular_dataset(people[:400], people[400:], target="income",
+    ...                            sensitive_features=["sex"])
+    >>> _ = torch.manual_seed(0)
+    >>> model = torch.nn.Sequential(torch.nn.Linear(ds.n_features, 8), torch.nn.ReLU(),
+    ...                             torch.nn.Linear(8, 2))
+    >>> _ = fit(model, ds.train.to_torch(), epochs=5, batch_size=32, learning_rate=0.05,
+    ...         progress=False)
+    >>> from audit.models import predict_proba
+    >>> cf = counterfactual_stability(lambda X: predict_proba(model, X), ds.test.X, ds.test.raw,
+    ...                               ds.preprocessor, "sex")
+    >>> [(r.label, r.flips, r.n) for r in cf.by_change]
+    [('Male -> Female', 21, 119), ('Female -> Male', 17, 81)]
     """
     n = len(X)
     base = checked_scores(predict(X) if base_scores is None else base_scores, n, "predict(X)")
