@@ -170,9 +170,14 @@ def explain_texts(model: torch.nn.Module, tokenizer, texts: Sequence[str], *,
 
     Examples
     --------
-    >>> ex = explain_texts(model, tokenizer, ["a fine film"])  # doctest: +SKIP
-    >>> ex[0].words  # doctest: +SKIP
-    ('a', 'fine', 'film')
+    >>> from audit.models import PoolingClassifier
+    >>> from audit.text import load_tokenizer
+    >>> tokenizer = load_tokenizer()
+    >>> _ = torch.manual_seed(0)
+    >>> model = PoolingClassifier(tokenizer.vocab_size, embedding_dim=8, hidden_size=8).eval()
+    >>> ex = explain_texts(model, tokenizer, ["a fine film"])
+    >>> ex[0].words, ex[0].spans
+    (('a', 'fine', 'film'), ((0, 0, 1), (0, 2, 6), (0, 7, 11)))
     """
     from captum.attr import LayerGradientXActivation, LayerIntegratedGradients
 

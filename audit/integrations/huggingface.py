@@ -76,10 +76,31 @@ class AuditTrainerCallback(TrainerCallback):
 
     Examples
     --------
-    >>> cb = AuditTrainerCallback(tokenizer, texts=texts, labels=y, sensitive_features={"g": g})  # doctest: +SKIP
-    >>> Trainer(model=model, args=args, train_dataset=ds, eval_dataset=ds, callbacks=[cb]).train()  # doctest: +SKIP
-    >>> cb.history[-1].metrics["fairness/demographic_parity_difference[g]"]  # doctest: +SKIP
-    0.12
+    Pass it as ``Trainer(..., callbacks=[cb])``; the ``Trainer`` calls ``cb.on_evaluate`` at each
+    evaluation, as done here by hand on a tiny random BERT (a full ``Trainer`` run is in
+    ``tests/unit/text_bias/test_huggingface.py``):
+
+    >>> import torch
+    >>> from transformers import BertConfig, BertForSequenceClassification, TrainerState
+    >>> from audit.text import load_tokenizer
+    >>> tokenizer = load_tokenizer()
+    >>> _ = torch.manual_seed(0)
+    >>> model = BertForSequenceClassification(BertConfig(
+    ...     vocab_size=tokenizer.vocab_size, hidden_size=16, num_hidden_layers=1,
+    ...     num_attention_heads=2, intermediate_size=32, max_position_embeddings=64)).eval()
+    >>> texts = ["a kind neighbour", "a rude stranger", "the film was wonderful", "the food was awful"]
+    >>> cb = AuditTrainerCallback(tokenizer, texts=texts, labels=[1, 0, 1, 0],
+    ...                           sensitive_features={"g": ["a", "a", "b", "b"]},
+    ...                           attribution_samples=1, n_steps=4)
+    >>> cb.on_evaluate(None, TrainerState(global_step=1, epoch=1.0), None, model=model,
+    ...                metrics={"eval_loss": 0.69})
+    >>> record = cb.history[-1]
+    >>> record.metrics["fairness/demographic_parity_difference[g]"]
+    0.0
+    >>> record.details["fairness"]["g"]["sizes"]
+    [2, 2]
+    >>> sorted(word for word, score in record.details["explain/words"][0]["top"])
+    ['a', 'kind', 'neighbour']
     """
 
     def __init__(self, tokenizer, *, texts: Sequence[str] | None = None, text_pairs: Sequence[str] | None = None,

@@ -30,8 +30,15 @@ def text_baselines(dataset: TextDataset, *, seed: int = 0) -> tuple[TextBaseline
 
     Examples
     --------
-    >>> [b.name for b in text_baselines(ds)]  # doctest: +SKIP
-    ['majority_class', 'bow_logistic_regression']
+    >>> import pandas as pd
+    >>> from audit.text import build_text_dataset, load_tokenizer
+    >>> reviews = pd.DataFrame({"review": ["a fine film", "a dull film", "great acting", "a poor plot",
+    ...                                    "a lovely score", "an awful script"] * 6,
+    ...                         "label": [1, 0] * 18})
+    >>> ds = build_text_dataset(reviews, reviews, text="review", target="label",
+    ...                         tokenizer=load_tokenizer())
+    >>> [(b.name, round(b.accuracy, 2)) for b in text_baselines(ds)]
+    [('majority_class', 0.5), ('bow_logistic_regression', 1.0)]
     """
     train, test = dataset.train, dataset.test
     majority = DummyClassifier(strategy="most_frequent").fit(np.zeros((len(train), 1)), train.y)

@@ -304,7 +304,9 @@ def build_text_dataset(
     >>> from audit.text import load_tokenizer
     >>> df = pd.DataFrame({"text": ["good", "bad"] * 10, "label": [1, 0] * 10})
     >>> ds = build_text_dataset(df, df, text="text", target="label",
-    ...                         tokenizer=load_tokenizer())  # doctest: +SKIP
+    ...                         tokenizer=load_tokenizer())
+    >>> len(ds.train), len(ds.validation), len(ds.test), ds.max_length
+    (18, 2, 20, 128)
     """
     limit = model_token_limit(tokenizer)
     if not 2 < max_length <= limit:

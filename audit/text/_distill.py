@@ -51,7 +51,23 @@ def distil(teacher: torch.nn.Module, student: torch.nn.Module, dataset: TextData
 
     Examples
     --------
-    >>> run = distil(teacher, PoolingClassifier(ds.vocab_size), ds, epochs=3)  # doctest: +SKIP
+    >>> import pandas as pd
+    >>> from audit.text import build_text_dataset, load_tokenizer
+    >>> reviews = pd.DataFrame({"review": ["a fine film", "a dull film", "great acting", "a poor plot",
+    ...                                    "a lovely score", "an awful script"] * 6,
+    ...                         "label": [1, 0] * 18})
+    >>> ds = build_text_dataset(reviews, reviews, text="review", target="label",
+    ...                         tokenizer=load_tokenizer())
+    >>> import torch
+    >>> from audit.text import PoolingClassifier, train_text_model
+    >>> _ = torch.manual_seed(0)
+    >>> teacher = PoolingClassifier(ds.vocab_size, embedding_dim=8, hidden_size=8)
+    >>> _ = train_text_model(teacher, ds, epochs=3, batch_size=8, learning_rate=0.05, progress=False)
+    >>> student = PoolingClassifier(ds.vocab_size, embedding_dim=4, hidden_size=4)
+    >>> run = distil(teacher, student, ds, epochs=3, batch_size=8, learning_rate=0.05,
+    ...              progress=False)
+    >>> len(run.history), sorted(run.history[-1].metrics)
+    (3, ['epoch/seconds', 'train/loss', 'val/accuracy', 'val/loss'])
     """
     logits = torch.from_numpy(predict_logits(teacher, dataset.train, batch_size=teacher_batch_size,
                                              pad_id=dataset.pad_id))

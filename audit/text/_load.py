@@ -34,7 +34,17 @@ def load_text_files(train_path: str | Path, test_path: str | Path, *, text: str,
 
     Examples
     --------
-    >>> ds = load_text_files("train.csv", "test.csv", text="review", target="label")  # doctest: +SKIP
+    >>> import tempfile
+    >>> import pandas as pd
+    >>> reviews = pd.DataFrame({"review": ["a fine film", "a dull film", "great acting",
+    ...                                    "a poor plot"] * 10, "label": [1, 0] * 20})
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> reviews.to_csv(folder / "train.csv", index=False)
+    >>> reviews.to_csv(folder / "test.csv", index=False)
+    >>> ds = load_text_files(folder / "train.csv", folder / "test.csv", text="review",
+    ...                      target="label")
+    >>> len(ds.train), len(ds.validation), len(ds.test), ds.positive_label
+    (36, 4, 40, '1')
     """
     tokenizer_name = str(tokenizer) if isinstance(tokenizer, (str, Path)) else ""
     if isinstance(tokenizer, (str, Path)):
@@ -57,9 +67,11 @@ def load_boolq(*, tokenizer: Any = MINILM, max_length: int = 128,
 
     Examples
     --------
-    >>> ds = load_boolq()  # doctest: +SKIP
-    >>> len(ds.test)  # doctest: +SKIP
-    3270
+    >>> ds = load_boolq(max_examples={"train": 40, "validation": 10, "test": 20})  # a quick subset
+    >>> len(ds.train), len(ds.validation), len(ds.test), ds.text_pair
+    (40, 10, 20, 'passage')
+
+    Without ``max_examples`` the test split is the whole official validation split (3,270 pairs).
     """
     ds = load_text_files(BOOLQ_DIR / "train.jsonl.gz", BOOLQ_DIR / "dev.jsonl.gz",
                          text="question", text_pair="passage", target="answer",

@@ -20,7 +20,24 @@ def load_text_model(directory: str | Path) -> tuple[torch.nn.Module, Any]:
 
     Examples
     --------
-    >>> model, tokenizer = load_text_model("reports/out/text-boolq/model")  # doctest: +SKIP
+    >>> import pandas as pd
+    >>> from audit.text import build_text_dataset, load_tokenizer
+    >>> reviews = pd.DataFrame({"review": ["a fine film", "a dull film", "great acting", "a poor plot",
+    ...                                    "a lovely score", "an awful script"] * 6,
+    ...                         "label": [1, 0] * 18})
+    >>> ds = build_text_dataset(reviews, reviews, text="review", target="label",
+    ...                         tokenizer=load_tokenizer())
+    >>> import torch
+    >>> from audit.text import PoolingClassifier
+    >>> _ = torch.manual_seed(0)
+    >>> model = PoolingClassifier(ds.vocab_size, embedding_dim=8, hidden_size=8)
+    >>> import tempfile
+    >>> from audit.text import save_text_model
+    >>> folder = save_text_model(model, Path(tempfile.mkdtemp()) / "model", kind="pooling",
+    ...                          tokenizer=load_tokenizer(), dataset=ds)
+    >>> model, tokenizer = load_text_model(folder)
+    >>> type(model).__name__, model.training, tokenizer("a fine film")["input_ids"]
+    ('PoolingClassifier', False, [101, 1037, 2986, 2143, 102])
     """
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 

@@ -58,7 +58,21 @@ def train_text_model(model: torch.nn.Module, dataset: TextDataset, *, validation
 
     Examples
     --------
-    >>> run = train_text_model(model, ds, epochs=1, progress=False)  # doctest: +SKIP
+    >>> import pandas as pd
+    >>> from audit.text import build_text_dataset, load_tokenizer
+    >>> reviews = pd.DataFrame({"review": ["a fine film", "a dull film", "great acting", "a poor plot",
+    ...                                    "a lovely score", "an awful script"] * 6,
+    ...                         "label": [1, 0] * 18})
+    >>> ds = build_text_dataset(reviews, reviews, text="review", target="label",
+    ...                         tokenizer=load_tokenizer())
+    >>> import torch
+    >>> from audit.text import PoolingClassifier
+    >>> _ = torch.manual_seed(0)
+    >>> model = PoolingClassifier(ds.vocab_size, embedding_dim=8, hidden_size=8)
+    >>> run = train_text_model(model, ds, epochs=3, batch_size=8, learning_rate=0.05,
+    ...                        progress=False)
+    >>> len(run.history), run.history[-1].metrics["val/accuracy"]
+    (3, 0.75)
     """
     privacy = fit_kwargs.pop("privacy", None)
     # from_pretrained returns eval mode; opacus's validator refuses a model not in training mode
