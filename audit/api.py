@@ -120,13 +120,23 @@ def audit_model(
 
     Examples
     --------
-    >>> from sklearn.linear_model import LogisticRegression        # doctest: +SKIP
-    >>> clf = LogisticRegression().fit(train[["score"]], train["approved"])  # doctest: +SKIP
+    >>> import tempfile
+    >>> import numpy as np, pandas as pd
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> rng = np.random.default_rng(0)
+    >>> frame = pd.DataFrame({"score": rng.normal(size=400), "sex": rng.choice(["f", "m"], 400)})
+    >>> frame["approved"] = np.where(frame["score"] + rng.normal(size=400) > 0, "yes", "no")
+    >>> train, test = frame[:300], frame[300:]
+    >>> clf = LogisticRegression().fit(train[["score"]], train["approved"])
     >>> result = audit_model(lambda f: clf.predict_proba(f[["score"]]), train=train,
     ...                      test=test, target="approved", sensitive_features=["sex"],
     ...                      favourable_label="yes",
-    ...                      audits={"fairness": {"enabled": True}})  # doctest: +SKIP
-    >>> write_outputs(result, "out/")                                # doctest: +SKIP
+    ...                      audits={"fairness": {"enabled": True}})
+    >>> d = result.fairness.partitions[0].disparities[0]
+    >>> d.name, round(d.value, 2), d.verdict, d.conclusive
+    ('demographic_parity_difference', 0.14, 'fail', False)
+    >>> sorted(write_outputs(result, Path(tempfile.mkdtemp()) / "out"))
+    ['model_card', 'report', 'result']
     """
     from audit._preflight import check_before_training
     from audit.config import parse_config

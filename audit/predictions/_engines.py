@@ -70,9 +70,10 @@ def spark_session(master: str | None = None, conf: Mapping[str, str] | None = No
                   app_name: str = "rai-audit") -> Any:
     """The active SparkSession, or a new one (``master`` as given; spark-submit sets its own).
 
-    Examples
-    --------
-    >>> spark = spark_session("local[2]", {"spark.sql.shuffle.partitions": "4"})  # doctest: +SKIP
+    Starting a session takes seconds and needs Java, so there is no runnable example here: the
+    ``spark`` fixture of ``tests/unit/predictions/conftest.py`` starts one with
+    ``spark_session("local[2]", {"spark.sql.shuffle.partitions": "4", ...})`` for the Spark
+    tests in ``tests/unit/predictions/test_engines.py``.
     """
     sql = require("pyspark")
     active = sql.SparkSession.getActiveSession()
