@@ -96,6 +96,7 @@ from audit.result._text import (
     CounterfactualExample,
     GroupScores,
     IdentityTokenAttribution,
+    NoiseFloor,
     SeatResult,
     TextSection,
     WordAttribution,

@@ -77,15 +77,49 @@ class GroupScores:
 
 
 @schema_dataclass
+class NoiseFloor:
+    """Identity-term swaps against neutral-word swaps on the same templates.
+
+    ``words`` are adjectives that name no identity (e.g. "busy", "local") put where the
+    identity term goes; ``flip_rate`` and ``mean_abs_change`` are their pairwise flip rate and
+    mean |score change|: what any word change does to these templates. The differences are
+    identity minus neutral, paired over templates, with a bootstrap interval over templates
+    (expanded percentile). A verdict is ``above noise floor (conclusive)`` only when that
+    interval is above 0, ``within noise floor`` when it holds 0.
+    ``identity_flip_interval`` and ``identity_change_interval`` are the identity rates'
+    intervals from the same bootstrap.
+    """
+
+    words: tuple[str, ...]
+    n_templates: int
+    n_pairs: int
+    identity_flip_interval: Interval
+    flip_rate: float
+    flip_interval: Interval
+    flip_difference: float
+    flip_difference_interval: Interval
+    flip_verdict: str
+    identity_change_interval: Interval
+    mean_abs_change: float
+    mean_abs_change_interval: Interval
+    change_difference: float
+    change_difference_interval: Interval
+    change_verdict: str
+
+
+@schema_dataclass
 class AxisFairness:
     """Counterfactual token fairness on one axis (Garg et al., 2019).
 
     For every template and every pair of identity terms of the axis: does the prediction flip
-    (``flip_rate``, Clopper-Pearson interval over pairs, which share templates and terms and so
-    are not independent: read it as descriptive), how much does the score move
+    (``flip_rate``, with a bootstrap interval over templates, the unit that repeats: pairs
+    share templates and terms and are not independent), how much does the score move
     (``mean_abs_change``, with a bootstrap interval over templates), and how often by more
     than ``tolerance`` (``large_change_rate``). ``group_gap`` is the largest minus the smallest
-    group mean; ``error_rate_gap`` the same for the per-group error rates.
+    group mean, tested by permuting the terms' group labels (``group_gap_p_value``; its
+    ``group_gap_floor`` is the 95th percentile of the gap over random groupings, NaN when every
+    group is one term); ``error_rate_gap`` the same for the per-group error rates.
+    ``noise`` compares the swaps with neutral-word swaps (None when not measured).
     """
 
     axis: str
@@ -105,6 +139,10 @@ class AxisFairness:
     lowest_group: str
     error_rate_kind: str = ""
     error_rate_gap: float = float("nan")
+    noise: NoiseFloor | None = None
+    group_gap_p_value: float = float("nan")
+    group_gap_floor: float = float("nan")
+    group_gap_verdict: str = ""
 
 
 @schema_dataclass
@@ -170,7 +208,10 @@ class AttributionMethodInfo:
 
 @schema_dataclass
 class TextSection:
-    """Results of the text-bias audit (filled in by :func:`audit.text_bias.audit_text_model`)."""
+    """Results of the text-bias audit (filled in by :func:`audit.text_bias.audit_text_model`).
+
+    ``seat_not_run`` says why SEAT has no results (disabled, no encoder, an encoder without
+    token states), empty when it ran."""
 
     pair_mode: str = "single"
     pair_question: str = ""
@@ -189,3 +230,4 @@ class TextSection:
     settings: dict[str, str] = Field(default_factory=dict)
     timings: dict[str, float] = Field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    seat_not_run: str = ""

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
 from audit.result import (
     AttributionMethodInfo,
+    AxisFairness,
     IdentityTokenAttribution,
     TextSection,
     WordAttribution,
@@ -25,7 +27,38 @@ from audit.text_bias._identity import (
     largest_changes,
     score_axes,
 )
+from audit.text_bias._noise_floor import (
+    ABOVE,
+    NEUTRAL_DESCRIPTORS,
+    UNDEFINED,
+    WITHIN,
+    group_gap_permutation,
+    neutral_terms,
+    noise_floor,
+)
 from audit.text_bias._seat import seat
+
+
+def with_noise_floors(predict_proba: PredictProba, templates: Sequence[str], axes: Sequence[AxisScores],
+                      fairness: Sequence[AxisFairness], *, config: TextBiasConfig,
+                      pair_question: str | None = None, seed: int = 0) -> list[AxisFairness]:
+    """Each axis's counterfactual fairness with its noise floor: the same templates filled with
+    neutral words (``config.noise_words``), scored in one call, compared template by template;
+    and the group gap's permutation test."""
+    words = tuple(config.noise_words or NEUTRAL_DESCRIPTORS)
+    (neutral,) = score_axes(predict_proba, templates, neutral_terms(words), pair_question=pair_question)
+    row = {t: i for i, t in enumerate(neutral.templates)}
+    out = []
+    for i, (axis, fair) in enumerate(zip(axes, fairness)):
+        floor = noise_floor(axis.scores, neutral.scores[[row[t] for t in axis.templates]], words=words,
+                            threshold=config.threshold, replicates=config.bootstrap_replicates, seed=seed + i)
+        _, p, gap_floor, _ = group_gap_permutation(axis.scores, [t.group for t in axis.terms],
+                                                   n_permutations=config.n_permutations, seed=seed + i)
+        gap_verdict = (UNDEFINED + " (one term per group: nothing to permute)" if np.isnan(p)
+                       else ABOVE if p < 0.05 else WITHIN)
+        out.append(replace(fair, noise=floor, group_gap_p_value=p, group_gap_floor=gap_floor,
+                           group_gap_verdict=gap_verdict))
+    return out
 
 
 def word_attribution(explanation) -> WordAttribution:
@@ -169,11 +202,26 @@ def audit_text_model(
     if config.template_label is None:
         notes.append("No true label is known for the template sentences, so false-positive/negative-rate gaps are "
                      "not applicable (set template_label for toxicity-style tasks).")
-    notes.append("Flip rates count pairs of terms within a template; pairs share templates and terms, so the "
-                 "Clopper-Pearson interval is descriptive. Mean gaps use a bootstrap over templates.")
+    notes.append("Flip rates and mean |score changes| are means over templates of each template's pairwise rate, "
+                 "with a bootstrap over templates (expanded percentile: Hesterberg, 2015), the unit that repeats.")
+    if config.noise_floor:
+        tick = time.perf_counter()
+        fairness = with_noise_floors(predict_proba, templates, axes, fairness, config=config,
+                                     pair_question=question, seed=seed)
+        timings["noise_floor"] = time.perf_counter() - tick
+        notes.append("Noise floor: the same templates with neutral words (" + ", ".join(
+            config.noise_words or NEUTRAL_DESCRIPTORS) + ") in place of the identity term. An identity "
+            "flip rate or score change is called above the noise floor (conclusive) only when the bootstrap "
+            "interval of identity minus neutral is above 0; otherwise it is within the noise floor: word swaps "
+            "that name no identity move these templates as much. Group gaps are tested by permuting the terms' "
+            "group labels (p < 0.05 is above the noise floor).")
+    else:
+        notes.append("Noise floor not measured (noise_floor: false): flip rates cannot be told apart from the "
+                     "rate at which any word swap flips these templates.")
 
     seat_results = ()
     encoder_name = ""
+    seat_not_run = "" if config.seat else "disabled in the config (audits.text_bias.seat: false)"
     if config.seat:
         tick = time.perf_counter()
         from audit.text_bias._encode import load_encoder, mean_pooled_embedder
@@ -186,7 +234,7 @@ def audit_text_model(
             enc_tok, encoder, encoder_name = tokenizer, model, f"{type(model).__name__} (its own encoder)"
         else:
             enc_tok = encoder = None
-            notes.append("SEAT skipped: no encoder_path and no model/tokenizer given.")
+            seat_not_run = "no sentence encoder: neither encoder_path nor a torch model with its tokenizer was given"
         if encoder is not None:
             embed = mean_pooled_embedder(encoder, enc_tok, batch_size=config.batch_size, max_length=config.max_length)
             try:
@@ -195,8 +243,8 @@ def audit_text_model(
                 if encoder_path is not None:
                     raise
                 encoder_name = ""
-                notes.append(f"SEAT skipped: the model has no token-level encoder to pool ({err.problems[0].got}); "
-                             "give encoder_path to test a sentence encoder.")
+                seat_not_run = (f"the model has no token-level encoder to pool ({err.problems[0].got}); "
+                                "give encoder_path (e.g. the shipped all-MiniLM-L6-v2) to test a sentence encoder")
             timings["seat"] = time.perf_counter() - tick
 
     attributions: list[WordAttribution] = []
@@ -236,6 +284,8 @@ def audit_text_model(
     elif config.attributions:
         notes.append("Word attributions skipped: no torch model and tokenizer were given.")
 
+    if seat_not_run:
+        notes.append(f"SEAT was not run: {seat_not_run}.")
     return TextSection(
         pair_mode=config.pair_mode, pair_question=question or "", template_label=config.template_label,
         threshold=config.threshold, encoder=encoder_name,
@@ -245,5 +295,6 @@ def audit_text_model(
         settings={"templates": str(len(templates)), "axes": ", ".join(axes_names),
                   "max_descriptors_per_group": str(config.max_descriptors_per_group),
                   "n_permutations": str(config.n_permutations), "bootstrap_replicates": str(config.bootstrap_replicates),
-                  "ig_steps": str(config.ig_steps), "flip_tolerance": str(config.flip_tolerance)},
-        timings=timings, notes=tuple(notes))
+                  "ig_steps": str(config.ig_steps), "flip_tolerance": str(config.flip_tolerance),
+                  "noise_floor": str(config.noise_floor)},
+        timings=timings, notes=tuple(notes), seat_not_run=seat_not_run)

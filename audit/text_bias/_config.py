@@ -53,6 +53,10 @@ class TextBiasConfig(StrictConfig):
         None, description="true label of every template sentence (0 for toxicity-style tasks): enables FPR gaps")
     threshold: float = Field(0.5, gt=0.0, lt=1.0)
     flip_tolerance: float = Field(0.1, ge=0.0, description="|score change| counted as a large change")
+    noise_floor: bool = Field(
+        True, description="compare identity swaps with neutral-word swaps on the same templates")
+    noise_words: tuple[str, ...] | None = Field(
+        None, min_length=2, description="neutral words of the noise floor (default: the shipped list)")
     seat: bool = True
     seat_tests: tuple[SeatTestName, ...] = DEFAULT_SEAT_TESTS
     n_permutations: int = Field(10_000, gt=0)

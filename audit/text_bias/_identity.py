@@ -14,11 +14,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from audit.core import clopper_pearson
 from audit.quality import wilson_interval
 from audit.result import AxisFairness, BoxStats, CounterfactualExample, GroupScores, Interval
 from audit.text_bias._data import IdentityTerm, check_templates, fill
 from audit.text_bias._errors import EmptyDescriptorsError, PredictionShapeError
+from audit.text_bias._noise_floor import METHOD as BOOT_TEMPLATES
+from audit.text_bias._noise_floor import pair_rates, template_bootstrap
 
 PredictProba = Callable[..., np.ndarray]
 HISTOGRAM_BINS = 10
@@ -101,11 +102,6 @@ def box_stats(values: np.ndarray) -> BoxStats:
                     whishi=float(inside.max()), minimum=float(values.min()), maximum=float(values.max()))
 
 
-def _clopper_pearson(k: int, n: int, level: float = 0.95) -> Interval:
-    low, high = clopper_pearson(k, n, level)
-    return Interval(float(low), float(high), level, "clopper-pearson")
-
-
 def group_scores(axis: AxisScores, *, threshold: float = 0.5, template_label: int | None = None,
                  bootstrap_replicates: int = 1000, min_group_size: int = 20, seed: int = 0) -> list[GroupScores]:
     """Per-group score distribution, gap to the axis mean (template bootstrap), positive rate
@@ -142,19 +138,18 @@ def group_scores(axis: AxisScores, *, threshold: float = 0.5, template_label: in
 def counterfactual_fairness(axis: AxisScores, groups: Sequence[GroupScores], *, threshold: float = 0.5,
                             tolerance: float = 0.1, template_label: int | None = None, bootstrap_replicates: int = 1000,
                             seed: int = 0) -> AxisFairness:
-    """Counterfactual token fairness over every pair of terms within each template."""
+    """Counterfactual token fairness over every pair of terms within each template.
+
+    The flip rate and the mean |score change| are means over templates of each template's
+    pairwise rate (every template has the same pairs), with an expanded-percentile bootstrap
+    over templates (:func:`audit.text_bias.template_bootstrap`)."""
     s = axis.scores
     n_t, k = s.shape
     iu = np.triu_indices(k, 1)
     diff = np.abs(s[:, :, None] - s[:, None, :])[:, iu[0], iu[1]]  # templates x pairs
-    pred = s >= threshold
-    flips = (pred[:, :, None] != pred[:, None, :])[:, iu[0], iu[1]]
     n_pairs = diff.size
-    n_flips = int(flips.sum())
-    per_template = diff.mean(axis=1)
-    rng = np.random.default_rng(seed)
-    boot = per_template[rng.integers(0, n_t, size=(bootstrap_replicates, n_t))].mean(axis=1)
-    lo, hi = _percentile(boot)
+    flips_t, change_t = pair_rates(s, threshold)
+    (flip, f_lo, f_hi), (_, lo, hi) = template_bootstrap([flips_t, change_t], bootstrap_replicates, seed)
     means = {g.group: g.mean for g in groups}
     highest, lowest = max(means, key=means.get), min(means, key=means.get)
     kind, error_gap = "", float("nan")
@@ -164,9 +159,9 @@ def counterfactual_fairness(axis: AxisScores, groups: Sequence[GroupScores], *, 
         error_gap = float(max(rates) - min(rates))
     return AxisFairness(
         axis=axis.axis, n_templates=n_t, n_terms=k, n_groups=len(groups), n_pairs=n_pairs,
-        flip_rate=n_flips / n_pairs if n_pairs else float("nan"), flip_interval=_clopper_pearson(n_flips, n_pairs),
+        flip_rate=flip if n_pairs else float("nan"), flip_interval=Interval(f_lo, f_hi, 0.95, BOOT_TEMPLATES),
         mean_abs_change=float(diff.mean()) if n_pairs else float("nan"),
-        mean_abs_change_interval=Interval(float(lo), float(hi), 0.95, _BOOT),
+        mean_abs_change_interval=Interval(lo, hi, 0.95, BOOT_TEMPLATES),
         max_abs_change=float(diff.max()) if n_pairs else float("nan"),
         large_change_rate=float((diff > tolerance).mean()) if n_pairs else float("nan"), tolerance=tolerance,
         group_gap=float(means[highest] - means[lowest]), highest_group=highest, lowest_group=lowest,

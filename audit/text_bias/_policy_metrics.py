@@ -22,6 +22,10 @@ def _error_axes(result: AuditResult, arg: str | None) -> list:
     return [a for a in _axes(result, arg) if a.error_rate_kind and not math.isnan(a.error_rate_gap)]
 
 
+def _floor_axes(result: AuditResult, arg: str | None) -> list:
+    return [a for a in _axes(result, arg) if a.noise is not None and not math.isnan(a.noise.flip_difference)]
+
+
 def _seat_tests(result: AuditResult, arg: str | None) -> list:
     section = result.text_bias
     return [s for s in section.seat if arg is None or s.test == arg] if section is not None else []
@@ -29,9 +33,15 @@ def _seat_tests(result: AuditResult, arg: str | None) -> list:
 
 register_worst_metric(
     "text_bias.counterfactual_token_flip_rate",
-    "share of identity-term swaps that flip the prediction (Clopper-Pearson); [axis] or the worst",
+    "share of identity-term swaps that flip the prediction (bootstrap over templates); [axis] or the worst",
     _axes, lambda a: MetricValue(a.flip_rate, a.flip_interval,
                                  f"prediction flips when the {a.axis} term is swapped ({a.n_pairs:,} pairs)"))
+register_worst_metric(
+    "text_bias.flip_rate_above_noise_floor",
+    "identity-swap flip rate minus the neutral-word swap flip rate on the same templates (paired "
+    "bootstrap over templates); [axis] or the worst",
+    _floor_axes, lambda a: MetricValue(a.noise.flip_difference, a.noise.flip_difference_interval,
+                                       f"{a.axis}: flip rate above the noise floor ({a.noise.flip_verdict})"))
 register_worst_metric(
     "text_bias.mean_abs_score_change",
     "mean |score change| from swapping the identity term (bootstrap over templates); [axis] or the worst",

@@ -36,6 +36,9 @@ axes = pd.DataFrame([{
     "change CI high": a.mean_abs_change_interval.high, f"share > {a.tolerance}": a.large_change_rate,
     "group gap": a.group_gap, "highest": a.highest_group, "lowest": a.lowest_group,
     **({"error-rate gap": a.error_rate_gap} if a.error_rate_kind else {}),
+    **({"neutral-swap flip rate": a.noise.flip_rate, "flips vs noise floor": a.noise.flip_verdict,
+        "score change vs noise floor": a.noise.change_verdict, "group gap p": a.group_gap_p_value,
+        "group gap vs noise floor": a.group_gap_verdict} if a.noise is not None else {}),
 } for a in section.axes])
 if not axes.empty:
     st.bar_chart(axes.set_index("axis")["flip rate"], horizontal=True)
@@ -67,7 +70,7 @@ if section.seat:
         "test": s.test, "description": s.description, "effect size d": s.effect_size, "p (one-sided)": s.p_value,
         "permutations": s.n_permutations, "exact": s.exact} for s in section.seat]), hide_index=True)
 else:
-    st.info("SEAT was not run.")
+    st.info(f"SEAT was not run: {md_escape(section.seat_not_run or 'the result does not say why')}.")
 
 st.subheader("Word attributions")
 if section.methods:

@@ -137,4 +137,5 @@ def test_seat_is_skipped_with_a_note_for_a_model_without_token_states(linear, mi
     cfg = TextBiasConfig(enabled=True, axes=("names_gender",), max_templates=1, max_descriptors_per_group=1,
                          attributions=False, seat_tests=("weat6",), bootstrap_replicates=10)
     section = audit_text_model(lambda t: np.full(len(t), 0.4), model=linear, tokenizer=minilm_tokenizer, config=cfg)
-    assert section.seat == () and any(n.startswith("SEAT skipped: the model has no token-level") for n in section.notes)
+    assert section.seat == () and section.seat_not_run.startswith("the model has no token-level encoder")
+    assert f"SEAT was not run: {section.seat_not_run}." in section.notes
