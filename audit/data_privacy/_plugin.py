@@ -17,7 +17,7 @@ class DataPrivacyAudit(Audit):
                    "the target k, on the raw table before training; personal data in text")
     config_type = DataPrivacyAuditConfig
     section_type = DataPrivacySection
-    modalities = ("tabular",)
+    modalities = ("tabular", "text")
     phase = "data"
     cost = 5
     position = 10
@@ -26,6 +26,10 @@ class DataPrivacyAudit(Audit):
     def run(self, ctx: AuditContext, config: DataPrivacyAuditConfig) -> DataPrivacySection:
         from audit.data_privacy._audit import run_audit, scan_for_config, scan_with_config
 
+        if ctx.modality == "text":
+            from audit.data_privacy._text_run import scan_text_run
+
+            return scan_text_run(ctx.dataset, config, ctx.config)
         raw = ctx.extras.get("raw_table")  # audit.audit_model: the frames as given
         if raw is not None:
             frame = raw
@@ -39,10 +43,12 @@ class DataPrivacyAudit(Audit):
 
     def headline(self, section: DataPrivacySection) -> list[str]:
         a, g = section.anonymity, section.generalisation
+        pii = [f"data privacy: {t.rows_with_pii:,} of {t.n_rows:,} rows of {t.column!r} hold personal data "
+               f"({', '.join(f'{k} {v}' for k, v in t.counts.items() if v) or 'none found'})" for t in section.text]
         return [f"data privacy: k = {a.k} on {len(a.quasi_identifiers)} quasi-identifiers, "
                 f"{a.unique_share:.1%} of rows unique"
                 + (f"; k = {g.k_target} {'reached' if g.reached else 'NOT reached'} with NCP "
-                   f"{g.ncp:.3f}, {g.suppressed_share:.2%} rows suppressed" if g is not None else "")]
+                   f"{g.ncp:.3f}, {g.suppressed_share:.2%} rows suppressed" if g is not None else "")] + pii
 
 
 AUDIT = register_audit(DataPrivacyAudit())

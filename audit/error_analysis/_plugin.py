@@ -17,11 +17,15 @@ class ErrorAnalysisAudit(Audit):
                    "(Benjamini-Hochberg), and a shallow error tree")
     config_type = ErrorAnalysisConfig
     section_type = ErrorAnalysisSection
-    modalities = ("tabular",)
+    modalities = ("tabular", "text")
     cost = 12
     position = 90
 
     def run(self, ctx: AuditContext, config: ErrorAnalysisConfig) -> ErrorAnalysisSection:
+        if ctx.modality == "text":
+            from audit.error_analysis._text import run_text_audit
+
+            return run_text_audit(ctx.dataset, ctx.test_scores(), config, ctx.seed)
         from audit.error_analysis._audit import run_audit
 
         return run_audit(ctx.dataset, ctx.audited_model, config, ctx.seed,

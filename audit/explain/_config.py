@@ -86,6 +86,11 @@ class ExplainabilityAuditConfig(StrictConfig):
                                      description="max Spearman rho trained vs randomised")
     proxy_threshold: float = Field(0.3, ge=0.0, le=1.0, description="association flagged")
     min_group_size: int = Field(30, gt=0, description="groups smaller than this are flagged")
+    text_rows: int = Field(300, gt=0, description="text runs: test texts explained word by word")
+    deletion_k: int = Field(3, gt=0, description="text runs: words removed by the deletion check")
+    deletion_repeats: int = Field(5, gt=0, description="text runs: random draws of as many words")
+    min_word_count: int = Field(5, gt=0, description="text runs: fewest occurrences of a ranked word")
+    top_words: int = Field(15, gt=0, description="text runs: words listed for and against the positive class")
     record_during_training: bool = True
     training_rows: int = Field(256, gt=0, description="validation rows explained per epoch")
     training_method: MethodName = "integrated_gradients"

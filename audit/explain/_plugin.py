@@ -19,7 +19,7 @@ class ExplainabilityAudit(Audit):
                    "trust checks (completeness, infidelity, sensitivity, randomisation)")
     config_type = ExplainabilityAuditConfig
     section_type = ExplainabilitySection
-    modalities = ("tabular",)
+    modalities = ("tabular", "text")
     cost = 30
     position = 40
     requires = frozenset({"proba"})
@@ -39,6 +39,8 @@ class ExplainabilityAudit(Audit):
         from audit.explain._audit import training_callbacks
         from audit.explain._capability import for_capabilities
 
+        if ctx.modality == "text":  # text attributions are computed on the final model
+            return []
         # during training the callback explains the dataset's encoded rows
         caps = ctx.capabilities - {"input_gradients"}
         return training_callbacks(ctx.dataset, for_capabilities(config, caps)[0], ctx.seed)
@@ -46,6 +48,13 @@ class ExplainabilityAudit(Audit):
     def run(self, ctx: AuditContext, config: ExplainabilityAuditConfig) -> ExplainabilitySection:
         from dataclasses import replace
 
+        if ctx.modality == "text":
+            from audit.explain._text_audit import audit_text_explanations
+            from audit.text import text_predictor
+
+            tokenizer = ctx.extras["tokenizer"]
+            predict = text_predictor(ctx.model, tokenizer, max_length=ctx.dataset.max_length)
+            return audit_text_explanations(ctx.model, tokenizer, ctx.dataset, predict, config, ctx.seed)
         from audit.explain._audit import run_audit
         from audit.explain._capability import explained, for_capabilities
 

@@ -63,6 +63,9 @@ class FairnessAuditConfig(StrictConfig):
         None, description="feature combinations to audit jointly (default: every pair)")
     threshold: float = Field(0.5, gt=0.0, lt=1.0, description="decision threshold on the score")
     min_group_size: int = Field(30, ge=1, description="groups smaller than this are flagged")
+    text_identity_axes: list[str] | None = Field(
+        None, description="text runs: HolisticBias axes whose terms found in the texts define groups "
+                          "(default: gender, race, religion, nationality, sexual orientation, age; [] for none)")
     max_groups: int = Field(60, ge=2, description="refuse features with more groups than this")
     nan_policy: NanPolicy = "error"
     confidence_level: float = Field(0.95, gt=0.5, lt=1.0)

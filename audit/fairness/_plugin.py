@@ -44,7 +44,8 @@ class FairnessAudit(Audit):
             found.append(Problem(ConfigError, "audits.fairness.mitigation.enabled",
                                  "false for text data (mitigation retrains tabular models)",
                                  "true", "set audits.fairness.mitigation.enabled: false"))
-        if not list(config.sensitive_features or ctx.dataset.sensitive_features):
+        text_groups = ctx.modality == "text" and config.text_identity_axes != []
+        if not list(config.sensitive_features or ctx.dataset.sensitive_features) and not text_groups:
             found.append(Problem(ConfigError, "audits.fairness.sensitive_features",
                                  "at least one sensitive feature to compare groups of",
                                  "none (and none in data.sensitive_features)",
@@ -64,11 +65,9 @@ class FairnessAudit(Audit):
 
             return run_audit(ctx.dataset, ctx.audited_model, config, ctx.seed,
                              scores=ctx.test_scores())
-        from audit.fairness._audit import audit_fairness
+        from audit.fairness._text import audit_text_fairness
 
-        test = ctx.dataset.test
-        return audit_fairness(test.y, ctx.test_scores(), test.sensitive, config=config,
-                              positive_label=ctx.dataset.positive_label, seed=ctx.seed)
+        return audit_text_fairness(ctx.dataset, ctx.test_scores(), config, ctx.seed)
 
 
 AUDIT = register_audit(FairnessAudit())

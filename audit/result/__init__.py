@@ -74,6 +74,7 @@ from audit.result._robustness import (
     TextCounterfactualStability,
     ThresholdCurve,
     ThresholdSensitivity,
+    TypoStability,
 )
 from audit.result._schema import (
     SCHEMA_VERSION,
@@ -164,6 +165,7 @@ __all__ = [
     "ModelCardInfo",
     "ModelInfo",
     "ModelQuality",
+    "NoiseFloor",
     "NoiseStability",
     "PartitionFairness",
     "PredictionLogInfo",
@@ -190,6 +192,7 @@ __all__ = [
     "TextSection",
     "ThresholdCurve",
     "ThresholdSensitivity",
+    "TypoStability",
     "TrainingInfo",
     "TreeNode",
     "TrustCheck",

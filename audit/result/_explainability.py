@@ -102,7 +102,7 @@ class TrustCheck:
     """One quality check of one method's attributions."""
 
     method: str
-    check: Literal["completeness", "infidelity", "sensitivity", "agreement", "randomisation"]
+    check: Literal["completeness", "infidelity", "sensitivity", "agreement", "randomisation", "deletion"]
     value: float
     threshold: float
     status: Literal["pass", "warn", "not applicable"]
@@ -120,7 +120,10 @@ class MethodAgreement:
 
 @schema_dataclass
 class ExplainabilitySection:
-    """Results of the explainability audit (filled in by :mod:`audit.explain`)."""
+    """Results of the explainability audit (filled in by :mod:`audit.explain`).
+
+    For a text model the features are words; ``top_positive_words`` / ``top_negative_words``
+    are those with the largest signed mean attribution for and against the positive class."""
 
     target: int = 1
     target_label: str = ""
@@ -137,3 +140,5 @@ class ExplainabilitySection:
     settings: dict[str, str] = Field(default_factory=dict)
     timings: dict[str, float] = Field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    top_positive_words: tuple[str, ...] = ()
+    top_negative_words: tuple[str, ...] = ()

@@ -129,6 +129,18 @@ class TextCounterfactualStability:
 
 
 @schema_dataclass
+class TypoStability:
+    """Decisions of a text model with keyboard slips in ``rate`` of the words (4+ letters):
+    ``words_changed`` words were hit over the split; accuracy before and after on the same texts."""
+
+    rate: float
+    words_changed: int
+    overall: FlipRate
+    accuracy: float
+    accuracy_with_typos: float
+
+
+@schema_dataclass
 class RobustnessSection:
     """Controllability and robustness of the trained model on one split.
 
@@ -146,6 +158,7 @@ class RobustnessSection:
     perturbations: tuple[PerturbationStability, ...] = ()
     threshold_sensitivity: ThresholdSensitivity | None = None
     text: TextCounterfactualStability | None = None
+    typos: tuple[TypoStability, ...] = ()
     interval_method: str = "Clopper-Pearson"
     reading: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()

@@ -38,6 +38,12 @@ class RobustnessAuditConfig(StrictConfig):
                           "not a sensitive feature)")
     threshold_grid: list[float] = Field(default_factory=_default_grid,
                                         description="decision thresholds for the sensitivity curves")
+    text_identity_axes: list[str] | None = Field(
+        None, description="text runs: HolisticBias axes whose terms found in test texts are swapped "
+                          "(default: gender, race, religion, nationality, sexual orientation, age)")
+    typo_rates: list[float] = Field(
+        default_factory=lambda: [0.05, 0.1, 0.2],
+        description="text runs: shares of words (4+ letters) given one keyboard slip")
     confidence_level: float = Field(0.95, gt=0.5, lt=1.0)
     cpu_threads: int | None = Field(
         1, gt=0, description="torch intra-op threads while scoring (None: leave torch's setting); "
@@ -48,6 +54,13 @@ class RobustnessAuditConfig(StrictConfig):
     def _positive_scales(cls, value: list[float]) -> list[float]:
         if any(not s > 0 for s in value):
             raise ValueError("noise scales must be positive")
+        return value
+
+    @field_validator("typo_rates")
+    @classmethod
+    def _typo_rates_are_shares(cls, value: list[float]) -> list[float]:
+        if any(not 0.0 < r <= 1.0 for r in value):
+            raise ValueError("typo rates are shares of words, in (0, 1]")
         return value
 
     @field_validator("threshold_grid")

@@ -29,12 +29,32 @@ from audit.text_bias._errors import (
 )
 from audit.text_bias._identity import AxisScores, counterfactual_fairness, group_scores, score_axes
 from audit.text_bias._plugin import TextBiasAudit
+from audit.text_bias._noise_floor import NEUTRAL_DESCRIPTORS, noise_floor, template_bootstrap
+from audit.text_bias._slices import (
+    MENTION_AXES,
+    NEGATIONS,
+    has_negation,
+    identity_mentions,
+    mentioned_groups,
+    text_slices,
+    word_counts,
+)
 from audit.text_bias._seat import SEAT_TESTS, SeatTest, associations, seat, seat_sentences, weat
 
 __all__ = [
     "TextBiasAudit",
     "DEFAULT_AXES",
     "DEFAULT_SEAT_TESTS",
+    "MENTION_AXES",
+    "NEGATIONS",
+    "NEUTRAL_DESCRIPTORS",
+    "has_negation",
+    "identity_mentions",
+    "mentioned_groups",
+    "noise_floor",
+    "template_bootstrap",
+    "text_slices",
+    "word_counts",
     "PLACEHOLDERS",
     "SEAT_TESTS",
     "AxisScores",
