@@ -64,7 +64,7 @@ def test_import_audit_is_light():
 
 
 def test_validate_refuses_audits_a_text_config_cannot_run(tmp_path):
-    """A text config enabling the privacy and explainability audits is refused (exit 2), naming
+    """A text config enabling the privacy and counterfactual audits is refused (exit 2), naming
     both keys and the modalities each supports, instead of silently dropping them."""
     import yaml
     from typer.testing import CliRunner
@@ -73,14 +73,14 @@ def test_validate_refuses_audits_a_text_config_cannot_run(tmp_path):
 
     data = yaml.safe_load(Path("sample_models/text_boolq/audit_pooling.yaml").read_text())
     data["audits"]["privacy"] = {"enabled": True}
-    data["audits"]["explainability"] = {"enabled": True}
+    data["audits"]["counterfactuals"] = {"enabled": True}
     data["data"]["train_path"] = str(Path("sample_models/text_boolq").resolve() / data["data"]["train_path"])
     data["data"]["test_path"] = str(Path("sample_models/text_boolq").resolve() / data["data"]["test_path"])
     path = tmp_path / "text.yaml"
     path.write_text(yaml.safe_dump(data))
     out = CliRunner().invoke(app, ["validate", str(path)])
     assert out.exit_code == 2, out.output
-    assert "audits.privacy.enabled" in out.output and "audits.explainability.enabled" in out.output
+    assert "audits.privacy.enabled" in out.output and "audits.counterfactuals.enabled" in out.output
     assert "runs on text data" in out.output and "supports: tabular" in out.output
     ok = CliRunner().invoke(app, ["validate", "sample_models/text_boolq/audit_pooling.yaml"])
     assert ok.exit_code == 0, ok.output

@@ -96,3 +96,5 @@ def test_report_renders_every_text_section(run, tmp_path):
     html = next(tmp_path.glob("*.html")).read_text(encoding="utf-8")
     assert "SEAT was not run: the model has no token-level encoder" in html
     assert "Against the noise floor" in html and "identity:religion" in html
+    assert "Typos (text)" in html and "Most <strong>against</strong> it: " in html
+    assert "removing the 3 words attributed most" in html
