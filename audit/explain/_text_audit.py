@@ -101,28 +101,45 @@ def deletion_check(predict: TextPredict, explanations: Sequence[TextExplanation]
                           Interval(float(low), float(high), level, "bootstrap over texts"))
 
 
+@dataclass(frozen=True)
+class RankedWords:
+    """Word importances, and the words that push most reliably for and against the positive
+    class: ranked by the bound of their signed mean's interval nearest 0 (a word seen often and
+    always pushing one way beats a rare one with a large mean)."""
+
+    importances: tuple[FeatureImportance, ...]
+    positive: tuple[str, ...]
+    negative: tuple[str, ...]
+
+
 def word_importance(explanations: Sequence[TextExplanation], *, min_count: int = 5, replicates: int = 1000,
-                    seed: int = 0, level: float = 0.95) -> list[FeatureImportance]:
+                    seed: int = 0, level: float = 0.95, top: int = 15) -> RankedWords:
     """Per word (lower-cased, seen at least ``min_count`` times): mean |attribution| with a
-    bootstrap interval over its occurrences, and the signed mean; by signed mean, descending."""
+    bootstrap interval over its occurrences and the signed mean (importances sorted by signed
+    mean, descending); ``positive`` are the ``top`` words whose signed mean's lower bound is
+    highest (above 0), ``negative`` those whose upper bound is lowest (below 0)."""
     values: dict[str, list[float]] = defaultdict(list)
     for ex in explanations:
         for w, s in zip(ex.words, ex.scores):
             if _ALNUM.search(w):
                 values[w.lower()].append(float(s))
     rng = np.random.default_rng(seed)
-    out = []
+    out, bounds = [], []
     for word, v in values.items():
         if len(v) < min_count:
             continue
-        arr = np.abs(np.array(v))
-        boot = arr[rng.integers(0, len(arr), size=(replicates, len(arr)))].mean(axis=1)
-        lo, hi = quantile_interval(boot, level)
-        out.append(FeatureImportance(feature=word, importance=float(arr.mean()),
+        signed = np.array(v)
+        idx = rng.integers(0, len(signed), size=(replicates, len(signed)))
+        lo, hi = quantile_interval(np.abs(signed)[idx].mean(axis=1), level)
+        s_lo, s_hi = quantile_interval(signed[idx].mean(axis=1), level)
+        out.append(FeatureImportance(feature=word, importance=float(np.abs(signed).mean()),
                                      interval=Interval(float(lo), float(hi), level, "bootstrap over occurrences"),
-                                     mean_attribution=float(np.mean(v))))
+                                     mean_attribution=float(signed.mean())))
+        bounds.append((word, float(s_lo), float(s_hi)))
     out.sort(key=lambda f: -f.mean_attribution)
-    return out
+    positive = tuple(w for w, lo, _ in sorted(bounds, key=lambda b: -b[1]) if lo > 0)[:top]
+    negative = tuple(w for w, _, hi in sorted(bounds, key=lambda b: b[2]) if hi < 0)[:top]
+    return RankedWords(tuple(out), positive, negative)
 
 
 def _completeness(method: str, explanations: Sequence[TextExplanation], tolerance: float) -> TrustCheck:
@@ -174,13 +191,13 @@ def audit_text_explanations(model: Any, tokenizer: Any, dataset: Any, predict: T
                                  target=config.target, n_steps=config.n_steps, max_length=dataset.max_length,
                                  batch_size=16)
     timings["integrated_gradients_seconds"] = time.perf_counter() - tick
-    words = word_importance(explanations, min_count=config.min_word_count,
-                            replicates=config.bootstrap_replicates, seed=seed)
+    ranked = word_importance(explanations, min_count=config.min_word_count,
+                             replicates=config.bootstrap_replicates, seed=seed, top=config.top_words)
     method = MethodResult(
         method="integrated_gradients", label=TEXT_METHOD_LABELS["integrated_gradients"],
         baseline="padding tokens in place of every word (special tokens kept)", n_rows=n,
         seconds=timings["integrated_gradients_seconds"], batch_size=16, is_gradient_based=True,
-        multiplies_by_inputs=True, features=tuple(words))
+        multiplies_by_inputs=True, features=ranked.importances)
     checks: list[TrustCheck] = []
     if "completeness" in config.checks:
         checks.append(_completeness("integrated_gradients", explanations, config.completeness_tolerance))
@@ -196,14 +213,12 @@ def audit_text_explanations(model: Any, tokenizer: Any, dataset: Any, predict: T
                f"probability by {deletion.top_drop:.4f} on average, {deletion.k} random words by "
                f"{deletion.random_drop:.4f} ({config.deletion_repeats} draws); difference {deletion.difference:.4f} "
                f"[{iv.low:.4f}, {iv.high:.4f}] over {deletion.n_texts} texts; passes when the interval is above 0"))
-    top = config.top_words
-    positive = tuple(w.feature for w in words if w.mean_attribution > 0)[:top]
-    negative = tuple(w.feature for w in reversed(words) if w.mean_attribution < 0)[:top]
     notes = (
         f"Word attributions: Layer Integrated Gradients ({config.n_steps} steps) on the token embeddings, "
         "explaining the log-odds of the positive class from a baseline of padding tokens; word pieces are summed "
         f"back to words. {n} test texts (seeded sample); words seen at least {config.min_word_count} times are "
-        "ranked by their mean signed attribution.",
+        "listed by mean signed attribution; the words for and against the positive class are ranked by the "
+        "bound of that mean's 95% bootstrap interval nearest 0 (consistent words first, rare ones last).",
         "Deletion check: the words attributed most towards the predicted class, cut out of the text, should lower "
         "that class's probability more than as many random words do (ERASER's comprehensiveness against a random "
         "baseline).",
@@ -213,4 +228,4 @@ def audit_text_explanations(model: Any, tokenizer: Any, dataset: Any, predict: T
         split="test", n_rows=n, primary_method="integrated_gradients", methods=(method,), checks=tuple(checks),
         settings={"text_rows": str(n), "n_steps": str(config.n_steps), "deletion_k": str(config.deletion_k),
                   "deletion_repeats": str(config.deletion_repeats), "min_word_count": str(config.min_word_count)},
-        timings=timings, notes=notes, top_positive_words=positive, top_negative_words=negative)
+        timings=timings, notes=notes, top_positive_words=ranked.positive, top_negative_words=ranked.negative)

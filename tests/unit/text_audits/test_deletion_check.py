@@ -68,6 +68,8 @@ def test_attributions_that_point_elsewhere_fail_it():
 def test_word_importance_ranks_by_signed_mean_and_drops_rare_words():
     exs = [explain(t, honest=True) for t in _texts(200, 1)]
     ranked = word_importance(exs, min_count=5, replicates=100)
-    assert [w.feature for w in ranked[:2]] == ["wonderful", "great"]
-    assert [w.feature for w in ranked[-2:]] == ["dull", "awful"]
-    assert word_importance(exs[:1], min_count=5) == []
+    assert [w.feature for w in ranked.importances[:2]] == ["wonderful", "great"]
+    assert [w.feature for w in ranked.importances[-2:]] == ["dull", "awful"]
+    # filler words have attribution 0: neither for nor against
+    assert set(ranked.positive) == {"wonderful", "great"} and set(ranked.negative) == {"dull", "awful"}
+    assert word_importance(exs[:1], min_count=5).importances == ()
