@@ -98,3 +98,19 @@ def test_report_renders_every_text_section(run, tmp_path):
     assert "Against the noise floor" in html and "identity:religion" in html
     assert "Typos (text)" in html and "Most <strong>against</strong> it: " in html
     assert "removing the 3 words attributed most" in html
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("slug", ["fairness", "error_analysis", "robustness", "explainability", "data_privacy",
+                                  "text_bias"])
+def test_dashboard_pages_open_on_the_text_result(run, slug, tmp_path, monkeypatch):
+    pytest.importorskip("streamlit")
+    from audit.result import save_result
+    from tests._apptest import open_audit_page
+
+    path = tmp_path / "result.json"
+    save_result(run.result, path)
+    at = open_audit_page(path, slug, monkeypatch)
+    assert not at.exception, at.exception
+    if slug == "text_bias":
+        assert any(i.value.startswith("SEAT was not run: the model has no token-level") for i in at.info)
