@@ -50,11 +50,11 @@ class ExplainabilityAudit(Audit):
 
         if ctx.modality == "text":
             from audit.explain._text_audit import audit_text_explanations
-            from audit.text import text_predictor
+            from audit.text import context_text_model, text_predictor
 
-            tokenizer = ctx.extras["tokenizer"]
-            predict = text_predictor(ctx.model, tokenizer, max_length=ctx.dataset.max_length)
-            return audit_text_explanations(ctx.model, tokenizer, ctx.dataset, predict, config, ctx.seed)
+            model, tokenizer = context_text_model(ctx, self.slug)
+            predict = text_predictor(model, tokenizer, max_length=ctx.dataset.max_length)
+            return audit_text_explanations(model, tokenizer, ctx.dataset, predict, config, ctx.seed)
         from audit.explain._audit import run_audit
         from audit.explain._capability import explained, for_capabilities
 

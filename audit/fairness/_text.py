@@ -43,7 +43,7 @@ def audit_text_fairness(dataset: Any, scores: Any, config: FairnessAuditConfig, 
     test = dataset.test
     axes = MENTION_AXES if config.text_identity_axes is None else tuple(config.text_identity_axes)
     columns = list(config.sensitive_features or dataset.sensitive_features)
-    frame = test.sensitive[columns].reset_index(drop=True) if columns else pd.DataFrame(index=range(len(test)))
+    frame = test.sensitive[columns].reset_index(drop=True) if columns else pd.DataFrame(index=range(len(test.y)))
     notes: list[str] = []
     if axes:
         mentions, notes = mention_columns(dataset, test, axes)
@@ -52,6 +52,14 @@ def audit_text_fairness(dataset: Any, scores: Any, config: FairnessAuditConfig, 
                         "mentions (whole words; everyday words such as 'straight' only before a person "
                         "noun), 'several' when it names more than one, 'none' otherwise. They describe "
                         "what the text is about, not who wrote it; most groups are small.")
+    if not len(frame.columns):
+        from audit.errors import ConfigError
+
+        named = ", ".join(axes) or "any axis"
+        raise ConfigError("audits.fairness.sensitive_features",
+                          "a group column, or identity terms named in the test texts",
+                          f"no group columns, and no test text names a term of {named}",
+                          "list group columns in data.sensitive_features, or widen text_identity_axes")
     cfg = config.model_copy(update={"sensitive_features": list(frame.columns),
                                     "intersections": config.intersections or []})
     section = audit_fairness(test.y, scores, frame, config=cfg, positive_label=dataset.positive_label, seed=seed)

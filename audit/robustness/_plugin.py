@@ -24,9 +24,10 @@ class RobustnessAudit(Audit):
     def run(self, ctx: AuditContext, config: RobustnessAuditConfig) -> RobustnessSection:
         if ctx.modality == "text":
             from audit.robustness._text_audit import audit_text_robustness
-            from audit.text import text_predictor
+            from audit.text import context_text_model, text_predictor
 
-            predict = text_predictor(ctx.model, ctx.extras["tokenizer"], max_length=ctx.dataset.max_length)
+            model, tokenizer = context_text_model(ctx, self.slug)
+            predict = text_predictor(model, tokenizer, max_length=ctx.dataset.max_length)
             return audit_text_robustness(predict, ctx.dataset, config, ctx.seed)
         from audit.robustness._audit import run_audit
 

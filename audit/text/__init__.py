@@ -26,6 +26,7 @@ from audit.text._load import BOOLQ_DIR, load_boolq, load_text_files
 from audit.text._pipeline import (
     TextPipeline,
     build_text_model,
+    context_text_model,
     load_text_dataset,
     save_text_model,
     text_library_versions,
@@ -42,6 +43,7 @@ from audit.text._train import (
 )
 
 __all__ = [
+    "context_text_model",
     "TextPipeline",
     "build_text_model",
     "load_text_dataset",

@@ -126,6 +126,23 @@ def text_predictor(model: torch.nn.Module, tokenizer: Any, *, max_length: int, b
     return predict
 
 
+def context_text_model(ctx: Any, slug: str) -> tuple[torch.nn.Module, Any]:
+    """The torch text model and tokenizer of an audit context, for audits that score or
+    explain new strings (robustness, explainability on text).
+
+    Raises
+    ------
+    ConfigError
+        When the run has no torch text model (a model given as a callable) or no tokenizer.
+    """
+    model, tokenizer = ctx.model, ctx.extras.get("tokenizer")
+    if not isinstance(model, torch.nn.Module) or tokenizer is None:
+        raise ConfigError(f"audits.{slug}", "a torch text model and its tokenizer (a text run trains or loads one)",
+                          f"model {type(model).__name__}, tokenizer {type(tokenizer).__name__}",
+                          f"audit a torch text model, or set audits.{slug}.enabled: false")
+    return model, tokenizer
+
+
 def text_library_versions() -> dict[str, str]:
     """Versions of the libraries a text run relies on beyond the tabular ones."""
     import importlib.metadata

@@ -28,8 +28,9 @@ from audit.text_bias._errors import (
     UnknownSeatTestError,
 )
 from audit.text_bias._identity import AxisScores, counterfactual_fairness, group_scores, score_axes
-from audit.text_bias._plugin import TextBiasAudit
 from audit.text_bias._noise_floor import NEUTRAL_DESCRIPTORS, noise_floor, template_bootstrap
+from audit.text_bias._plugin import TextBiasAudit
+from audit.text_bias._seat import SEAT_TESTS, SeatTest, associations, seat, seat_sentences, weat
 from audit.text_bias._slices import (
     MENTION_AXES,
     NEGATIONS,
@@ -39,7 +40,6 @@ from audit.text_bias._slices import (
     text_slices,
     word_counts,
 )
-from audit.text_bias._seat import SEAT_TESTS, SeatTest, associations, seat, seat_sentences, weat
 
 __all__ = [
     "TextBiasAudit",

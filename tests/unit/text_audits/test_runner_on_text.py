@@ -9,6 +9,8 @@ import pytest
 
 from tests.unit.text_audits.conftest import NEGATIVE, POSITIVE, text_config
 
+pytestmark = pytest.mark.slow  # trains a small model (~30 s) for the whole module
+
 AUDITS = {
     "quality": True,
     "fairness": {"enabled": True, "bootstrap_replicates": 200, "score_bootstrap_replicates": 20,
@@ -100,7 +102,6 @@ def test_report_renders_every_text_section(run, tmp_path):
     assert "removing the 3 words attributed most" in html
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("slug", ["fairness", "error_analysis", "robustness", "explainability", "data_privacy",
                                   "text_bias"])
 def test_dashboard_pages_open_on_the_text_result(run, slug, tmp_path, monkeypatch):
@@ -113,4 +114,5 @@ def test_dashboard_pages_open_on_the_text_result(run, slug, tmp_path, monkeypatc
     at = open_audit_page(path, slug, monkeypatch)
     assert not at.exception, at.exception
     if slug == "text_bias":
-        assert any(i.value.startswith("SEAT was not run: the model has no token") for i in at.info), [i.value for i in at.info]
+        shown = [i.value for i in at.info]
+        assert any(v.startswith("SEAT was not run: the model has no token") for v in shown), shown

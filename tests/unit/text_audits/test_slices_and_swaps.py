@@ -75,3 +75,24 @@ def test_typo_stability_of_a_keyword_model():
     assert clean.overall.flips == 0 and clean.accuracy == clean.accuracy_with_typos == 1.0
     # every "wonderful" is misspelt: each positive text flips, negatives stay
     assert heavy.overall.flips == 50 and heavy.overall.to_negative == 50 and heavy.accuracy_with_typos == 0.5
+
+
+def test_text_audits_without_a_torch_model_or_groups_are_refused_with_a_fix(tmp_path):
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from audit.core import AuditContext
+    from audit.errors import ConfigError
+    from audit.fairness import FairnessAuditConfig
+    from audit.fairness._text import audit_text_fairness
+    from audit.text import context_text_model
+
+    ctx = AuditContext(modality="text", seed=0, dataset=None, model=lambda texts: texts)
+    with pytest.raises(ConfigError, match=r"audits.robustness.*torch text model.*enabled: false"):
+        context_text_model(ctx, "robustness")
+    test = SimpleNamespace(texts=pd.DataFrame({"t": ["a fine film", "dull"]}), y=np.array([1, 0]),
+                           sensitive=pd.DataFrame(index=range(2)))
+    dataset = SimpleNamespace(test=test, text="t", text_pair="", sensitive_features=(), positive_label="pos")
+    with pytest.raises(ConfigError, match="no test text names a term of religion"):
+        audit_text_fairness(dataset, np.array([0.9, 0.1]), FairnessAuditConfig(text_identity_axes=["religion"]), 0)

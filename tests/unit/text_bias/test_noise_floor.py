@@ -57,6 +57,7 @@ class _World:
         return self.scores(u, self.identity), self.scores(u, self.neutral)
 
 
+@pytest.mark.slow  # 2 x 500 simulated audits, ~15 s
 @pytest.mark.parametrize("n_templates", [12, 26])  # the default max_templates; all of HolisticBias
 def test_difference_interval_covers_the_true_difference_at_its_level(n_templates):
     world = _World(seed=n_templates)
