@@ -143,3 +143,15 @@ def test_group_gap_permutation_samples_when_there_are_too_many_groupings():
     _, p, floor, exact = group_gap_permutation(scores, groups, n_permutations=500, seed=0)
     again = group_gap_permutation(scores, groups, n_permutations=500, seed=0)
     assert not exact and 0 < p <= 1 and floor > 0 and again[1] == p
+
+
+def test_gate_metric_reads_the_difference_with_its_interval():
+    from audit.policy._metrics import resolve_metric
+    from tests.unit.test_result_schema import make_result
+
+    cfg = TextBiasConfig(enabled=True, axes=("religion",), seat=False, attributions=False, bootstrap_replicates=200)
+    section = audit_text_model(lambda t: np.array([0.45 + 0.1 * _hash(s) for s in t]), config=cfg)
+    value = resolve_metric(make_result().with_section("text_bias", section), "text_bias.flip_rate_above_noise_floor")
+    (axis,) = section.axes
+    assert value.value == axis.noise.flip_difference and value.interval == axis.noise.flip_difference_interval
+    assert "within noise floor" in value.description
