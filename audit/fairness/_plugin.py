@@ -63,7 +63,9 @@ class FairnessAudit(Audit):
             from audit.fairness._audit import run_audit
 
             return run_audit(ctx.dataset, ctx.audited_model, config, ctx.seed,
-                             scores=ctx.test_scores())
+                             scores=ctx.test_scores(),
+                             training_settings=ctx.fit_kwargs if ctx.training is not None
+                             else None)
         from audit.fairness._audit import audit_fairness
 
         test = ctx.dataset.test
