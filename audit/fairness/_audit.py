@@ -71,14 +71,21 @@ def plain_reading(partitions: Sequence[PartitionFairness],
         sel = {g.group: g.metrics["selection_rate"].value for g in p.groups}
         dp = next(d for d in p.disparities if d.name == "demographic_parity_difference")
         eo = next(d for d in p.disparities if d.name == "equalized_odds_difference")
-        if dp.verdict != "undefined":
+        if dp.verdict == "undefined" and "constant predictor" in dp.undefined_reason:
+            lines.append(f"{p.name}: every disparity is undefined: {dp.undefined_reason}, so "
+                         "equal rates say nothing about fairness and no fairness gate can pass.")
+        elif dp.verdict != "undefined" and dp.best_group == dp.worst_group:
+            lines.append(
+                f"{p.name}: the model predicts {positive_label} for the same share of every "
+                f"group ({100 * sel[dp.best_group]:.1f}%); demographic parity difference 0.")
+        elif dp.verdict != "undefined":
             lines.append(
                 f"{p.name}: the model predicts {positive_label} for {100 * sel[dp.best_group]:.1f}%"
                 f" of {dp.best_group} but {100 * sel[dp.worst_group]:.1f}% of {dp.worst_group}; "
                 f"demographic parity difference {dp.value:.3f}{_fmt_interval(dp)}, "
                 f"{'within' if dp.verdict == 'pass' else 'above'} the limit {dp.limit:g}"
                 f"{'' if dp.conclusive else ' (the interval crosses the limit: not conclusive)'}.")
-        if eo.verdict != "undefined":
+        if eo.verdict != "undefined" and eo.best_group != eo.worst_group:
             lines.append(
                 f"{p.name}: error rates differ by up to {eo.value:.3f} between groups (equalized "
                 f"odds difference{_fmt_interval(eo)}); on the rate that decides it, {eo.worst_group} "
