@@ -32,8 +32,9 @@ SAMPLE_ROWS = 5000
 
 def _files(data: Any) -> list[tuple[str, Any]]:
     if data.path is not None:
-        return [("data.path", data.path)]
-    return [(k, getattr(data, k)) for k in ("train_path", "test_path") if getattr(data, k)]
+        return [("data", data.path)]
+    return [(k.removesuffix("_path"), getattr(data, k)) for k in ("train_path", "test_path")
+            if getattr(data, k)]
 
 
 def _label_problem(column: pd.Series, key: str, label: Any, where: str) -> list[Problem]:
@@ -99,7 +100,7 @@ def config_data_problems(config: Any) -> list[Problem]:
     for key, path in _files(data):
         frame = read_table(path, encoding=data.encoding, delimiter=data.delimiter,
                            thousands=data.thousands)
-        problems += table_problems(frame, data, key.removesuffix("_path").replace("data.", ""))
+        problems += table_problems(frame, data, key)
     return problems
 
 

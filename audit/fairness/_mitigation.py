@@ -177,11 +177,12 @@ def retrain_budget(mc: MitigationConfig, training_settings: dict[str, Any] | Non
     """``(fit keywords of each retrain, whether "before" is the audited model)``.
 
     The audited model's own settings when the run trained it and no quick budget is set;
-    else ``mitigation.epochs`` (or ``fit``'s defaults) and an unmitigated retrain as "before".
+    else those settings (or ``fit``'s defaults, for a model trained elsewhere) with the quick
+    budget over them, and an unmitigated retrain as "before".
     """
     own = training_settings is not None and mc.epochs is None
-    base = dict(training_settings) if own else {"epochs": 10, "batch_size": 256,
-                                                "learning_rate": 1e-3}
+    base = dict(training_settings) if training_settings is not None else {
+        "epochs": 10, "batch_size": 256, "learning_rate": 1e-3}
     given = {"epochs": mc.epochs, "batch_size": mc.batch_size, "learning_rate": mc.learning_rate}
     budget = {**base, **{k: v for k, v in given.items() if v is not None}}
     budget.setdefault("device", "cpu")

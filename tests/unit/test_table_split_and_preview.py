@@ -50,7 +50,7 @@ def test_a_split_that_cannot_be_made_is_refused_typed():
         split_table(_table(), target="y", test_fraction=1.0)
     with pytest.raises(SplitTooSmallError):
         split_table(_table(4), target="y", test_fraction=0.25)
-    with pytest.raises(ConfigError, match="Did you mean 'y'"):
+    with pytest.raises(ConfigError, match="Did you mean 'yy'"):
         split_table(_table().rename(columns={"y": "yy"}), target="y")
 
 
