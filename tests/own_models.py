@@ -153,3 +153,20 @@ def with_small_groups(n: int, seed: int) -> pd.DataFrame:
     frame["race"] = race
     frame.loc[10:49, "approved"] = "yes"
     return frame
+
+
+def recidivism_features(frame: pd.DataFrame) -> np.ndarray:
+    return np.column_stack([frame["priors"], frame["age"], frame["race"] == "Q"]).astype(float)
+
+
+@cache
+def _recidivism_model():
+    from sklearn.linear_model import LogisticRegression
+
+    train = recidivism(1500, 0)
+    return LogisticRegression().fit(recidivism_features(train), train["reoffends"])
+
+
+def recidivism_predict_proba(frame: pd.DataFrame) -> np.ndarray:
+    """A served recidivism model by import path: ``(n, 2)``, column 1 = P(reoffends)."""
+    return _recidivism_model().predict_proba(recidivism_features(frame))
