@@ -184,7 +184,7 @@ def audit_phase(ctx: AuditContext, audits: list[tuple[Audit, Any]],
                if config.audits.quality else None)
     timings["quality_seconds"] = time.perf_counter() - tick
     if quality is not None and quality.degenerate:
-        warnings = (*warnings, f"model quality: {quality.degenerate}; its fairness "
+        warnings = (*warnings, f"model quality: {quality.degenerate}; its group "
                                "disparities are undefined and no gate on them can pass")
     for a, cfg in audits:
         if a.phase == "model":
