@@ -57,7 +57,8 @@ class MitigationConfig(StrictConfig):
     exponentiated_gradient_max_iter: int = Field(5, gt=0)
     exponentiated_gradient_eps: float = Field(0.02, gt=0.0)
     exponentiated_gradient_epochs: int | None = Field(
-        None, gt=0, description="epochs of each of its fits (default: as the other retrains)")
+        None, gt=0, description="epochs of each of its fits (default: as the other retrains; "
+                                "fewer: compared with an unmitigated retrain of that budget)")
     torch_threads: int = Field(
         1, ge=0, description="torch CPU threads while retraining (0: leave torch's setting)")
 

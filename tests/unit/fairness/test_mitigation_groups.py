@@ -105,3 +105,20 @@ def test_a_mitigation_below_the_majority_class_is_flagged_collapsed(degenerate_d
     assert outcome.majority_accuracy <= majority
     assert not outcome.collapsed
     assert replace(outcome, accuracy_after=outcome.majority_accuracy - 0.01).collapsed
+
+
+def test_exponentiated_gradient_with_fewer_epochs_per_fit_gets_a_retrain_of_that_budget(
+        degenerate_dataset):
+    ds = degenerate_dataset
+    own = {"epochs": 3, "batch_size": 128, "learning_rate": 1e-3, "device": "cpu"}
+    torch.manual_seed(0)
+    model = fit(build_model("mlp", input_width=ds.n_features, hidden_sizes=[8], dropout=0.0),
+                ds.train.to_torch(), progress=False, **own).model
+    config = FairnessAuditConfig(bootstrap_replicates=20, mitigation={
+        "enabled": True, "methods": ["reweighing", "exponentiated_gradient"],
+        "constraints": ["demographic_parity"], "exponentiated_gradient_max_iter": 2,
+        "exponentiated_gradient_epochs": 1})
+    (rw, eg), _ = mitigate(ds, model, config, seed=0, training_settings=own)
+    assert rw.baseline.startswith("the audited model (retrains use its own training settings")
+    assert eg.baseline.startswith("unmitigated retrain of the same architecture (1 epoch,")
+    assert eg.accuracy_before != rw.accuracy_before  # a different "before": the 1-epoch retrain
