@@ -135,7 +135,7 @@ def check_config(config: AuditConfig, source: str = "config") -> None:
 
 def _missing(names: Sequence[str], available: Sequence[str], key: str,
              what: str = "a column of the data") -> list[Problem]:
-    shown = f"{list(available)[:12]}{'...' if len(available) > 12 else ''}"
+    shown = f"{list(available)}"  # every name: the one meant may be the 13th
     return [Problem(ConfigError, f"config key {key!r}", f"{what} {shown}",
                     repr(name), "fix the name." + suggest(name, available))
             for name in names if name not in available]

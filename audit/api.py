@@ -48,23 +48,52 @@ def _audits_block(audits: Mapping[str, Any] | Iterable[Any] | None) -> dict[str,
 
 
 def _frame(value: Any, name: str) -> pd.DataFrame:
+    if isinstance(value, (str, Path)):
+        from audit.data import read_table
+
+        return read_table(value)
     if not isinstance(value, pd.DataFrame):
-        raise DataValidationError(name, "a pandas DataFrame of raw columns (one row per person)",
+        raise DataValidationError(name, "a pandas DataFrame of raw columns (one row per person), "
+                                  "or the path of a CSV, JSON Lines or Parquet file",
                                   type(value).__name__, f"pass {name}=pd.read_csv(...)")
     return value
+
+
+def _tables(train: Any, test: Any, data: Any, *, target: str, sensitive_features: Sequence[str],
+            test_fraction: float, seed: int) -> tuple[pd.DataFrame, pd.DataFrame, str]:
+    """``(train, test, where they came from)``: two tables as given, or one split."""
+    if data is not None:
+        if train is not None or test is not None:
+            raise ConfigError("data", "either data= (one table, split by rai-audit) or "
+                              "train= and test=", "both", "pass one of them")
+        from audit.data import split_table
+
+        split = split_table(_frame(data, "data"), target=target,
+                            sensitive_features=sensitive_features, test_fraction=test_fraction,
+                            seed=seed)
+        return split.train, split.test, f"the table passed to audit.audit_model ({split.description})"
+    if train is None or test is None:
+        raise ConfigError("train" if train is None else "test", "train= and test= tables (the "
+                          "rows the model was trained on, and rows it never saw), or data= "
+                          "(one table that rai-audit splits)", "nothing",
+                          "pass train=... and test=..., or data=...")
+    return _frame(train, "train"), _frame(test, "test"), "DataFrames passed to audit.audit_model"
 
 
 def audit_model(
     model: Any,
     *,
-    train: pd.DataFrame,
-    test: pd.DataFrame,
+    train: pd.DataFrame | str | Path | None = None,
+    test: pd.DataFrame | str | Path | None = None,
     target: str,
     sensitive_features: Sequence[str],
     favourable_label: Any = None,
+    positive_label: Any = None,
     audits: Mapping[str, Any] | Iterable[Any] | None = None,
     seed: int = 0,
     encode: Callable[[pd.DataFrame], Any] | None = None,
+    data: pd.DataFrame | str | Path | None = None,
+    test_fraction: float = 0.25,
 ) -> Any:
     """Audit a model trained anywhere on raw train and test tables.
 
@@ -78,21 +107,33 @@ def audit_model(
         callable returns ``(n, 2)`` or ``(n,)`` probabilities for a DataFrame of raw rows (a
         scikit-learn ``Pipeline``, a client of a served model). Pass a ``ModelAdapter`` for
         more (``positive_index`` of a K-class model, a ``trainer`` for LiRA).
-    train, test : pandas.DataFrame
-        Raw rows the model was trained on and rows it never saw; every column but ``target``
-        is a feature (the model sees the sensitive columns too when it reads them).
+    train, test : pandas.DataFrame or path
+        Raw rows the model was trained on and rows it never saw (a path: a CSV, JSON Lines or
+        Parquet file); every column but ``target`` is a feature (the model sees the sensitive
+        columns too when it reads them).
     target : str
         The binary label column.
     sensitive_features : sequence of str
         Columns whose groups are compared (numeric ones with at most 12 values, else bin them
         before calling).
     favourable_label : optional
-        The label value that is the favourable outcome (a loan granted, no reoffence). It is
-        recorded in the result as the positive label, and the model's P(positive) is read as
-        P(favourable_label): the model's positive output (its single logit, column 1, or
-        ``positive_index``) must be that label's. When not given, the last label in sorted
-        order is taken (``1`` of 0/1, ``"yes"`` of no/yes); say it whenever 1 is not the good
-        outcome (recidivism, default). Every reading (worst group, recourse) follows it.
+        The label value that is the favourable outcome (a loan granted, no reoffence). Every
+        reading follows it: the worst group is the one given it least often, recourse aims at
+        it, robustness counts flips to and from it, mitigation equalises it. When not given,
+        it is ``positive_label``: the model's positive class is taken as the good outcome.
+    positive_label : optional
+        The label the model's positive output stands for (its single logit, column 1 of its
+        probabilities, or ``positive_index``); default ``favourable_label``, else the last
+        label in sorted order (``1`` of 0/1, ``"yes"`` of no/yes). When it is not the
+        favourable label (a recidivism model's P(reoffends): ``positive_label=1,
+        favourable_label=0``), the model's P(positive) is read as 1 - P(favourable).
+    data : pandas.DataFrame or path, optional
+        Instead of ``train`` and ``test``: one table, split by
+        :func:`audit.data.split_table` (seeded with ``seed``, stratified on the target and the
+        sensitive features). Call ``split_table`` yourself with the same arguments to get the
+        same training rows to train on.
+    test_fraction : float
+        With ``data``: the share of rows in the test split.
     audits : mapping or iterable, optional
         ``{"fairness": {"enabled": True, ...}}`` (slug -> config block or config object), or
         config objects (``FairnessAuditConfig(enabled=True)``; a config object given alone
@@ -148,11 +189,14 @@ def audit_model(
     from audit.pipelines import TabularPipeline
     from audit.runner import audit_phase, enabled_audits, run_section
 
-    train, test = _frame(train, "train"), _frame(test, "test")
+    train, test, where = _tables(train, test, data, target=target,
+                                 sensitive_features=list(sensitive_features),
+                                 test_fraction=test_fraction, seed=int(seed))
+    favourable = favourable_label if favourable_label is not None else positive_label
     config = parse_config({
         "name": "audit_model", "seed": int(seed),
         "data": {"loader": "csv", "target": target,
-                 "positive_label": None if favourable_label is None else str(favourable_label),
+                 "positive_label": None if favourable is None else str(favourable),
                  "sensitive_features": list(sensitive_features)},
         "audits": _audits_block(audits)}, source="audit_model")
     if isinstance(model, ModelAdapter):
@@ -169,8 +213,9 @@ def audit_model(
     tick = time.perf_counter()
     dataset = build_tabular_dataset(
         train, test, target=target, sensitive_features=list(sensitive_features),
-        positive_label=favourable_label, seed=int(seed), name="table",
-        source=DataSource(name="DataFrames passed to audit.audit_model"))
+        positive_label=positive_label if positive_label is not None else favourable_label,
+        favourable_label=favourable_label, seed=int(seed), name="table",
+        source=DataSource(name=where))
     timings["data_seconds"] = time.perf_counter() - tick
     adapter = adapter.bind(dataset, columns=[c for c in train.columns if c != target])
     adapter.check(dataset.test.raw)
@@ -178,7 +223,7 @@ def audit_model(
         modality="tabular", seed=int(seed), dataset=dataset, config=config,
         model=adapter.model if adapter.kind != "callable" else None, adapter=adapter,
         extras={"raw_table": pd.concat([train, test], ignore_index=True),
-                "raw_table_source": "train + test frames passed to audit_model",
+                "raw_table_source": "train + test rows passed to audit_model",
                 "progress": False})
     raise_problems(p for a, cfg in audits_ for p in a.problems(ctx, cfg))
     warnings = check_before_training(config, dataset)  # bad settings fail here, in seconds

@@ -389,14 +389,18 @@ def audits() -> None:
 def validate(config: Path = typer.Argument(..., help="Audit config (YAML) to check")) -> None:
     """Check a config file and print it with defaults filled in.
 
-    Refuses (exit 2) an enabled audit that cannot run on the config's data.
+    Refuses (exit 2) an enabled audit that cannot run on the config's data, and, for a CSV
+    table, every problem of its header and a sample (unknown columns with the nearest names,
+    labels that are not values of the target, unusable column types) together.
     """
     from audit.config import load_config
+    from audit.data import check_config_data
     from audit.runner import check_config
 
     try:
         cfg = load_config(config)
         check_config(cfg)
+        check_config_data(cfg)
     except RaiAuditError as exc:
         _fail(exc)
     typer.echo(cfg.model_dump_json(indent=2))
@@ -409,7 +413,10 @@ def dashboard(
     address: str = typer.Option("127.0.0.1", help="Address to listen on. The default serves this "
                                 "machine only; 0.0.0.0 lets anyone who can reach it read the results "
                                 "and run the sample audits"),
-    headless: bool = typer.Option(False, help="Do not open a browser window"),
+    headless: bool | None = typer.Option(
+        None, "--headless/--no-headless",
+        help="Do not open a browser window (default: headless when stdin is not a terminal, "
+             "so Streamlit never waits at its first-run e-mail prompt)"),
 ) -> None:
     """Open the Streamlit audit dashboard (needs the 'dashboard' extra).
 
@@ -439,6 +446,8 @@ def dashboard(
             _fail(exc)
     import dashboards
 
+    if headless is None:
+        headless = not (sys.stdin is not None and sys.stdin.isatty())
     app_file = Path(dashboards.__file__).with_name("app.py")
     command = [sys.executable, "-m", "streamlit", "run", str(app_file), "--server.port", str(port),
                "--server.address", address, "--server.headless", str(headless).lower(),

@@ -27,6 +27,8 @@ class _Strict(StrictConfig):
 
 #: A name from the config (run, column, label): bounded so reports and legends stay readable.
 Name = Annotated[str, Field(max_length=MAX_NAME_LENGTH)]
+#: A label value of the target: text, or a number or boolean as YAML reads it (``1``, ``true``).
+Label = Annotated[str, Field(max_length=MAX_NAME_LENGTH)] | int | bool
 #: Free text of the model card.
 CardText = Annotated[str, Field(max_length=MAX_TEXT_LENGTH)]
 
@@ -35,11 +37,22 @@ class DataConfig(_Strict):
     """Which table to audit and what its columns mean."""
 
     loader: Literal["adult", "csv", "text"] = "adult"
-    path: Path | None = Field(None, description="adult: folder of the files (default: shipped copy)")
+    path: Path | None = Field(None, description="adult: folder of the files (default: shipped "
+                                                "copy); csv: one table the tool splits "
+                                                "(test_fraction)")
     train_path: Path | None = Field(None, description="csv: training rows")
     test_path: Path | None = Field(None, description="csv: test rows")
+    test_fraction: float = Field(0.25, gt=0.0, lt=1.0,
+                                 description="csv with path: share of rows held out for the "
+                                             "test split (seeded, stratified)")
     target: Name = "income"
-    positive_label: Name | None = None
+    positive_label: Label | None = Field(
+        None, description="the label the model's positive output stands for (default: the "
+                          "last label in sorted order)")
+    favourable_label: Label | None = Field(
+        None, description="the favourable outcome every reading follows (default: "
+                          "positive_label); a model rai-audit trains learns it as its "
+                          "positive class")
     sensitive_features: list[Name] = Field(default_factory=lambda: ["sex", "race", "age"])
     sensitive_bins: dict[Name, list[float]] = Field(default_factory=dict)
     numeric: list[Name] | None = None

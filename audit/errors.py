@@ -44,6 +44,7 @@ __all__ = [
     "ResultFormatError",
     "ResultSenseError",
     "SensitiveFeatureMissingError",
+    "LabelNotFoundError",
     "SingleClassTargetError",
     "SingleGroupError",
     "SingleGroupSensitiveError",
@@ -114,6 +115,11 @@ class EmptyTableError(DataValidationError):
 
 class TargetNotBinaryError(DataValidationError):
     """The target has more than two distinct values."""
+
+
+class LabelNotFoundError(DataValidationError):
+    """A label named in the config (``positive_label``, ``favourable_label``) is not a value of
+    the target column."""
 
 
 class SingleClassTargetError(DataValidationError):

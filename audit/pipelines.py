@@ -54,26 +54,57 @@ def load_dataset(config: Any) -> TabularDataset:
                           sensitive_bins=data.sensitive_bins or None,
                           use_sensitive_as_features=data.use_sensitive_as_features,
                           validation_fraction=data.validation_fraction, seed=config.seed)
+    frames, name, source = csv_frames(data, config.seed)
+    # a model rai-audit trains learns the favourable label as its positive class; a model
+    # trained elsewhere keeps its own positive class, read the other way round if need be
+    elsewhere = getattr(config.model, "trained_elsewhere", False)
+    favourable = data.favourable_label if data.favourable_label is not None else (
+        data.positive_label)
+    return build_tabular_dataset(
+        frames[0], frames[1], target=data.target,
+        positive_label=data.positive_label if elsewhere else favourable,
+        favourable_label=favourable if elsewhere else None,
+        sensitive_features=data.sensitive_features, numeric=data.numeric,
+        categorical=data.categorical, drop_columns=data.drop_columns,
+        sensitive_bins=data.sensitive_bins, use_sensitive_as_features=data.use_sensitive_as_features,
+        validation_fraction=data.validation_fraction, seed=config.seed,
+        name=name, source=DataSource(name=source),
+    )
+
+
+def csv_frames(data: Any, seed: int) -> tuple[list[Any], str, str]:
+    """``([train, test], name, source)`` of a csv config: two files as given, or one file
+    (``data.path``) split by :func:`audit.data.split_table`."""
+    from audit.data import split_table
+
+    if data.path is not None and (data.train_path is not None or data.test_path is not None):
+        raise ConfigError("data.path", "either one table (path, split by rai-audit) or "
+                          "train_path and test_path", "both", "keep one of them")
+    read = dict(encoding=data.encoding, delimiter=data.delimiter, thousands=data.thousands)
+    if data.path is not None:
+        if not Path(data.path).is_file():
+            raise ConfigError("data.path", "an existing CSV, JSON Lines or Parquet file "
+                              "(loader csv: one table, split by rai-audit)", str(data.path),
+                              "check the path (relative paths are read from the config's folder)")
+        split = split_table(read_table(data.path, **read), target=data.target,
+                            sensitive_features=data.sensitive_features,
+                            test_fraction=data.test_fraction, seed=seed,
+                            sensitive_bins=data.sensitive_bins)
+        return ([split.train, split.test], Path(data.path).stem,
+                f"{data.path} ({split.description})")
     missing = [k for k in ("train_path", "test_path") if getattr(data, k) is None]
     if missing:
-        raise ConfigError(f"data.{missing[0]}", "a CSV path when data.loader is 'csv'", "nothing",
-                          f"add data.{missing[0]}: path/to/file.csv to the config")
+        raise ConfigError(f"data.{missing[0]}", "a CSV path when data.loader is 'csv' (or "
+                          "data.path: one table that rai-audit splits)", "nothing",
+                          f"add data.{missing[0]}: path/to/file.csv, or data.path: table.csv")
     frames = []
     for key in ("train_path", "test_path"):
         path = getattr(data, key)
         if not Path(path).is_file():
             raise ConfigError(f"data.{key}", "an existing CSV, JSON Lines or Parquet file",
                               str(path), "check the path")
-        frames.append(read_table(path, encoding=data.encoding, delimiter=data.delimiter,
-                                 thousands=data.thousands))
-    return build_tabular_dataset(
-        frames[0], frames[1], target=data.target, positive_label=data.positive_label,
-        sensitive_features=data.sensitive_features, numeric=data.numeric,
-        categorical=data.categorical, drop_columns=data.drop_columns,
-        sensitive_bins=data.sensitive_bins, use_sensitive_as_features=data.use_sensitive_as_features,
-        validation_fraction=data.validation_fraction, seed=config.seed,
-        name=Path(data.train_path).stem, source=DataSource(name=str(data.train_path)),
-    )
+        frames.append(read_table(path, **read))
+    return frames, Path(data.train_path).stem, str(data.train_path)
 
 
 def fit_settings(config: Any) -> dict[str, Any]:
@@ -126,7 +157,9 @@ class TabularPipeline:
         ds = dataset
         return DataInfo(
             name=ds.name, source=ds.source.name, citation=ds.source.citation,
-            license=ds.source.license, target=ds.target, positive_label=ds.positive_label,
+            license=ds.source.license, target=ds.target,
+            positive_label=ds.model_positive_label or ds.positive_label,
+            favourable_label=ds.positive_label,
             sensitive_features=ds.sensitive_features, features=tuple(ds.feature_groups),
             n_encoded_features=ds.n_features, n_train=len(ds.train), n_validation=len(ds.validation),
             n_test=len(ds.test), base_rate_train=float(ds.train.y.mean()),

@@ -17,10 +17,39 @@ def wilson_interval(successes: int, n: int, level: float = 0.95) -> Interval:
     return Interval(float(low), float(high), level, "wilson")
 
 
+#: Scores whose range over a split is below this are near-constant (a model whose output
+#: barely moves, such as a normalisation layer that left only its bias).
+NEAR_CONSTANT_RANGE = 1e-3
+
+
+def degenerate_reason(scores: np.ndarray, y_pred: np.ndarray) -> str:
+    """Why a model is a constant or near-constant predictor on these rows ("" if it is not).
+
+    Examples
+    --------
+    >>> degenerate_reason(np.array([0.7, 0.7, 0.7]), np.array([1, 1, 1]))
+    'constant predictor: the same decision (1) for all 3 rows, scores in [0.7, 0.7]'
+    >>> degenerate_reason(np.array([0.2, 0.9]), np.array([0, 1]))
+    ''
+    """
+    if len(scores) == 0:
+        return ""
+    low, high = float(scores.min()), float(scores.max())
+    spread = f"scores in [{low:.4g}, {high:.4g}]"
+    if y_pred.min() == y_pred.max():
+        return (f"constant predictor: the same decision ({int(y_pred[0])}) for all "
+                f"{len(y_pred):,} rows, {spread}")
+    if high - low < NEAR_CONSTANT_RANGE:
+        return (f"near-constant predictor: {spread} (range {high - low:.2g}, below "
+                f"{NEAR_CONSTANT_RANGE:g}) over {len(scores):,} rows")
+    return ""
+
+
 def model_quality(y_true: np.ndarray, scores: np.ndarray, *, split: str = "test",
                   threshold: float = 0.5) -> ModelQuality:
     """Accuracy (with a Wilson interval), balanced accuracy, precision, recall, F1, ROC AUC,
-    log loss and the confusion counts at ``threshold``, all from scikit-learn.
+    log loss and the confusion counts at ``threshold``, all from scikit-learn; a constant or
+    near-constant predictor is flagged (:func:`degenerate_reason`).
 
     Examples
     --------
@@ -50,4 +79,5 @@ def model_quality(y_true: np.ndarray, scores: np.ndarray, *, split: str = "test"
         positive_rate=float(y_pred.mean()),
         base_rate=float(y_true.mean()),
         confusion=ConfusionCounts(tn=int(tn), fp=int(fp), fn=int(fn), tp=int(tp)),
+        degenerate=degenerate_reason(scores, y_pred),
     )

@@ -183,6 +183,9 @@ def audit_phase(ctx: AuditContext, audits: list[tuple[Audit, Any]],
     quality = (model_quality(dataset.test.y, ctx.test_scores(), split="test")
                if config.audits.quality else None)
     timings["quality_seconds"] = time.perf_counter() - tick
+    if quality is not None and quality.degenerate:
+        warnings = (*warnings, f"model quality: {quality.degenerate}; its group "
+                               "disparities are undefined and no gate on them can pass")
     for a, cfg in audits:
         if a.phase == "model":
             records[a.slug] = run_section(a, ctx, cfg)

@@ -127,3 +127,46 @@ class OneLogitMLP(nn.Module):
 def build_one_logit(info, hidden: int = 16) -> nn.Module:
     """``factory(info, **options)``: a one-logit MLP as wide as the encoded rows."""
     return OneLogitMLP(info.input_width, hidden)
+
+
+# --------------------------------------------------------------- tables of issue 16's data half
+
+def recidivism(n: int, seed: int) -> pd.DataFrame:
+    """``reoffends`` (1 = reoffends, the UNfavourable outcome) rises with ``priors``, and group
+    ``Q`` of ``race`` is flagged more often at the same priors (the planted disparity)."""
+    rng = np.random.default_rng(seed)
+    race = rng.choice(["P", "Q"], n, p=[0.6, 0.4])
+    priors = rng.poisson(2, n)
+    logit = 0.6 * (priors - 2) + 1.2 * (race == "Q") - 0.3
+    return pd.DataFrame({"priors": priors, "age": rng.integers(18, 60, n), "race": race,
+                         "reoffends": (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)})
+
+
+def with_small_groups(n: int, seed: int) -> pd.DataFrame:
+    """:func:`people` with a ``race`` column holding a 10-row group (``tiny``) and a group
+    whose rows all have one label (``same``, 40 rows, all approved)."""
+    frame = people(n, seed)
+    rng = np.random.default_rng(seed + 7)
+    race = rng.choice(["r1", "r2"], n).astype(object)
+    race[:10] = "tiny"
+    race[10:50] = "same"
+    frame["race"] = race
+    frame.loc[10:49, "approved"] = "yes"
+    return frame
+
+
+def recidivism_features(frame: pd.DataFrame) -> np.ndarray:
+    return np.column_stack([frame["priors"], frame["age"], frame["race"] == "Q"]).astype(float)
+
+
+@cache
+def _recidivism_model():
+    from sklearn.linear_model import LogisticRegression
+
+    train = recidivism(1500, 0)
+    return LogisticRegression().fit(recidivism_features(train), train["reoffends"])
+
+
+def recidivism_predict_proba(frame: pd.DataFrame) -> np.ndarray:
+    """A served recidivism model by import path: ``(n, 2)``, column 1 = P(reoffends)."""
+    return _recidivism_model().predict_proba(recidivism_features(frame))

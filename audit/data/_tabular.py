@@ -73,7 +73,12 @@ class TabularDataset:
     ----------
     name : str
     target : str
-        Name of the target column; ``positive_label`` is the value encoded as 1.
+        Name of the target column; ``positive_label`` is the value encoded as 1, the
+        favourable outcome every audit reads as 1.
+    model_positive_label : str
+        The label the audited model's positive output stands for when it is not the
+        favourable one (a model trained elsewhere on ``1 = reoffends``): the adapter reads its
+        P(positive) as 1 - P(favourable). "" when the model's positive class is favourable.
     sensitive_features : tuple of str
     train, validation, test : TabularSplit
         ``validation`` is carved from the training rows (stratified, seeded);
@@ -92,6 +97,12 @@ class TabularDataset:
     preprocessor: TabularPreprocessor
     source: DataSource = field(default_factory=lambda: DataSource(name="user data"))
     warnings: tuple[str, ...] = ()  # stated in the result: unseen test categories, ...
+    model_positive_label: str = ""
+
+    @property
+    def reversed(self) -> bool:
+        """Whether the model's positive class is the unfavourable outcome."""
+        return self.model_positive_label not in ("", self.positive_label)
 
     @property
     def feature_names(self) -> tuple[str, ...]:
@@ -162,17 +173,20 @@ def sensitive_groups(
 
 def encode_target(column: pd.Series, positive_label: object | None) -> tuple[np.ndarray, str]:
     """Encode the target as 1 for ``positive_label`` (matched by value or by its text, so a
-    label read from YAML as ``"1"`` matches an integer column), else 0."""
+    label read from YAML as ``1`` or ``"1"`` matches an integer column, and ``true`` a boolean
+    one), else 0."""
     values = list(column.unique())
     if positive_label is None:
         positive_label = sorted(values, key=str)[-1]
     matches = [v for v in values if v == positive_label] or [
-        v for v in values if str(v) == str(positive_label)]
+        v for v in values if str(v) == str(positive_label)] or [
+        v for v in values if str(v).lower() == str(positive_label).lower()]
     if not matches:
         raise DataValidationError(
             f"positive_label for {column.name!r}",
             f"one of the target's values {sorted(map(str, values))}", repr(positive_label),
-            "set positive_label to the value meaning the favourable outcome",
+            "set positive_label (the model's positive class) and favourable_label (the good "
+            "outcome, default: the positive class) to values of the target column",
         )
     return (column == matches[0]).to_numpy(dtype=np.int64), str(matches[0])
 
@@ -184,6 +198,7 @@ def build_tabular_dataset(
     target: str,
     sensitive_features: Sequence[str],
     positive_label: object | None = None,
+    favourable_label: object | None = None,
     numeric: Sequence[str] | None = None,
     categorical: Sequence[str] | None = None,
     drop_columns: Sequence[str] = (),
@@ -205,7 +220,12 @@ def build_tabular_dataset(
     sensitive_features : sequence of str
         Columns whose groups the fairness and privacy audits compare.
     positive_label : optional
-        Target value encoded as 1; defaults to the last value in sorted order.
+        The label the model's positive output stands for (its single logit, column 1 of its
+        probabilities); defaults to the last value in sorted order.
+    favourable_label : optional
+        The favourable outcome (a loan repaid, no reoffence), encoded as 1 for every audit;
+        defaults to ``positive_label``. When it is the other label, the model's P(positive)
+        is read as 1 - P(favourable) (``model_positive_label``).
     numeric, categorical : sequence of str, optional
         Feature columns by kind; inferred from dtypes when both are omitted.
     drop_columns : sequence of str
@@ -257,7 +277,11 @@ def build_tabular_dataset(
             frame, target, sensitive_features, features, table_name) if p.where not in typed_where]
     raise_problems(problems)
 
-    y_train_all, positive = encode_target(train[target], positive_label)
+    model_positive = None
+    if favourable_label is not None and positive_label is not None:
+        _, model_positive = encode_target(train[target], positive_label)
+    y_train_all, positive = encode_target(
+        train[target], favourable_label if favourable_label is not None else positive_label)
     y_test, _ = encode_target(test[target], positive)
     check_split_sizes(y_train_all, validation_fraction, positive)
     fit_idx, val_idx = train_test_split(
@@ -289,6 +313,7 @@ def build_tabular_dataset(
         preprocessor=preprocessor,
         source=source or DataSource(name=name),
         warnings=warnings,
+        model_positive_label="" if model_positive in (None, positive) else model_positive,
     )
 
 

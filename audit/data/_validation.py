@@ -44,7 +44,7 @@ def find_table_problems(
             if name not in frame.columns:
                 problems.append(Problem(
                     MissingColumnError, f"{table_name}[{name!r}]", f"a {role} column named {name!r}",
-                    f"columns {columns[:12]}{'...' if len(columns) > 12 else ''}",
+                    f"columns {columns}",
                     f"rename the column or change the {role} name in the config."
                     + suggest(name, columns),
                 ))

@@ -10,7 +10,7 @@ import pandas as pd
 
 from audit.data_privacy._config import ADULT_QUASI_IDENTIFIERS, DataPrivacyAuditConfig
 from audit.data_privacy._files import read_table
-from audit.data_privacy._scan import scan_table
+from audit.data_privacy._scan import default_quasi_identifiers, scan_table
 from audit.result import DataPrivacySection
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -53,17 +53,25 @@ def raw_table(config: AuditConfig) -> tuple[pd.DataFrame, str]:
         from audit.data import ADULT_SOURCE
 
         return census_table(data.path), f"{ADULT_SOURCE.name}, train + test rows"
-    paths = [p for p in (data.train_path, data.test_path) if p is not None]
+    paths = [p for p in (data.path, data.train_path, data.test_path) if p is not None]
     frames = [read_table(p) for p in paths]
     return pd.concat(frames, ignore_index=True), " + ".join(Path(p).name for p in paths)
 
 
-def scan_for_config(config: AuditConfig) -> DataPrivacySection:
+def feature_quasi_identifiers(frame: pd.DataFrame, features: list[str]) -> list[str]:
+    """The default quasi-identifiers of a table the model was trained on: its features (never
+    the label or dropped columns such as outcomes) with 2 to 100 distinct values."""
+    present = [f for f in features if f in frame.columns]
+    return default_quasi_identifiers(frame[present])
+
+
+def scan_for_config(config: AuditConfig, features: list[str] | None = None) -> DataPrivacySection:
     """Run the scan an audit config asks for, on ``audits.data_privacy.path`` or the audit's
     own table; needs no model, so the runner calls it before training.
 
     Census defaults: the 8 quasi-identifiers of :data:`ADULT_QUASI_IDENTIFIERS`, the target
-    (income) as the sensitive column.
+    (income) as the sensitive column. Other tables: the model's ``features`` (never the label
+    or the columns dropped from the features) with 2 to 100 distinct values.
     """
     section_config = config.audits.data_privacy
     if section_config.path is not None:
@@ -72,6 +80,8 @@ def scan_for_config(config: AuditConfig) -> DataPrivacySection:
         frame, source = raw_table(config)
     defaults = (list(ADULT_QUASI_IDENTIFIERS) if config.data.loader == "adult"
                 and section_config.path is None else None)
+    if defaults is None and features is not None:
+        defaults = feature_quasi_identifiers(frame, features)
     sensitive = config.data.target if config.data.target in frame.columns else None
     return scan_with_config(frame, section_config, quasi_identifiers=defaults, sensitive=sensitive,
                             source=source)
@@ -95,6 +105,7 @@ def run_audit(dataset: TabularDataset, model: Any, config: DataPrivacyAuditConfi
         part[dataset.target] = np.where(split.y == 1, dataset.positive_label, "other")
         frames.append(part)
     frame = pd.concat(frames, ignore_index=True)
-    defaults = [q for q in ADULT_QUASI_IDENTIFIERS if q in frame.columns] if dataset.name == "adult" else None
+    defaults = ([q for q in ADULT_QUASI_IDENTIFIERS if q in frame.columns] if dataset.name == "adult"
+                else feature_quasi_identifiers(frame, list(split.raw.columns)))
     return scan_with_config(frame, config, quasi_identifiers=defaults, sensitive=dataset.target,
                             source=f"{dataset.name} (encoded dataset's original columns)")

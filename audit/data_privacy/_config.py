@@ -30,7 +30,8 @@ class DataPrivacyAuditConfig(StrictConfig):
                           "rows); relative to the working folder")
     quasi_identifiers: list[str] | None = Field(
         None, description="default: the 8 census quasi-identifiers for the adult loader, "
-                          "else every non-target column with at most 100 distinct values")
+                          "else the model's features (never the label or dropped columns) "
+                          "with 2 to 100 distinct values")
     sensitive: str | None = Field(None, description="column for l-diversity (default: the target)")
     k_target: int = Field(5, ge=1)
     l_target: int = Field(2, ge=1)

@@ -149,11 +149,15 @@ def scan_notes(risk, generalisation, text) -> tuple[str, ...]:
     if generalisation is not None:
         g = generalisation
         changed = [f"{lv.column}: {lv.description}" for lv in g.levels if lv.level > 0]
+        gone = [lv.column for lv in g.levels if lv.level == lv.n_levels - 1]
         notes.append(
-            f"{'Reaching' if g.reached else 'Not reaching'} k = {g.k_target} ({g.strategy} search, "
+            f"{'Reaching' if g.reached else 'Not reaching'} k = {g.k_target} within the "
+            f"{g.max_suppression:.0%} row-suppression cap ({g.strategy} search, "
             f"{g.nodes_evaluated} generalisations tried) takes: {'; '.join(changed) or 'nothing'}, "
-            f"suppressing {g.suppressed_rows:,} rows ({g.suppressed_share:.2%}); information lost: "
-            f"NCP {g.ncp:.3f} (0 = none, 1 = everything).")
+            f"suppressing {g.suppressed_rows:,} rows ({g.suppressed_share:.2%})"
+            + (f" and removing {len(gone)} of {len(g.levels)} quasi-identifiers entirely "
+               f"({', '.join(gone)})" if gone else "")
+            + f"; information lost: NCP {g.ncp:.3f} (0 = none, 1 = everything).")
     for t in text:
         total = sum(t.counts.values())
         notes.append(f"Text column {t.column!r}: {total:,} personal-data findings in "

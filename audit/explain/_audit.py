@@ -22,8 +22,8 @@ from audit.explain._checks import (
 from audit.explain._config import ExplainabilityAuditConfig, ScoresKind
 from audit.explain._embeddings import SAMPLE_ROWS, embedding_view
 from audit.explain._explainers import ExplainedOutput, Explainer, Explanation, without_hooks
+from audit.explain._proxies import proxy_associations
 from audit.explain._summary import (
-    association,
     global_importance,
     group_means,
     spearman_matrix,
@@ -36,7 +36,6 @@ from audit.result import (
     Interval,
     MethodAgreement,
     MethodResult,
-    ProxyAssociation,
     RowExplanation,
     TrustCheck,
 )
@@ -44,9 +43,6 @@ from audit.result import (
 if TYPE_CHECKING:  # pragma: no cover
     from audit.data import TabularDataset
     from audit.training import Callback
-
-#: A feature is a possible proxy when associated and among this many most important features.
-PROXY_TOP_K = 5
 
 
 def training_callbacks(dataset: TabularDataset, config: ExplainabilityAuditConfig,
@@ -282,20 +278,9 @@ def _run(dataset: TabularDataset, model: torch.nn.Module, config: Explainability
                 mean_attribution=dict(zip(features, mean.tolist())),
                 mean_abs_attribution=dict(zip(features, mean_abs.tolist()))))
     primary_importance = np.abs(primary_grouped).mean(axis=0)
-    rank = {features[i]: r + 1 for r, i in
-            enumerate(np.argsort(-primary_importance, kind="stable"))}
-    proxies = []
-    for sensitive in dataset.sensitive_features:
-        labels = test.sensitive[sensitive].astype(str).to_numpy()
-        for i, feature in enumerate(features):
-            measure, value = association(test.raw[feature], labels)
-            same = feature == sensitive
-            proxies.append(ProxyAssociation(
-                feature=feature, sensitive_feature=sensitive, measure=measure,
-                association=value, importance=float(primary_importance[i]),
-                importance_rank=rank[feature], is_same_column=same,
-                flagged=(not same and value >= config.proxy_threshold
-                         and rank[feature] <= PROXY_TOP_K)))
+    proxies = proxy_associations(test.raw, test.sensitive[list(dataset.sensitive_features)],
+                                 features, dict(zip(features, primary_importance.tolist())),
+                                 threshold=config.proxy_threshold)
     timings["groups_and_proxies"] = time.perf_counter() - tick
 
     # trust checks --------------------------------------------------------------------
@@ -349,8 +334,8 @@ def _run(dataset: TabularDataset, model: torch.nn.Module, config: Explainability
         "Rows explained per method are listed in the method table; trust checks use the first "
         f"{n_check} of the {n} sampled test rows.",
         "Proxy association: Cramér's V for categorical features, correlation ratio (eta) for "
-        "numeric ones, on every test row; flagged when >= "
-        f"{config.proxy_threshold} and the feature is among the {PROXY_TOP_K} most important.",
+        "numeric ones, on every test row and every feature; flagged when >= "
+        f"{config.proxy_threshold}, whatever the feature's attribution rank (shown beside it).",
     ]
     if encoded.embedded:
         notes.append(

@@ -71,14 +71,21 @@ def plain_reading(partitions: Sequence[PartitionFairness],
         sel = {g.group: g.metrics["selection_rate"].value for g in p.groups}
         dp = next(d for d in p.disparities if d.name == "demographic_parity_difference")
         eo = next(d for d in p.disparities if d.name == "equalized_odds_difference")
-        if dp.verdict != "undefined":
+        if dp.verdict == "undefined" and "constant predictor" in dp.undefined_reason:
+            lines.append(f"{p.name}: every disparity is undefined: {dp.undefined_reason}, so "
+                         "equal rates say nothing about fairness and no fairness gate can pass.")
+        elif dp.verdict != "undefined" and dp.best_group == dp.worst_group:
+            lines.append(
+                f"{p.name}: the model predicts {positive_label} for the same share of every "
+                f"group ({100 * sel[dp.best_group]:.1f}%); demographic parity difference 0.")
+        elif dp.verdict != "undefined":
             lines.append(
                 f"{p.name}: the model predicts {positive_label} for {100 * sel[dp.best_group]:.1f}%"
                 f" of {dp.best_group} but {100 * sel[dp.worst_group]:.1f}% of {dp.worst_group}; "
                 f"demographic parity difference {dp.value:.3f}{_fmt_interval(dp)}, "
                 f"{'within' if dp.verdict == 'pass' else 'above'} the limit {dp.limit:g}"
                 f"{'' if dp.conclusive else ' (the interval crosses the limit: not conclusive)'}.")
-        if eo.verdict != "undefined":
+        if eo.verdict != "undefined" and eo.best_group != eo.worst_group:
             lines.append(
                 f"{p.name}: error rates differ by up to {eo.value:.3f} between groups (equalized "
                 f"odds difference{_fmt_interval(eo)}); on the rate that decides it, {eo.worst_group} "
@@ -100,10 +107,12 @@ def plain_reading(partitions: Sequence[PartitionFairness],
         b = next(d for d in m.before.disparities if d.name == key).value
         a = next(d for d in m.after.disparities if d.name == key).value
         cost = m.accuracy_before - m.accuracy_after
+        collapse = (f"; COLLAPSED below the majority-class accuracy "
+                    f"{100 * m.majority_accuracy:.2f}%: not a usable model" if m.collapsed else "")
         lines.append(
             f"Mitigation {m.method} ({m.stage}) for {m.feature}: {_PRETTY[key]} {b:.3f} -> "
             f"{a:.3f}, accuracy {100 * m.accuracy_before:.2f}% -> {100 * m.accuracy_after:.2f}% "
-            f"({'cost' if cost >= 0 else 'gain'} {abs(100 * cost):.2f} points).")
+            f"({'cost' if cost >= 0 else 'gain'} {abs(100 * cost):.2f} points{collapse}).")
     return tuple(lines)
 
 
@@ -239,11 +248,14 @@ def training_callbacks(dataset: TabularDataset, config: FairnessAuditConfig,
 
 
 def run_audit(dataset: TabularDataset, model: torch.nn.Module, config: FairnessAuditConfig,
-              seed: int, *, scores: np.ndarray | None = None) -> FairnessSection:
+              seed: int, *, scores: np.ndarray | None = None,
+              training_settings: dict | None = None) -> FairnessSection:
     """Audit ``model`` on the test split: groups, intersections, intervals, mitigation.
 
     ``model`` maps encoded rows to two logits (:attr:`audit.models.ModelAdapter.module`);
-    ``scores``, when given, are its P(positive) on the test split (computed once by the run).
+    ``scores``, when given, are its P(positive) on the test split (computed once by the run);
+    ``training_settings``, the audited model's own ``fit`` keywords when the run trained it
+    (mitigation retrains use them).
 
     Examples
     --------
@@ -282,19 +294,23 @@ def run_audit(dataset: TabularDataset, model: torch.nn.Module, config: FairnessA
                              positive_label=dataset.positive_label, seed=seed)
     timings = {**section.timings, "groups_seconds": time.perf_counter() - tick}
     mitigation: tuple[MitigationOutcome, ...] = ()
+    mitigation_notes: tuple[str, ...] = ()
     if config.mitigation.enabled and config.mitigation.methods:
-        from audit.fairness._mitigation import run_mitigations
+        from audit.fairness._mitigation import mitigate
 
         tick = time.perf_counter()
-        mitigation = run_mitigations(dataset, model, config, seed)
+        mitigation, mitigation_notes = mitigate(dataset, model, config, seed,
+                                                training_settings=training_settings)
         timings["mitigation_seconds"] = time.perf_counter() - tick
     reading = plain_reading(section.partitions, mitigation, positive_label=dataset.positive_label,
                             min_group_size=config.min_group_size)
     notes = section.notes
     if mitigation:
         mc = config.mitigation
-        notes += (f"Mitigation retrains use a small budget ({mc.epochs} epochs, batch "
-                  f"{mc.batch_size}; ExponentiatedGradient {mc.exponentiated_gradient_max_iter} "
-                  f"iterations of {mc.exponentiated_gradient_epochs} epoch(s)) to stay quick on "
-                  "CPU; compare each with its stated baseline.",)
+        retrained = next((m.baseline for m in mitigation if m.stage != "post-processing"), "")
+        notes += (("Mitigation retrains are compared with " + retrained + "; "
+                   if retrained else "") + f"ExponentiatedGradient runs "
+                  f"{mc.exponentiated_gradient_max_iter} iterations; a mitigation less accurate "
+                  "than always predicting the majority class is flagged as collapsed.",)
+    notes += mitigation_notes
     return replace(section, mitigation=mitigation, reading=reading, notes=notes, timings=timings)

@@ -30,9 +30,14 @@ class DisparityThresholds(StrictConfig):
 class MitigationConfig(StrictConfig):
     """Mitigations to try and what each retraining may cost.
 
-    Pre- and in-processing retrain a fresh copy of the audited architecture for ``epochs``
-    epochs (an unmitigated retrain with the same budget is the "before" they are compared with);
-    post-processing (``threshold_optimizer``) adjusts the audited model's own scores.
+    Pre- and in-processing retrain a fresh copy of the audited architecture. By default each
+    retrain uses the audited model's own training settings (epochs, batch, optimizer, learning
+    rate) and is compared with the audited model itself. Setting ``epochs`` (a quick budget)
+    retrains with that budget instead, and compares with an unmitigated retrain of the same
+    budget, so the accuracy cost is not confounded by it. A model trained outside rai-audit has
+    no known settings: its retrains use ``audit.training.fit``'s defaults and are compared with
+    an unmitigated retrain of those. Post-processing (``threshold_optimizer``) adjusts the
+    audited model's own scores.
     """
 
     enabled: bool = False
@@ -42,13 +47,18 @@ class MitigationConfig(StrictConfig):
         "reweighing", "correlation_remover", "threshold_optimizer", "exponentiated_gradient"])
     constraints: list[FairnessConstraint] = Field(
         default_factory=lambda: ["demographic_parity", "equalized_odds"])
-    epochs: int = Field(3, gt=0)
-    batch_size: int = Field(512, gt=0)
-    learning_rate: float = Field(2e-3, gt=0.0)
+    epochs: int | None = Field(None, gt=0, description="retrain budget (default: the audited "
+                                                       "model's own training settings)")
+    batch_size: int | None = Field(None, gt=0, description="with epochs (default: the audited "
+                                                           "model's)")
+    learning_rate: float | None = Field(None, gt=0.0, description="with epochs (default: the "
+                                                                  "audited model's)")
     correlation_alpha: float = Field(1.0, ge=0.0, le=1.0)
     exponentiated_gradient_max_iter: int = Field(5, gt=0)
     exponentiated_gradient_eps: float = Field(0.02, gt=0.0)
-    exponentiated_gradient_epochs: int = Field(1, gt=0)
+    exponentiated_gradient_epochs: int | None = Field(
+        None, gt=0, description="epochs of each of its fits (default: as the other retrains; "
+                                "fewer: compared with an unmitigated retrain of that budget)")
     torch_threads: int = Field(
         1, ge=0, description="torch CPU threads while retraining (0: leave torch's setting)")
 

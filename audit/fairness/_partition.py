@@ -67,6 +67,28 @@ def _verdict(value: float, interval: Interval | None, limit: float,
     return ("pass" if passed else "fail"), bool(conclusive)
 
 
+def constant_prediction(counts: np.ndarray) -> str:
+    """Why a partition's decisions cannot show a disparity: the model gives the same decision
+    to every row ("" when it does not). Counts are ``(G, 2, 2)`` by (group, y_true, y_pred).
+
+    Equal rates of a constant predictor are 1.0 / 1.0 or 0 / 0 by construction: a ratio of 1
+    or a difference of 0 there says nothing about the model's fairness, so every disparity is
+    undefined with this reason, never a pass.
+
+    Examples
+    --------
+    >>> constant_prediction(np.array([[[0, 5], [0, 3]], [[0, 2], [0, 4]]]))
+    'the model predicts the positive class for every one of the 14 rows (a constant predictor)'
+    """
+    counts = np.asarray(counts)
+    n = int(counts.sum())
+    positive = int(counts[..., 1].sum())
+    if n == 0 or 0 < positive < n:
+        return ""
+    which = "the positive class" if positive == n else "the negative class"
+    return f"the model predicts {which} for every one of the {n:,} rows (a constant predictor)"
+
+
 def build_disparities(metrics: Mapping[str, np.ndarray], names: tuple[str, ...],
                       limits: DisparityThresholds, *, counts: np.ndarray | None = None,
                       level: float = 0.95) -> tuple[Disparity, ...]:
@@ -74,9 +96,13 @@ def build_disparities(metrics: Mapping[str, np.ndarray], names: tuple[str, ...],
 
     With ``counts`` (``(G, 2, 2)``), each disparity gets the simultaneous-pairwise interval of
     :func:`~audit.fairness._disparity_ci.disparity_intervals`, and a verdict is conclusive
-    only when that interval lies on its side of the limit.
+    only when that interval lies on its side of the limit. A constant predictor
+    (:func:`constant_prediction`) makes every disparity undefined with that reason.
     """
     values = disparities_from_metrics(metrics)
+    constant = constant_prediction(counts) if counts is not None else ""
+    if constant:
+        values = {k: float("nan") for k in values}
     bounds = disparity_intervals(counts, level) if counts is not None else None
     out = []
     for name in DISPARITIES:
@@ -98,8 +124,10 @@ def build_disparities(metrics: Mapping[str, np.ndarray], names: tuple[str, ...],
         if math.isnan(value):
             worst = best = ""
             missing = [src.replace("_", " ") for _, src, p in scored if int(p.n_defined) < 2]
-            reason = (f"fewer than two groups where the {' and '.join(missing)} is defined"
-                      if missing else "undefined: the largest group value is 0")
+            reason = constant or (
+                f"fewer than two groups where the {' and '.join(missing)} is defined"
+                if missing else "undefined: the largest group value is 0")
+            interval = None if constant else interval
         else:
             _, _, chosen = max(defined, key=lambda t: t[0])
             worst, best = names[int(chosen.argmin)], names[int(chosen.argmax)]

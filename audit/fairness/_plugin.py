@@ -64,7 +64,9 @@ class FairnessAudit(Audit):
             from audit.fairness._audit import run_audit
 
             return run_audit(ctx.dataset, ctx.audited_model, config, ctx.seed,
-                             scores=ctx.test_scores())
+                             scores=ctx.test_scores(),
+                             training_settings=ctx.fit_kwargs if ctx.training is not None
+                             else None)
         from audit.fairness._text import audit_text_fairness
 
         return audit_text_fairness(ctx.dataset, ctx.test_scores(), config, ctx.seed)

@@ -21,8 +21,13 @@ def _partitions(result: AuditResult, arg: str | None):
 
 def _disparity_metric(name: str):
     def extract(result: AuditResult, arg: str | None) -> MetricValue | None:
-        found = [(p.name, d) for p in _partitions(result, arg) for d in p.disparities
-                 if d.name == name and not math.isnan(d.value)]
+        every = [(p.name, d) for p in _partitions(result, arg) for d in p.disparities
+                 if d.name == name]
+        found = [(part, d) for part, d in every if not math.isnan(d.value)]
+        if not found and every:  # measured, and undefined: say why (a gate never passes it)
+            part, d = every[0]
+            return MetricValue(float("nan"), None, f"{name.replace('_', ' ')} over {part} is "
+                                                   f"undefined: {d.undefined_reason}")
         if not found:
             return None
         # without [partition]: the worst partition (largest difference, smallest ratio)

@@ -17,6 +17,12 @@ way to train fresh copies (reference models, retrains). A :class:`ModelAdapter` 
 It states what it can give (:attr:`ModelAdapter.capabilities`); the runner refuses an enabled
 audit that needs more before any audit runs.
 
+The audits read column 1 as the **favourable** outcome. When the model's positive class is the
+unfavourable one (a recidivism model's P(reoffends)), the adapter is *reversed*
+(``reverse=True``, or bound to a dataset whose ``model_positive_label`` is not its favourable
+label): its two logits are swapped, so P(favourable) = 1 - P(model's positive class), and a
+trainer gets labels with 1 = the model's positive class.
+
 Every model is read as two-column logits ``[z_0, z_1]`` whose softmax is P(positive) in column
 1: a single logit ``z`` becomes ``[0, z]`` (softmax gives sigmoid(z), and the margin
 ``z_1 - z_0`` is ``z``, the log-odds), K logits become ``[logsumexp(others), z_k]``, and
@@ -198,6 +204,11 @@ def _positive_probability(out: Any, positive_index: int | None, n: int) -> np.nd
     return arr
 
 
+def _oriented(logits: torch.Tensor, reverse: bool) -> torch.Tensor:
+    """Two-column logits with the favourable outcome in column 1 (swapped when reversed)."""
+    return logits.flip(1) if reverse else logits
+
+
 class RowDecoder:
     """Encoded rows of a dataset back to its raw feature columns, in the raw dtypes.
 
@@ -243,6 +254,7 @@ class EncodedModel(nn.Module):
         self.encode = adapter.encode
         self.inputs = adapter.inputs
         self.positive_index = adapter.positive_index
+        self.reverse = adapter.reverse
         self.decoder = decoder
         self.columns = adapter.columns
 
@@ -258,10 +270,11 @@ class EncodedModel(nn.Module):
             if self.inputs == "encoded":  # a callable on the encoded array gets numpy
                 inputs = inputs.detach().cpu().numpy()
             p = _positive_probability(self.predict_fn(inputs), self.positive_index, len(x))
-            return probability_logits(p).to(dtype=torch.float32, device=x.device)
+            return _oriented(probability_logits(p), self.reverse).to(dtype=torch.float32,
+                                                                      device=x.device)
         device = _device(self.inner)
-        return two_column_logits(_call(self.inner, _to_device(inputs, device)),
-                                 self.positive_index).to(x.device)
+        return _oriented(two_column_logits(_call(self.inner, _to_device(inputs, device)),
+                                           self.positive_index), self.reverse).to(x.device)
 
 
 class ModelAdapter:
@@ -286,7 +299,12 @@ class ModelAdapter:
         classes (the class read against the rest); None with a single logit.
     trainer : callable, optional
         ``trainer(frame, y, seed) -> model``: trains a fresh model of the same kind on raw rows
-        (LiRA's reference models). The runner gives one for the models it trains itself.
+        (LiRA's reference models), ``y`` 1 for the model's positive class. The runner gives one
+        for the models it trains itself.
+    reverse : bool, optional
+        Whether the model's positive class is the unfavourable outcome (read as
+        P(favourable) = 1 - P(positive)); default: what the bound dataset says
+        (``dataset.model_positive_label`` differs from its favourable label).
     score_split : callable, optional
         ``score_split(split) -> P(positive)`` replacing the default scoring of a dataset split
         (the text pipeline's batched, padded scoring).
@@ -316,7 +334,8 @@ class ModelAdapter:
                  inputs: Inputs = "auto", positive_index: int | None = None,
                  trainer: Trainer | None = None,
                  score_split: Callable[[Any], np.ndarray] | None = None,
-                 batch_size: int = 8192, name: str | None = None) -> None:
+                 batch_size: int = 8192, name: str | None = None,
+                 reverse: bool | None = None) -> None:
         if isinstance(model, ModelAdapter):
             raise ModelInputMismatchError("model", "a model, not an adapter", "a ModelAdapter",
                                           "pass the adapter itself where one is accepted")
@@ -342,6 +361,7 @@ class ModelAdapter:
         self.encode = encode
         self.inputs: Literal["frame", "encoded"] = inputs
         self.positive_index = positive_index
+        self._reverse = reverse
         self.trainer = trainer
         self.score_split = score_split
         self.batch_size = int(batch_size)
@@ -388,6 +408,13 @@ class ModelAdapter:
 
     # what it can give -----------------------------------------------------------------
     @property
+    def reverse(self) -> bool:
+        """Whether the model's positive class is the unfavourable outcome (see ``reverse``)."""
+        if self._reverse is not None:
+            return bool(self._reverse)
+        return bool(getattr(self._dataset, "reversed", False))
+
+    @property
     def native(self) -> bool:
         """Whether the model takes the dataset's encoded rows as they are."""
         return self.inputs == "encoded"
@@ -430,7 +457,7 @@ class ModelAdapter:
                     "adapter", "an adapter bound to a dataset (its rows are decoded for a model "
                     "with its own encoding)", "an unbound adapter", "call adapter.bind(dataset)")
             if (self.kind != "callable" and self.native and self.positive_index in (None, 1)
-                    and self._outputs_two_logits()):
+                    and not self.reverse and self._outputs_two_logits()):
                 self._module = self.model
             else:
                 self._module = EncodedModel(self, self.decoder)
@@ -485,13 +512,14 @@ class ModelAdapter:
         model; for a callable, ``[log(1 - p), log(p)]``."""
         if self.kind == "callable":
             arr = inputs.detach().cpu().numpy() if isinstance(inputs, torch.Tensor) else inputs
-            return probability_logits(_positive_probability(self.predict_fn(arr),
-                                                            self.positive_index, len(arr)))
-        return two_column_logits(_call(self.model, _to_device(inputs, _device(self.model))),
-                                 self.positive_index)
+            return _oriented(probability_logits(_positive_probability(
+                self.predict_fn(arr), self.positive_index, len(arr))), self.reverse)
+        return _oriented(two_column_logits(_call(self.model, _to_device(inputs, _device(
+            self.model))), self.positive_index), self.reverse)
 
     def predict_proba(self, data: Any) -> np.ndarray:
-        """P(positive class) for each row of ``data``.
+        """P(favourable outcome) for each row of ``data``: P(the model's positive class), or
+        one minus it for a reversed adapter.
 
         Parameters
         ----------
@@ -501,7 +529,8 @@ class ModelAdapter:
             dataset's encoded rows.
         """
         if self.score_split is not None and hasattr(data, "y"):
-            return np.asarray(self.score_split(data), dtype=np.float64)
+            p = np.asarray(self.score_split(data), dtype=np.float64)
+            return 1.0 - p if self.reverse else p
         if hasattr(data, "raw") and hasattr(data, "X"):
             data = data.X if self.native else data.raw
         if isinstance(data, pd.DataFrame):
@@ -525,7 +554,8 @@ class ModelAdapter:
                                            self.positive_index,
                                            len(_slice(data, s, s + self.batch_size)))
                      for s in range(0, len(data), self.batch_size)]
-            return np.concatenate(parts)
+            p = np.concatenate(parts)
+            return 1.0 - p if self.reverse else p
         inputs = self.model_inputs(data) if frame else data
         n = _rows(inputs)
         was = self.model.training
@@ -589,7 +619,7 @@ class ModelAdapter:
         X = torch.stack([subset[i][0] for i in range(len(subset))]).numpy()
         y = np.array([int(subset[i][1]) for i in range(len(subset))])
         frame = self.decoder(X) if self.decoder is not None else X
-        trained = self.trainer(frame, y, int(seed))
+        trained = self.trainer(frame, 1 - y if self.reverse else y, int(seed))
         other = copy.copy(self)
         other.model, other._module = trained, None
         if self.kind == "callable":

@@ -42,7 +42,8 @@ def evaluate_gate(result: AuditResult, gate: GateConfig, *,
     value, interval = measured.value, measured.interval
     failed_status = "fail" if gate.severity == "fail" else "warn"
     if math.isnan(value):
-        status, reason = failed_status, "undefined for this result"
+        status, reason = failed_status, "undefined for this result" + (
+            f" ({measured.description})" if "undefined" in measured.description else "")
     elif not _clears(value, gate):
         status, reason = failed_status, "the measured value is outside the threshold"
     elif gate.require_interval and interval is not None and not (

@@ -83,8 +83,8 @@ class ProxyAssociation:
     """How strongly a feature is associated with a sensitive feature, beside its importance.
 
     ``measure`` is Cramér's V for a categorical feature and the correlation ratio (eta) for a
-    numeric one, both in [0, 1], computed on every test row. ``flagged`` marks a feature that
-    is both associated (>= the configured threshold) and among the important ones.
+    numeric one, both in [0, 1], computed on every test row. ``flagged`` marks a feature
+    associated at or above the configured threshold, whatever its importance rank.
     """
 
     feature: str

@@ -180,6 +180,9 @@ class MitigationOutcome:
         Overall test accuracy.
     seconds : float
     note : str
+    majority_accuracy : float
+        Test accuracy of always predicting the training split's majority class (NaN when not
+        measured); a mitigation below it has :attr:`collapsed`.
     """
 
     method: str
@@ -193,11 +196,18 @@ class MitigationOutcome:
     accuracy_after: float
     seconds: float
     note: str = ""
+    majority_accuracy: float = float("nan")
 
     @property
     def accuracy_cost(self) -> float:
         """Accuracy lost by mitigating (negative when accuracy improved)."""
         return self.accuracy_before - self.accuracy_after
+
+    @property
+    def collapsed(self) -> bool:
+        """Whether the mitigated model is less accurate than always predicting the majority
+        class (not a usable model, whatever its disparity)."""
+        return bool(self.accuracy_after < self.majority_accuracy)
 
 
 @schema_dataclass

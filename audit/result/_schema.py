@@ -10,7 +10,8 @@ major it knows (:mod:`audit.result._migrate`). Bump the minor version whenever a
 the major when one is renamed, moved or removed. History: 1.0 (rai-audit 0.1: one top-level
 field per concern), 2.0 (rai-audit 0.2: ``sections`` keyed by audit slug, each a
 :class:`SectionRecord`), 2.1 (prediction logs: ``metadata.log``, fairness ``windows`` and
-``window``, ``MetricValue.error_bound``).
+``window``, ``MetricValue.error_bound``), 2.2 (issue 16: ``quality.degenerate``,
+``data.favourable_label``, ``MitigationOutcome.majority_accuracy``).
 
 Sections are keyed by the slug of a registered audit (:mod:`audit.core`); their types come
 from the registry, so the schema names no concern.
@@ -29,7 +30,7 @@ from audit.result._base import Interval, schema_dataclass
 from audit.result._policy import PolicyResult
 from audit.result._prediction_log import PredictionLogInfo
 
-SCHEMA_VERSION = "2.1"  # 2.1: metadata.warnings, metadata.log (prediction logs) and the content hash (optional)
+SCHEMA_VERSION = "2.2"  # 2.2: quality.degenerate, data.favourable_label, mitigation majority_accuracy
 #: The rai-audit release that first wrote each schema major version.
 WRITTEN_BY = {1: "0.1.0", 2: "0.2.0"}
 
@@ -51,6 +52,7 @@ class DataInfo:
     n_test: int
     base_rate_train: float
     base_rate_test: float
+    favourable_label: str = ""  # "" (older results): the positive label is the favourable one
 
 
 @schema_dataclass
@@ -143,7 +145,11 @@ class ConfusionCounts:
 
 @schema_dataclass
 class ModelQuality:
-    """Predictive quality on one split at a decision threshold."""
+    """Predictive quality on one split at a decision threshold.
+
+    ``degenerate`` says why the model is a constant or near-constant predictor (the same
+    decision for every row, or scores that barely vary); "" when it is not.
+    """
 
     split: Literal["train", "validation", "test"]
     n: int
@@ -159,6 +165,7 @@ class ModelQuality:
     positive_rate: float
     base_rate: float
     confusion: ConfusionCounts
+    degenerate: str = ""
 
 
 @schema_dataclass

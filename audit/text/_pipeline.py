@@ -59,7 +59,9 @@ def load_text_dataset(config: Any, tokenizer: Any = None) -> TextDataset:
     shipped = Path(data.train_path).resolve().parent == BOOLQ_DIR
     dataset = load_text_files(
         data.train_path, data.test_path, text=text.text, text_pair=text.text_pair,
-        target=data.target, positive_label=data.positive_label,
+        target=data.target,  # the text model rai-audit trains learns the favourable label
+        positive_label=data.favourable_label if data.favourable_label is not None
+        else data.positive_label,
         sensitive_features=data.sensitive_features,
         tokenizer=tokenizer if tokenizer is not None else tokenizer_source(config),
         max_length=text.max_length, overflow=text.overflow,

@@ -276,7 +276,9 @@ def mitigation_table(section) -> Table:
                      "dp": cells["demographic_parity_difference"],
                      "eo": cells["equalized_odds_difference"],
                      "accuracy": f"{100 * m.accuracy_before:.2f}% → {100 * m.accuracy_after:.2f}%",
-                     "cost": f"{100 * cost:+.2f} pts", "seconds": f"{m.seconds:.1f}",
+                     "cost": f"{100 * cost:+.2f} pts" + (
+                         f" (COLLAPSED: below the majority class's {100 * m.majority_accuracy:.2f}%)"
+                         if m.collapsed else ""), "seconds": f"{m.seconds:.1f}",
                      "note": m.note, "settings": ", ".join(f"{k}={v}" for k, v in m.settings.items()),
                      "groups": Table(_before_after_groups(m), BEFORE_AFTER_COLUMNS)})
     return Table(rows, MITIGATION_COLUMNS)

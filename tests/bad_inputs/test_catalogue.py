@@ -426,6 +426,35 @@ def _no_cuda() -> str:
     return "this machine has CUDA, so device: cuda is valid here" if torch.cuda.is_available() else ""
 
 
+# ---- own tables (issue 16): validate reads the table, one file split by the tool ----------
+
+def validate_with(extra_config: dict | None = None, train=None):
+    """A row's maker: ``rai-audit validate`` of the tiny tables and the config plus ``extra``."""
+    def make(folder: Path, ctx) -> list[str]:
+        write_tables(folder, train() if callable(train) else train)
+        write_config(folder, extra_config)
+        return ["validate", str(folder / "audit.yaml")]
+    return make
+
+
+def _one_file(extra_config: dict):
+    def make(folder: Path, ctx) -> list[str]:
+        train, test = tables()
+        pd.concat([train, test]).to_csv(folder / "people.csv", index=False)
+        write_tables(folder)
+        write_config(folder, merge({"data": {"train_path": None, "test_path": None,
+                                             "path": "people.csv"}}, extra_config))
+        return run_args(folder)
+    return make
+
+
+def _wide_table():
+    frame, _ = tables()
+    for i in range(20):
+        frame[f"extra_{i:02d}"] = i
+    return frame
+
+
 CASES = [
     # ---- data files -------------------------------------------------------------------------
     Case("csv-wrong-delimiter", _semicolon_file, 2, E.DataFileError,
@@ -678,6 +707,28 @@ CASES = [
          ("a pickle it refused",), group="api", api=True),
     Case("api-text-file-not-utf8", _api_text_latin1, 2, TextEncodingError,
          ("byte 0xe9",), group="api", api=True),
+    Case("validate-every-table-problem-together",
+         validate_with({"data": {"target": "incme", "sensitive_features": ["sx"],
+                                 "numeric": ["age", "hours-per-wek"], "categorical": ["race"]}}), 2,
+         E.MissingColumnError, ("6 problems", "train['incme']", "test['incme']",
+                                "Did you mean 'income'?", "Did you mean 'sex'?",
+                                "'hours-per-wek'", "Did you mean 'hours-per-week'?")),
+    Case("validate-favourable-label-absent",
+         validate_with({"data": {"favourable_label": "<=50k.", "positive_label": "rich"}}), 2,
+         E.LabelNotFoundError, ("4 problems", "data.positive_label", "data.favourable_label",
+                                "'rich'")),
+    Case("validate-yes-read-as-boolean",
+         validate_with({"data": {"positive_label": True}}), 2, E.LabelNotFoundError,
+         ("quote the label",)),
+    Case("validate-numbers-stored-with-units", validate_with(train=_ages_with_units), 2,
+         E.ColumnTypeError, ("train['age']", "'39 years'")),
+    Case("csv-missing-column-lists-every-column",
+         run_with({"data": {"sensitive_features": ["extra_19x"]}}, train=_wide_table), 2,
+         E.MissingColumnError, ("'extra_19'", "Did you mean 'extra_19'?")),
+    Case("csv-path-and-train-path", _one_file({"data": {"train_path": "train.csv"}}), 2,
+         E.ConfigError, ("data.path", "either one table")),
+    Case("csv-one-file-test-fraction-out-of-range", _one_file({"data": {"test_fraction": 1.5}}),
+         2, E.ConfigError, ("data.test_fraction",)),
 ]
 
 

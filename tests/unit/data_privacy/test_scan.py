@@ -117,7 +117,7 @@ def test_runner_scans_before_training(monkeypatch):
     import audit.data_privacy._audit as dp
     import audit.pipelines
 
-    monkeypatch.setattr(dp, "scan_for_config", lambda c: calls.append("scan") or section)
+    monkeypatch.setattr(dp, "scan_for_config", lambda c, features=None: calls.append("scan") or section)
 
     def no_training(*args, **kwargs):
         calls.append("fit")
