@@ -171,6 +171,13 @@ def check_before_training(config: AuditConfig, dataset: TabularDataset) -> tuple
     ...                                 sensitive_bins={"age": [25, 45, 65]})
     >>> check_before_training(config, dataset)  # every audited column is there: no warnings
     ()
+    >>> only_sex = build_tabular_dataset(people[:200], people[200:], target="income",
+    ...                                  sensitive_features=["sex"])
+    >>> try:
+    ...     check_before_training(config, only_sex)  # the config's intersections name race
+    ... except ConfigError as exc:
+    ...     print([(p.where, p.got) for p in exc.problems])
+    [("config key 'audits.fairness.intersections'", "'race'"), ("config key 'audits.fairness.intersections'", "'age'")]
     """
     problems = config_problems(config)
     if getattr(dataset.test, "raw", None) is None:  # text data: the audits check their inputs
@@ -210,6 +217,9 @@ def _partition_problems(config: AuditConfig, dataset: TabularDataset) -> list[Pr
     features = list(fairness.sensitive_features or available)
     problems = _missing(features, available, "audits.fairness.sensitive_features",
                         "one of data.sensitive_features")
+    named = list(dict.fromkeys(c for i in fairness.intersections or [] for c in i))
+    problems += _missing(named, available, "audits.fairness.intersections",
+                         "one of data.sensitive_features")
     if problems:
         return problems
     frame = dataset.test.sensitive
