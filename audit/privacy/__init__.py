@@ -11,6 +11,7 @@ from audit.dp import (
     BookKeeper,
     BookKeepingDPOptimizer,
     DeltaError,
+    GradientCanaries,
     PerExampleEmbeddingInputs,
     PrivacyConfig,
     PrivateTraining,
@@ -51,7 +52,8 @@ from audit.privacy._attacks import (
     split_membership,
 )
 from audit.privacy._audit import privacy_utility_curve
-from audit.privacy._config import PrivacyAuditConfig
+from audit.privacy._canary import ExampleCanaries
+from audit.privacy._config import CanaryAuditConfig, PrivacyAuditConfig
 from audit.privacy._empirical import empirical_epsilon
 from audit.privacy._plugin import PrivacyAudit
 from audit.result import (
@@ -75,9 +77,12 @@ __all__ = [
     "AuditWarning",
     "BookKeeper",
     "BookKeepingDPOptimizer",
+    "CanaryAuditConfig",
     "DeltaError",
     "EmpiricalEpsilon",
     "EmptyMembershipSetError",
+    "ExampleCanaries",
+    "GradientCanaries",
     "GroupAttackResult",
     "InvalidDeltaError",
     "MembershipAudit",

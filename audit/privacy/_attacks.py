@@ -104,7 +104,8 @@ MAX_RMIA_POPULATION = 2000
 
 @torch.no_grad()
 def per_example_logits(model: torch.nn.Module, dataset: Dataset, *,
-                       batch_size: int = 4096) -> tuple[np.ndarray, np.ndarray]:
+                       batch_size: int = 4096, collate_fn: Callable | None = None
+                       ) -> tuple[np.ndarray, np.ndarray]:
     """Logits ``(n, n_classes)`` (float64) and labels ``(n,)`` of every example, in order.
 
     Examples
@@ -119,7 +120,8 @@ def per_example_logits(model: torch.nn.Module, dataset: Dataset, *,
     device = next(model.parameters(), torch.zeros(0)).device  # a callable has none
     outputs, labels = [], []
     try:
-        for batch in DataLoader(dataset, batch_size=batch_size, shuffle=False):
+        for batch in DataLoader(dataset, batch_size=batch_size, shuffle=False,
+                                collate_fn=collate_fn):
             inputs = batch[0]
             inputs = ({k: v.to(device) for k, v in inputs.items()} if isinstance(inputs, dict)
                       else inputs.to(device))

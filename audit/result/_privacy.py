@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from audit.result._base import Interval, schema_dataclass
+from audit.result._canary import CanaryAudit, GroupPrivacyRisk
 from audit.result._membership import MembershipAudit
 
 
@@ -69,9 +70,16 @@ class PrivacySection:
         One point per training run at a privacy level (non-private last).
     notes : tuple of str
         Plain-language statements for the report.
+    canary_audit : CanaryAudit or None
+        The one-run canary audit (``audits.privacy.canaries``), of a twin run trained with the
+        target's settings and the canaries.
+    group_risk : tuple of GroupPrivacyRisk
+        Attack AUC and TPR at low FPR per sensitive group and intersection, with accuracy.
     """
 
     spend: PrivacySpend | None = None
     membership: MembershipAudit | None = None
     utility_curve: tuple[UtilityPoint, ...] = ()
     notes: tuple[str, ...] = ()
+    canary_audit: CanaryAudit | None = None
+    group_risk: tuple[GroupPrivacyRisk, ...] = ()
