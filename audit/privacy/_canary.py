@@ -1,14 +1,21 @@
 """The one-run canary audit (Steinke, Nasr and Jagielski, NeurIPS 2023), black-box mode, and
 the twin run the config-driven audit trains for it.
 
-Black-box canaries are training examples: ``m`` rows drawn from the training data with their
-label flipped (a mislabeled example is what a model memorises, so it is the strongest canary
-a data owner can plant without crafting inputs). Each is included in training independently
-with probability 1/2; the other half are left out, and all ``m`` original rows are removed
-from the training data either way, so the only difference a canary makes is its own presence.
-After training, each canary is scored by minus the model's loss on it (its flipped label);
-the ``k_plus`` highest scores are guessed included and the ``k_minus`` lowest excluded (fixed
-before training), and the correct guesses give the epsilon lower bound of
+Black-box canaries are training examples, each included independently with probability 1/2:
+
+- ``"random_inputs"`` (tables, the default for tensor data): ``m`` inputs drawn from a Gaussian
+  with the training features' mean and twice their standard deviation, each with a random
+  label. Off the data, the model can only fit them by memorising them. An excluded one gets
+  whatever the model extrapolates there, often a confident prediction of the other label, so
+  the informative guesses are "excluded" for the canaries of highest loss: the default rule
+  guesses only those (``k_plus = 0``, ``k_minus = 10%`` of ``m``; measured on a pilot run of
+  Adult, fixed since);
+- ``"flipped_labels"`` (any dataset, the default for text): ``m`` training rows with their
+  label flipped; all ``m`` original rows leave the training data either way, so the only
+  difference a canary makes is its own presence.
+
+After training each canary is scored by minus the model's loss on it; the guesses (fixed
+before training) and their correct count give the epsilon lower bound of
 :func:`audit.core.one_run_epsilon_lower_bound`. The white-box mode (gradient canaries inside
 the DP engine) is :class:`audit.dp.GradientCanaries`.
 
@@ -54,9 +61,11 @@ class ExampleCanaries:
     Parameters
     ----------
     m : int
-        Canaries, drawn from the training rows (the paper uses 1,000).
+        Canaries (the paper uses 1,000).
     k_plus, k_minus : int, optional
-        Guesses fixed before training (default 5% of ``m`` each).
+        Guesses fixed before training (default: 0 and 10% of ``m``).
+    kind : {"auto", "random_inputs", "flipped_labels"}
+        ``auto``: random inputs for tensor data, flipped labels otherwise (text).
     seed : int
         Seeds which rows are canaries and which are included.
 
@@ -71,31 +80,51 @@ class ExampleCanaries:
     mode = "black_box"
 
     def __init__(self, m: int, *, k_plus: int | None = None, k_minus: int | None = None,
-                 seed: int = 0) -> None:
-        from audit.core._one_run import default_k
-
+                 kind: str = "auto", seed: int = 0) -> None:
+        if kind not in ("auto", "random_inputs", "flipped_labels"):
+            raise ConfigError("canaries.kind", "'auto', 'random_inputs' or 'flipped_labels'",
+                              repr(kind), "leave it 'auto'")
+        self.kind = kind
         if isinstance(m, bool) or not isinstance(m, int) or m < 1:
             raise ConfigError("canaries.m", "a positive number of canaries", repr(m),
                               "use m=1000")
         self.m, self.seed = m, seed
-        self.k_plus = default_k(m) if k_plus is None else int(k_plus)
-        self.k_minus = default_k(m) if k_minus is None else int(k_minus)
+        self.k_plus = 0 if k_plus is None else int(k_plus)
+        self.k_minus = max(1, m // 10) if k_minus is None else int(k_minus)
         if self.k_plus < 0 or self.k_minus < 0 or self.k_plus + self.k_minus > m:
             raise ConfigError("canaries.k_plus / k_minus",
                               f"non-negative guesses, at most m = {m} in all",
-                              f"{self.k_plus} + {self.k_minus}", "leave them unset (5% of m each)")
+                              f"{self.k_plus} + {self.k_minus}", "leave them unset")
         self.included = np.random.default_rng(seed).random(m) < 0.5
         self.canaries: Dataset | None = None
         self.n_train = 0
 
     def training_set(self, train: Dataset) -> Dataset:
         """``train`` without the ``m`` canary rows, plus the included canaries (flipped)."""
-        if len(train) < 2 * self.m:
+        if len(train) < 2 * self.m and self.kind != "random_inputs":
             raise ConfigError("canaries.m", f"at most half the training rows ({len(train) // 2})",
                               str(self.m), "use fewer canaries")
         rows = np.random.default_rng(self.seed + 1).permutation(len(train))
         canary_rows, rest = np.sort(rows[:self.m]), np.sort(rows[self.m:])
         kept = canary_rows[self.included]
+        if self.kind == "auto":
+            self.kind = "random_inputs" if isinstance(train, TensorDataset) else "flipped_labels"
+        if self.kind == "random_inputs":
+            if not isinstance(train, TensorDataset):
+                raise ConfigError("canaries.kind", "'flipped_labels' for data other than "
+                                  "tensors (random inputs need a feature matrix)",
+                                  "'random_inputs'", "use kind='flipped_labels'")
+            x, y, *more = train.tensors
+            g = torch.Generator().manual_seed(self.seed + 2)
+            cx = (torch.randn((self.m, *x.shape[1:]), generator=g, dtype=x.dtype)
+                  * 2 * x.std(dim=0) + x.mean(dim=0))
+            cy = torch.randint(0, 2, (self.m,), generator=g, dtype=y.dtype)
+            self.canaries = TensorDataset(cx, cy)
+            inc = torch.from_numpy(self.included)
+            extra = [torch.cat([t, t.new_ones((int(inc.sum()), *t.shape[1:]))]) for t in more]
+            mixed = TensorDataset(torch.cat([x, cx[inc]]), torch.cat([y, cy[inc]]), *extra)
+            self.n_train = len(mixed)
+            return mixed
         if isinstance(train, TensorDataset):
             x, y, *more = train.tensors
             self.canaries = TensorDataset(x[canary_rows], 1 - y[canary_rows],
@@ -131,8 +160,10 @@ class ExampleCanaries:
             delta = spend.delta if spend is not None else default_delta(max(self.n_train, 1))
         return summarise(
             self.scores(model, collate_fn=collate_fn), self.included, mode="black_box",
-            canary=("a training row with its label flipped, scored by minus the trained "
-                    "model's loss on it"),
+            canary=("an input drawn from N(mean, (2 std)^2) of the training features with a "
+                    "random label" if self.kind == "random_inputs" else
+                    "a training row with its label flipped") + (
+                ", scored by minus the trained model's loss on it"),
             k_plus=self.k_plus, k_minus=self.k_minus, delta=delta,
             confidence_level=confidence_level, spend=spend)
 
@@ -179,7 +210,7 @@ def canary_twin_audit(train: Dataset, config: CanaryAuditConfig, *,
     canaries = (GradientCanaries(config.m, k_plus=config.k_plus, k_minus=config.k_minus,
                                  seed=seed) if config.mode == "white_box" else
                 ExampleCanaries(config.m, k_plus=config.k_plus, k_minus=config.k_minus,
-                                seed=seed))
+                                kind=config.kind, seed=seed))
     seed_everything(seed)
     model = build_model()
     run = (fit_fn or fit)(model, train, privacy=privacy, seed=seed, canaries=canaries,

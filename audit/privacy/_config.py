@@ -25,7 +25,10 @@ class CanaryAuditConfig(StrictConfig):
         Canaries, each included with probability 1/2.
     k_plus, k_minus : int, optional
         Guesses "included" (highest scores) and "excluded" (lowest), fixed here before any
-        score is seen (default 5% of ``m`` each).
+        score is seen (default: white-box 5% of ``m`` each; black-box 0 and 10% of ``m``).
+    kind : {"auto", "random_inputs", "flipped_labels"}
+        Black-box canaries: random inputs (tables) or flipped-label training rows (text);
+        ``auto`` picks by the data.
     """
 
     enabled: bool = False
@@ -33,6 +36,7 @@ class CanaryAuditConfig(StrictConfig):
     m: int = Field(1000, ge=2)
     k_plus: int | None = Field(None, ge=0)
     k_minus: int | None = Field(None, ge=0)
+    kind: Literal["auto", "random_inputs", "flipped_labels"] = "auto"
 
 
 class PrivacyAuditConfig(StrictConfig):

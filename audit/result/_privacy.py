@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from audit.result._base import Interval, schema_dataclass
-from audit.result._canary import CanaryAudit, GroupPrivacyRisk
+from audit.result._canary import CanaryAudit
 from audit.result._membership import MembershipAudit
 
 
@@ -73,8 +73,6 @@ class PrivacySection:
     canary_audit : CanaryAudit or None
         The one-run canary audit (``audits.privacy.canaries``), of a twin run trained with the
         target's settings and the canaries.
-    group_risk : tuple of GroupPrivacyRisk
-        Attack AUC and TPR at low FPR per sensitive group and intersection, with accuracy.
     """
 
     spend: PrivacySpend | None = None
@@ -82,4 +80,3 @@ class PrivacySection:
     utility_curve: tuple[UtilityPoint, ...] = ()
     notes: tuple[str, ...] = ()
     canary_audit: CanaryAudit | None = None
-    group_risk: tuple[GroupPrivacyRisk, ...] = ()
