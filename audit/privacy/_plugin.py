@@ -42,12 +42,12 @@ class PrivacyAudit(Audit):
         adapter = ctx.adapter
         reference = (adapter.trainer_module if ctx.build_model is None and adapter is not None
                      and adapter.trainer is not None else None)
-        twin_fit = None
-        if ctx.modality == "text":
+        twin_fit, model = None, ctx.audited_model
+        if ctx.modality == "text":  # the module itself: it takes padded token-id batches
             from audit.text import fit_text
 
-            twin_fit = fit_text
-        return run_audit(ctx.dataset, ctx.audited_model, config, ctx.seed, spend=ctx.spend,
+            twin_fit, model = fit_text, ctx.model
+        return run_audit(ctx.dataset, model, config, ctx.seed, spend=ctx.spend,
                          build_model=ctx.build_model, fit_kwargs=ctx.fit_kwargs,
                          privacy=ctx.privacy, train_reference=reference, twin_fit=twin_fit)
 

@@ -117,8 +117,8 @@ def test_own_loop_api_and_canaries_that_change_nothing_without_being_drawn(adult
 
 
 def test_white_box_needs_dp_and_enough_parameters(adult):
-    from audit.errors import RaiAuditError
     from audit.dp import UnsupportedModelError
+    from audit.errors import RaiAuditError
 
     with pytest.raises(RaiAuditError, match="white-box"):
         _run(adult, None, GradientCanaries(10))
