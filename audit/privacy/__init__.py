@@ -55,6 +55,7 @@ from audit.privacy._audit import privacy_utility_curve
 from audit.privacy._canary import ExampleCanaries
 from audit.privacy._config import CanaryAuditConfig, PrivacyAuditConfig
 from audit.privacy._empirical import empirical_epsilon
+from audit.privacy._group_risk import group_privacy_risk, risk_table, worst_group
 from audit.privacy._plugin import PrivacyAudit
 from audit.result import (
     AttackName,
@@ -110,6 +111,7 @@ __all__ = [
     "empirical_epsilon",
     "epsilon",
     "epsilons",
+    "group_privacy_risk",
     "lira_scores",
     "logit_confidence",
     "loss_scores",
@@ -120,7 +122,9 @@ __all__ = [
     "per_example_logits",
     "pld_epsilon",
     "prepare_model",
+    "risk_table",
     "privacy_utility_curve",
     "sequence_bookkeeping_supported",
     "split_membership",
+    "worst_group",
 ]

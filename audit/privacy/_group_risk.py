@@ -121,3 +121,22 @@ def worst_group(rows: Sequence[GroupPrivacyRisk], *, partition: str | None = Non
             and (partition is None or r.partition == partition)
             and (attack is None or r.attack == attack)]
     return max(kept, key=lambda r: r.auc) if kept else None
+
+
+def risk_table(rows: Sequence[GroupPrivacyRisk], attack: str | None = None) -> list[dict]:
+    """Display rows (report, dashboard) of one attack's group risk: the attack with the highest
+    worst-group AUC when ``attack`` is None. Plain values, intervals as ``(low, high)``."""
+    if not rows:
+        return []
+    if attack is None:
+        worst = worst_group(rows) or max(rows, key=lambda r: -1 if np.isnan(r.auc) else r.auc)
+        attack = worst.attack
+    return [{"attack": r.attack, "partition": r.partition, "group": r.group,
+             "members": r.n_members, "non-members": r.n_nonmembers, "auc": r.auc,
+             "auc_ci": (r.auc_interval.low, r.auc_interval.high),
+             "tpr_at_1pct_fpr": r.tpr_at_fpr.get("0.01", float("nan")),
+             "tpr_ci": ((r.tpr_at_fpr_intervals["0.01"].low, r.tpr_at_fpr_intervals["0.01"].high)
+                        if "0.01" in r.tpr_at_fpr_intervals else (float("nan"),) * 2),
+             "accuracy": r.accuracy, "accuracy_ci": (r.accuracy_interval.low,
+                                                     r.accuracy_interval.high),
+             "small": r.small} for r in rows if r.attack == attack]
