@@ -115,6 +115,6 @@ def max_one_run_bound(m: int, r: int, *, delta: float, confidence_level: float =
     return one_run_epsilon_lower_bound(m, r, r, delta=delta, confidence_level=confidence_level)
 
 
-def default_k(m: int) -> int:
+def one_run_default_k(m: int) -> int:
     """Guesses on each side when the config gives none: 5% of the canaries (at least 1)."""
     return max(1, math.floor(0.05 * m))

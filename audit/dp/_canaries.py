@@ -70,14 +70,14 @@ class GradientCanaries:
 
     def __init__(self, m: int, *, k_plus: int | None = None, k_minus: int | None = None,
                  norm: float | None = None, seed: int = 0) -> None:
-        from audit.core._one_run import default_k
+        from audit.core import one_run_default_k
 
         if isinstance(m, bool) or not isinstance(m, int) or m < 1:
             raise UnsupportedModelError("canaries.m", "a positive number of canaries",
                                         repr(m), "use m=1000")
         self.m = m
-        self.k_plus = default_k(m) if k_plus is None else int(k_plus)
-        self.k_minus = default_k(m) if k_minus is None else int(k_minus)
+        self.k_plus = one_run_default_k(m) if k_plus is None else int(k_plus)
+        self.k_minus = one_run_default_k(m) if k_minus is None else int(k_minus)
         if self.k_plus < 0 or self.k_minus < 0 or self.k_plus + self.k_minus > m:
             raise UnsupportedModelError(
                 "canaries.k_plus / k_minus", f"non-negative guesses, at most m = {m} in all",
@@ -177,7 +177,7 @@ class GradientCanaries:
             its epsilon the one the bound must stay below.
         confidence_level : float
         """
-        from audit.core._one_run import max_one_run_bound, one_run_epsilon_lower_bound, preregistered_guesses
+        from audit.core import max_one_run_bound, one_run_epsilon_lower_bound, preregistered_guesses
         from audit.result import CanaryAudit
 
         guesses = preregistered_guesses(self.scores, self.k_plus, self.k_minus)
