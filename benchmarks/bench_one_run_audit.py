@@ -8,7 +8,7 @@ with ``m`` canaries, guesses fixed beforehand (5% of m on each side), 95% confid
 accountant's (1e-6 for the full training split).
 
 Usage: python benchmarks/bench_one_run_audit.py [--epochs 5] [--m 1000] [--modes hooks,...]
-       [--epsilons 1,4,8] [--broken] [--black-box]
+       [--epsilons 1,4,8] [--broken] [--black-box [--black-box-epochs 10]]
 """
 
 from __future__ import annotations
@@ -36,6 +36,8 @@ def main() -> None:
     parser.add_argument("--broken", action="store_true", help="also a DP engine without noise "
                         "and one without clipping (hooks mode)")
     parser.add_argument("--black-box", action="store_true", help="also black-box canaries")
+    parser.add_argument("--black-box-epochs", type=int, default=10,
+                        help="epochs of the black-box runs (the census sample's 10)")
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
@@ -49,11 +51,12 @@ def main() -> None:
                 "learning_rate": 1e-3, "device": "cpu", "progress": False}
     print(f"{len(train)} training rows, {settings['epochs']} epochs, m = {args.m}")
 
-    def run(privacy, canaries, label):
+    def run(privacy, canaries, label, **changes):
         seed_everything(0)
         model = TabularMLP(dataset.n_features, [128, 64], dropout=0.1)
         tick = time.perf_counter()
-        out = fit(model, train, privacy=privacy, canaries=canaries, seed=0, **settings)
+        out = fit(model, train, privacy=privacy, canaries=canaries, seed=0,
+                  **{**settings, **changes})
         a = out.canary_audit
         eps = "inf (no DP)" if a.accountant_epsilon is None else f"{a.accountant_epsilon:.3f}"
         print(f"{label:44s} bound {a.epsilon_lower_bound:6.3f}  accountant {eps:>11s}  "
@@ -87,10 +90,12 @@ def main() -> None:
             finally:
                 DPOptimizer.add_noise, DPOptimizer.clip_and_accumulate = add_noise, clip
     if args.black_box:
-        run(None, ExampleCanaries(args.m, seed=0), "black-box non-private")
+        bb = {"epochs": args.black_box_epochs}
+        run(None, ExampleCanaries(args.m, seed=0), f"black-box non-private, {bb['epochs']} ep.",
+            **bb)
         for eps in epsilons:
             run(PrivacyConfig(target_epsilon=eps), ExampleCanaries(args.m, seed=0),
-                f"black-box DP eps {eps:g} (bookkeeping)")
+                f"black-box DP eps {eps:g} (bookkeeping), {bb['epochs']} ep.", **bb)
 
 
 if __name__ == "__main__":
