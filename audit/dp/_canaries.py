@@ -177,29 +177,39 @@ class GradientCanaries:
             its epsilon the one the bound must stay below.
         confidence_level : float
         """
-        from audit.core import max_one_run_bound, one_run_epsilon_lower_bound, preregistered_guesses
-        from audit.result import CanaryAudit
-
-        guesses = preregistered_guesses(self.scores, self.k_plus, self.k_minus)
-        truth = np.where(self.included, 1, -1)
-        r = int((guesses != 0).sum())
-        v = int((guesses == truth).sum())
-        bound = one_run_epsilon_lower_bound(self.m, r, v, delta=spend.delta,
-                                            confidence_level=confidence_level)
-        return CanaryAudit(
-            mode="white_box",
+        return summarise_canaries(
+            self.scores, self.included, mode="white_box",
             canary=(f"Dirac gradient of norm {self._norm:g} (clipping norm "
                     f"{spend.max_grad_norm:g}) at one parameter, sampled at rate "
                     f"{self._q:.4g} per step"),
-            m=self.m, n_included=int(self.included.sum()), k_plus=self.k_plus,
-            k_minus=self.k_minus, n_guesses=r, n_correct=v, epsilon_lower_bound=bound,
-            max_provable=max_one_run_bound(self.m, r, delta=spend.delta,
-                                           confidence_level=confidence_level),
-            delta=spend.delta, confidence_level=confidence_level,
-            accountant_epsilon=spend.epsilon, accountant=spend.accountant,
-            grad_sample_mode=spend.grad_sample_mode, consistent=bool(bound <= spend.epsilon),
+            k_plus=self.k_plus, k_minus=self.k_minus, delta=spend.delta,
+            confidence_level=confidence_level, spend=spend,
             notes=(f"score: the log-likelihood ratio of the {self.steps} released gradients at "
                    "the canary's coordinate (the auditor sees every update)",))
+
+
+def summarise_canaries(scores: np.ndarray, included: np.ndarray, *, mode: str, canary: str,
+                       k_plus: int, k_minus: int, delta: float, confidence_level: float,
+                       spend=None, notes: tuple[str, ...] = ()):
+    """Pre-registered guesses on ``scores``, their correct count against ``included`` and the
+    one-run bound, as a :class:`~audit.result.CanaryAudit` (white-box and black-box alike)."""
+    from audit.core import max_one_run_bound, one_run_epsilon_lower_bound, preregistered_guesses
+    from audit.result import CanaryAudit
+
+    m = len(scores)
+    guesses = preregistered_guesses(scores, k_plus, k_minus)
+    truth = np.where(included, 1, -1)
+    r, v = int((guesses != 0).sum()), int((guesses == truth).sum())
+    bound = one_run_epsilon_lower_bound(m, r, v, delta=delta, confidence_level=confidence_level)
+    return CanaryAudit(
+        mode=mode, canary=canary, m=m, n_included=int(np.sum(included)), k_plus=k_plus,
+        k_minus=k_minus, n_guesses=r, n_correct=v, epsilon_lower_bound=bound,
+        max_provable=max_one_run_bound(m, r, delta=delta, confidence_level=confidence_level),
+        delta=float(delta), confidence_level=float(confidence_level),
+        accountant_epsilon=spend.epsilon if spend is not None else None,
+        accountant=spend.accountant if spend is not None else "",
+        grad_sample_mode=spend.grad_sample_mode if spend is not None else "",
+        consistent=None if spend is None else bool(bound <= spend.epsilon), notes=notes)
 
 
 def install(canaries: GradientCanaries, optimizer, mode: str, keeper=None) -> None:

@@ -33,7 +33,7 @@ import numpy as np
 import torch
 from torch.utils.data import ConcatDataset, Dataset, Subset, TensorDataset
 
-from audit.core import max_one_run_bound, one_run_epsilon_lower_bound, preregistered_guesses
+from audit.dp import summarise_canaries
 from audit.errors import ConfigError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -158,7 +158,7 @@ class ExampleCanaries:
 
         if delta is None:
             delta = spend.delta if spend is not None else default_delta(max(self.n_train, 1))
-        return summarise(
+        return summarise_canaries(
             self.scores(model, collate_fn=collate_fn), self.included, mode="black_box",
             canary=("an input drawn from N(mean, (2 std)^2) of the training features with a "
                     "random label" if self.kind == "random_inputs" else
@@ -166,28 +166,6 @@ class ExampleCanaries:
                 ", scored by minus the trained model's loss on it"),
             k_plus=self.k_plus, k_minus=self.k_minus, delta=delta,
             confidence_level=confidence_level, spend=spend)
-
-
-def summarise(scores: np.ndarray, included: np.ndarray, *, mode: str, canary: str,
-              k_plus: int, k_minus: int, delta: float, confidence_level: float,
-              spend: PrivacySpend | None, notes: tuple[str, ...] = ()) -> CanaryAudit:
-    """Guesses by the pre-registered rule, their count and the bound, as a CanaryAudit."""
-    from audit.result import CanaryAudit
-
-    m = len(scores)
-    guesses = preregistered_guesses(scores, k_plus, k_minus)
-    truth = np.where(included, 1, -1)
-    r, v = int((guesses != 0).sum()), int((guesses == truth).sum())
-    bound = one_run_epsilon_lower_bound(m, r, v, delta=delta, confidence_level=confidence_level)
-    return CanaryAudit(
-        mode=mode, canary=canary, m=m, n_included=int(np.sum(included)), k_plus=k_plus,
-        k_minus=k_minus, n_guesses=r, n_correct=v, epsilon_lower_bound=bound,
-        max_provable=max_one_run_bound(m, r, delta=delta, confidence_level=confidence_level),
-        delta=float(delta), confidence_level=float(confidence_level),
-        accountant_epsilon=spend.epsilon if spend is not None else None,
-        accountant=spend.accountant if spend is not None else "",
-        grad_sample_mode=spend.grad_sample_mode if spend is not None else "",
-        consistent=None if spend is None else bool(bound <= spend.epsilon), notes=notes)
 
 
 def canary_twin_audit(train: Dataset, config: CanaryAuditConfig, *,
