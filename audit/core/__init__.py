@@ -47,6 +47,8 @@ _LAZY = {
     "sensitive_frame": "_groups",
     "clopper_pearson": "_intervals", "wilson_bounds": "_intervals",
     "bh_qvalues": "_multiple",
+    "max_one_run_bound": "_one_run", "one_run_default_k": "_one_run", "one_run_epsilon_lower_bound": "_one_run",
+    "one_run_p_value": "_one_run", "preregistered_guesses": "_one_run",
 }
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -81,6 +83,13 @@ if TYPE_CHECKING:  # pragma: no cover
     )
     from audit.core._intervals import clopper_pearson, wilson_bounds
     from audit.core._multiple import bh_qvalues
+    from audit.core._one_run import (
+        max_one_run_bound,
+        one_run_default_k,
+        one_run_epsilon_lower_bound,
+        one_run_p_value,
+        preregistered_guesses,
+    )
 
 
 __all__ = [
@@ -116,8 +125,13 @@ __all__ = [
     "label_sort_key",
     "library_versions",
     "load_builtin_audits",
+    "max_one_run_bound",
     "metrics_from_counts",
+    "one_run_default_k",
+    "one_run_epsilon_lower_bound",
+    "one_run_p_value",
     "partition_name",
+    "preregistered_guesses",
     "probability_array",
     "proportion_parts",
     "quantile_interval",

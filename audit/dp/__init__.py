@@ -42,6 +42,7 @@ _LAZY = {
     "SequenceBookKeeper": "_bk_sequence", "sequence_bookkeeping_supported": "_bk_sequence",
     "BookKeeper": "_bookkeeping", "BookKeepingDPOptimizer": "_bookkeeping",
     "bookkeeping_supported": "_bookkeeping",
+    "GradientCanaries": "_canaries", "summarise_canaries": "_canaries",
     "PrivateTraining": "_engine", "choose_grad_sample_mode": "_engine",
     "make_private_training": "_engine", "prepare_model": "_engine",
     "ClassificationLoss": "_loss", "classification_loss": "_loss",
@@ -61,6 +62,7 @@ if TYPE_CHECKING:  # pragma: no cover
     )
     from audit.dp._bk_sequence import SequenceBookKeeper, sequence_bookkeeping_supported
     from audit.dp._bookkeeping import BookKeeper, BookKeepingDPOptimizer, bookkeeping_supported
+    from audit.dp._canaries import GradientCanaries, summarise_canaries
     from audit.dp._compare_accountants import AccountantEpsilon, compare_accountants, pld_epsilon
     from audit.dp._engine import (
         PrivateTraining,
@@ -94,6 +96,7 @@ __all__ = [
     "ConstantAfterFixError",
     "DeltaError",
     "GradSampleMode",
+    "GradientCanaries",
     "PerExampleEmbeddingInputs",
     "PrivacyConfig",
     "PrivateTraining",
@@ -119,6 +122,7 @@ __all__ = [
     "poisson_loader",
     "prepare_model",
     "sequence_bookkeeping_supported",
+    "summarise_canaries",
     "weighted_cross_entropy",
 ]
 

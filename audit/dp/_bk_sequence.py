@@ -31,6 +31,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from audit.dp._bookkeeping import remove_keeper_hooks
+from audit.dp._canaries import clip_factors
 from audit.dp._errors import UnsupportedModelError
 
 SUPPORTED = (nn.Linear, nn.Embedding, nn.LayerNorm)
@@ -84,6 +85,9 @@ class SequenceBookKeeper:
         self._params = [p for layer in self.layers for p in layer.parameters(recurse=False)
                         if p.requires_grad]
         self._frozen = False
+        #: optional ``() -> {parameter: (k, *shape) rows} | None``: virtual examples clipped
+        #: and summed with each batch (the white-box canaries, :mod:`audit.dp._canaries`)
+        self.extra_rows = None
         self._handles = [model.register_forward_pre_hook(self._new_forward)]
         self._handles += [layer.register_forward_hook(self._record) for layer in self.layers]
         self.model = model
@@ -179,8 +183,9 @@ class SequenceBookKeeper:
         """Sum over the batch of per-example gradients clipped to ``max_grad_norm`` (flat),
         times ``scale``."""
         self._freeze(False)
+        extra = self.extra_rows() if self.extra_rows is not None else None
         if not self._grads:
-            return {}
+            return self._extra_sums(extra, max_grad_norm, scale, {})
         saved = {}
         sq_norms = None
         for layer in self.layers:
@@ -198,7 +203,7 @@ class SequenceBookKeeper:
         # output gradients of a mean loss are per-example gradients / batch
         per_example = float(batch) if self.loss_reduction == "mean" else 1.0
         norms = sq_norms.clamp_(min=0).sqrt_().mul_(per_example)
-        factor = (max_grad_norm / (norms + 1e-6)).clamp_(max=1.0).mul_(per_example * scale)
+        factor = clip_factors(norms, max_grad_norm).mul_(per_example * scale)
         sums: dict[nn.Parameter, torch.Tensor] = {}
         for layer, parts in saved.items():
             if isinstance(layer, nn.Linear):
@@ -210,6 +215,20 @@ class SequenceBookKeeper:
                     sums[p] = torch.einsum("b,b...->...", factor.to(grad.dtype), grad)
         self._inputs.clear()
         self._grads.clear()
+        return self._extra_sums(extra, max_grad_norm, scale, sums)
+
+    def _extra_sums(self, extra, max_grad_norm: float, scale: float,
+                    sums: dict[nn.Parameter, torch.Tensor]) -> dict[nn.Parameter, torch.Tensor]:
+        """Add virtual examples' per-example gradient rows (``extra_rows``: the white-box
+        canaries of :mod:`audit.dp._canaries`), clipped by the same rule as the batch's."""
+        if extra is None:
+            return sums
+        norms = torch.stack([r.reshape(len(r), -1).pow(2).sum(dim=1) for r in extra.values()],
+                            dim=1).sum(dim=1).sqrt()
+        factor = clip_factors(norms, max_grad_norm).mul_(scale)
+        for p, rows in extra.items():
+            clipped = torch.einsum("b,b...->...", factor.to(rows.dtype), rows)
+            sums[p] = sums[p].add(clipped) if p in sums else clipped
         return sums
 
     def remove(self) -> None:

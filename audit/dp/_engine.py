@@ -21,6 +21,8 @@ from audit.dp._accounting import (
 )
 from audit.dp._bk_sequence import SequenceBookKeeper, sequence_bookkeeping_supported
 from audit.dp._bookkeeping import BookKeepingDPOptimizer
+from audit.dp._canaries import GradientCanaries
+from audit.dp._canaries import install as install_canaries
 from audit.dp._config import PrivacyConfig
 from audit.dp._errors import UnsupportedModelError
 from audit.dp._loss import ClassificationLoss, classification_loss
@@ -167,7 +169,17 @@ class PrivateTraining:
     sample_rate: float
     epochs: int
     grad_sample_mode: str
+    canaries: GradientCanaries | None = None
     _closers: list[Callable[[], None]] = field(default_factory=list, repr=False)
+
+    def canary_audit(self, confidence_level: float = 0.95):
+        """The white-box one-run audit of the steps taken so far
+        (:class:`~audit.result.CanaryAudit`), when ``canaries`` were given."""
+        if self.canaries is None:
+            raise UnsupportedModelError(
+                "canaries", "GradientCanaries passed to make_private_training", "none",
+                "pass canaries=GradientCanaries(m=1000) when making the training private")
+        return self.canaries.audit(self.spend(), confidence_level=confidence_level)
 
     @property
     def history(self) -> list[tuple[float, float, int]]:
@@ -270,7 +282,8 @@ class PrivateTraining:
 
 def make_private_training(model: torch.nn.Module, optimizer: torch.optim.Optimizer,
                           loader: DataLoader, *, privacy: PrivacyConfig, epochs: int,
-                          seed: int | None = 0) -> PrivateTraining:
+                          seed: int | None = 0,
+                          canaries: GradientCanaries | None = None) -> PrivateTraining:
     """Make a model, its optimizer and its loader private with opacus.
 
     Parameters
@@ -287,6 +300,10 @@ def make_private_training(model: torch.nn.Module, optimizer: torch.optim.Optimiz
         Planned epochs (used to derive the noise from a target epsilon).
     seed : int, optional
         Seeds the noise generator (ignored in secure mode).
+    canaries : GradientCanaries, optional
+        White-box gradient canaries added to the clipped per-example gradient sum (the
+        one-run audit of this run, :mod:`audit.dp._canaries`); read the bound with
+        :meth:`PrivateTraining.canary_audit` when training ends.
 
     Returns
     -------
@@ -396,10 +413,15 @@ def make_private_training(model: torch.nn.Module, optimizer: torch.optim.Optimiz
         else:
             private_model, dp_optimizer, loader = out
         closers.append(_remover(private_model))
+    if canaries is not None:
+        canaries.attach(list(dp_optimizer.params), sample_rate=sample_rate,
+                        max_grad_norm=max_grad_norm)
+        install_canaries(canaries, dp_optimizer, mode, keeper if mode == "bookkeeping" else None)
     return PrivateTraining(
         model=private_model, optimizer=dp_optimizer, loader=loader, loss_fn=loss_fn,
         engine=engine, config=privacy, delta=delta, delta_rule=rule, noise_multiplier=noise,
-        sample_rate=sample_rate, epochs=epochs, grad_sample_mode=mode, _closers=closers)
+        sample_rate=sample_rate, epochs=epochs, grad_sample_mode=mode, canaries=canaries,
+        _closers=closers)
 
 
 def _require_csprng() -> None:

@@ -11,6 +11,7 @@ from audit.dp import (
     BookKeeper,
     BookKeepingDPOptimizer,
     DeltaError,
+    GradientCanaries,
     PerExampleEmbeddingInputs,
     PrivacyConfig,
     PrivateTraining,
@@ -51,8 +52,10 @@ from audit.privacy._attacks import (
     split_membership,
 )
 from audit.privacy._audit import privacy_utility_curve
-from audit.privacy._config import PrivacyAuditConfig
+from audit.privacy._canary import ExampleCanaries
+from audit.privacy._config import CanaryAuditConfig, PrivacyAuditConfig
 from audit.privacy._empirical import empirical_epsilon
+from audit.privacy._group_risk import group_privacy_risk, risk_table, worst_group
 from audit.privacy._plugin import PrivacyAudit
 from audit.result import (
     AttackName,
@@ -75,9 +78,12 @@ __all__ = [
     "AuditWarning",
     "BookKeeper",
     "BookKeepingDPOptimizer",
+    "CanaryAuditConfig",
     "DeltaError",
     "EmpiricalEpsilon",
     "EmptyMembershipSetError",
+    "ExampleCanaries",
+    "GradientCanaries",
     "GroupAttackResult",
     "InvalidDeltaError",
     "MembershipAudit",
@@ -105,6 +111,7 @@ __all__ = [
     "empirical_epsilon",
     "epsilon",
     "epsilons",
+    "group_privacy_risk",
     "lira_scores",
     "logit_confidence",
     "loss_scores",
@@ -115,7 +122,9 @@ __all__ = [
     "per_example_logits",
     "pld_epsilon",
     "prepare_model",
+    "risk_table",
     "privacy_utility_curve",
     "sequence_bookkeeping_supported",
     "split_membership",
+    "worst_group",
 ]

@@ -104,7 +104,8 @@ MAX_RMIA_POPULATION = 2000
 
 @torch.no_grad()
 def per_example_logits(model: torch.nn.Module, dataset: Dataset, *,
-                       batch_size: int = 4096) -> tuple[np.ndarray, np.ndarray]:
+                       batch_size: int = 4096, collate_fn: Callable | None = None
+                       ) -> tuple[np.ndarray, np.ndarray]:
     """Logits ``(n, n_classes)`` (float64) and labels ``(n,)`` of every example, in order.
 
     Examples
@@ -119,7 +120,8 @@ def per_example_logits(model: torch.nn.Module, dataset: Dataset, *,
     device = next(model.parameters(), torch.zeros(0)).device  # a callable has none
     outputs, labels = [], []
     try:
-        for batch in DataLoader(dataset, batch_size=batch_size, shuffle=False):
+        for batch in DataLoader(dataset, batch_size=batch_size, shuffle=False,
+                                collate_fn=collate_fn):
             inputs = batch[0]
             inputs = ({k: v.to(device) for k, v in inputs.items()} if isinstance(inputs, dict)
                       else inputs.to(device))
@@ -245,12 +247,16 @@ class MembershipSplit:
 
 
 def _take(split: TabularSplit, idx: np.ndarray) -> TabularSplit:
+    if not isinstance(split, TabularSplit):  # a text split (audit.text.TextSplit)
+        return split.subset(idx)
     return TabularSplit(X=split.X[idx], y=split.y[idx],
                         sensitive=split.sensitive.iloc[idx].reset_index(drop=True),
                         raw=split.raw.iloc[idx].reset_index(drop=True))
 
 
 def _concat(a: TabularSplit, b: TabularSplit) -> TabularSplit:
+    if not isinstance(a, TabularSplit):
+        return ConcatDataset([a, b])
     return TabularSplit(X=np.concatenate([a.X, b.X]), y=np.concatenate([a.y, b.y]),
                         sensitive=pd.concat([a.sensitive, b.sensitive], ignore_index=True),
                         raw=pd.concat([a.raw, b.raw], ignore_index=True))
@@ -266,6 +272,10 @@ def _array_row_hashes(*arrays: np.ndarray) -> list[bytes]:
 def split_membership(train: TabularSplit, held_out: TabularSplit, *, n: int,
                      seed: int = 0) -> MembershipSplit:
     """Members from the training split, an equal number of non-members from held-out data.
+
+    The splits are tables (:class:`~audit.data.TabularSplit`) or texts
+    (:class:`audit.text.TextSplit`: rows compared by token ids and label; the population is
+    then one dataset of both splits' other rows).
 
     ``members`` are ``n`` random rows of ``train``. ``nonmembers`` are ``n`` random rows of
     ``held_out`` among those whose features and label appear nowhere in ``train``: a held-out
@@ -286,8 +296,8 @@ def split_membership(train: TabularSplit, held_out: TabularSplit, *, n: int,
     >>> len(sets.members), len(sets.nonmembers)
     (1000, 1000)
     """
-    seen = set(_array_row_hashes(train.X, train.y))
-    fresh = np.array([h not in seen for h in _array_row_hashes(held_out.X, held_out.y)], bool)
+    seen = set(_row_hashes(train))
+    fresh = np.array([h not in seen for h in _row_hashes(held_out)], bool)
     fresh_idx = np.flatnonzero(fresh)
     if not 1 <= n <= min(len(train), len(fresh_idx)):
         raise EmptyMembershipSetError(
@@ -302,6 +312,12 @@ def split_membership(train: TabularSplit, held_out: TabularSplit, *, n: int,
         members=_take(train, member_idx), nonmembers=_take(held_out, nonmember_idx),
         population=_concat(_take(train, rest_train), _take(held_out, rest_held)),
     )
+
+
+def _has_groups(data: TabularSplit | Dataset) -> bool:
+    """A split carrying its sensitive groups (a TabularSplit, or a text split)."""
+    frame = getattr(data, "sensitive", None)
+    return isinstance(frame, pd.DataFrame) and len(frame.columns) > 0
 
 
 def _to_dataset(data: TabularSplit | Dataset) -> Dataset:
@@ -360,13 +376,15 @@ class _FitReferenceTrainer:
     and :meth:`train_many` for all reference models at once (batched when supported)."""
 
     def __init__(self, build_model: Callable[[], torch.nn.Module], fit_kwargs: dict[str, Any],
-                 together: bool = False):
+                 together: bool = False, fit_fn: Callable[..., Any] | None = None):
         self.build_model, self.fit_kwargs, self.together = build_model, fit_kwargs, together
+        self.fit_fn = fit_fn or fit
 
     def __call__(self, subset: Dataset, seed: int) -> torch.nn.Module:
         seed_everything(seed)
         model = self.build_model()
-        return fit(model, subset, seed=seed, **{"progress": False, **self.fit_kwargs}).model
+        return self.fit_fn(model, subset, seed=seed,
+                           **{"progress": False, **self.fit_kwargs}).model
 
     def train_many(self, pool: Dataset, subsets: Sequence[np.ndarray], seeds: Sequence[int]
                    ) -> tuple[list[torch.nn.Module], str]:
@@ -387,6 +405,7 @@ class _FitReferenceTrainer:
 
 
 def make_reference_trainer(build_model: Callable[[], torch.nn.Module], *, together: bool = False,
+                           fit_fn: Callable[..., Any] | None = None,
                            **fit_kwargs: Any) -> ReferenceTrainer:
     """A ``train_reference`` callable that trains ``build_model()`` with :func:`audit.training.fit`.
 
@@ -394,7 +413,8 @@ def make_reference_trainer(build_model: Callable[[], torch.nn.Module], *, togeth
     ``learning_rate``, ``privacy`` for a DP target, ...) so reference models match it. The
     returned object also trains all reference models at once (``train_many``): with
     ``together=True``, as one batched model for Sequential MLPs without DP
-    (:mod:`audit.privacy._batched`), one by one otherwise.
+    (:mod:`audit.privacy._batched`), one by one otherwise. ``fit_fn`` replaces
+    :func:`audit.training.fit` (same signature; the text pipeline's pads batches).
 
     Examples
     --------
@@ -403,7 +423,7 @@ def make_reference_trainer(build_model: Callable[[], torch.nn.Module], *, togeth
     >>> isinstance(train(data, 0), torch.nn.Module)
     True
     """
-    return _FitReferenceTrainer(build_model, dict(fit_kwargs), together=together)
+    return _FitReferenceTrainer(build_model, dict(fit_kwargs), together=together, fit_fn=fit_fn)
 
 
 # --------------------------------------------------------------------------- metrics
@@ -564,6 +584,8 @@ def membership_inference_audit(
     rmia_offline_a: float = DEFAULT_OFFLINE_A,
     seed: int = 0,
     batch_size: int = 4096,
+    intersections: Sequence[Sequence[str]] | None = None,
+    collate_fn: Callable | None = None,
 ) -> MembershipAudit:
     """Run membership-inference attacks on a trained model; report ROC, AUC, TPR at low FPR
     (with intervals), per sensitive group, and the empirical epsilon lower bound.
@@ -607,6 +629,11 @@ def membership_inference_audit(
         Seeds the reference models' halves and their training.
     batch_size : int
         Inference batch size.
+    intersections : sequence of sequences of str, optional
+        Sensitive-feature intersections of the per-group risk table ``group_risk`` (default:
+        every pair of sensitive features; ``()`` for none).
+    collate_fn : callable, optional
+        Batches examples for inference (e.g. padding token ids, :mod:`audit.text`).
 
     Returns
     -------
@@ -647,8 +674,7 @@ def membership_inference_audit(
     attacks = tuple(attacks) if not isinstance(attacks, str) else attacks
     _check_options(attacks, train_reference, n_reference, lira_variance, delta, confidence_level,
                    fpr_levels, on_overlap, population is not None and len(population) > 0)
-    if sensitive_members is None and isinstance(members, TabularSplit) and isinstance(
-            nonmembers, TabularSplit) and len(members.sensitive.columns):
+    if sensitive_members is None and _has_groups(members) and _has_groups(nonmembers):
         sensitive_members, sensitive_nonmembers = members.sensitive, nonmembers.sensitive
     _check_data(members, nonmembers, population, sensitive_members, sensitive_nonmembers, model)
 
@@ -684,7 +710,8 @@ def membership_inference_audit(
                  if sensitive_members is not None else None)
 
     t0 = time.perf_counter()
-    logits, labels = per_example_logits(model, audited, batch_size=batch_size)
+    logits, labels = per_example_logits(model, audited, batch_size=batch_size,
+                                        collate_fn=collate_fn)
     scores: dict[str, np.ndarray] = {}
     if "loss" in attacks:
         scores["loss"] = loss_scores(logits, labels)
@@ -736,11 +763,13 @@ def membership_inference_audit(
                               for idx, s in zip(subsets, reference_seeds))
         for k, trained in enumerate(trained_models):
             trained = trained if isinstance(trained, torch.nn.Module) else trained.model
-            ref_logits, _ = per_example_logits(trained, audited, batch_size=batch_size)
+            ref_logits, _ = per_example_logits(trained, audited, batch_size=batch_size,
+                                               collate_fn=collate_fn)
             reference_phi[k] = logit_confidence(ref_logits, labels)
             reference_p[k] = np.exp(loss_scores(ref_logits, labels))
             if rmia:
-                z_logits, z_labels = per_example_logits(trained, z_data, batch_size=batch_size)
+                z_logits, z_labels = per_example_logits(trained, z_data, batch_size=batch_size,
+                                                        collate_fn=collate_fn)
                 reference_pz[k] = np.exp(loss_scores(z_logits, z_labels))
         seconds["reference_training"] = time.perf_counter() - t0
         seconds["per_reference_model"] = seconds["reference_training"] / n_reference
@@ -752,7 +781,8 @@ def membership_inference_audit(
                                        variance=variance_used)
         if rmia:
             target_p = np.exp(loss_scores(logits, labels))
-            z_logits, z_labels = per_example_logits(model, z_data, batch_size=batch_size)
+            z_logits, z_labels = per_example_logits(model, z_data, batch_size=batch_size,
+                                                    collate_fn=collate_fn)
             target_pz = np.exp(loss_scores(z_logits, z_labels))
             for name in rmia:
                 variant = name.removeprefix("rmia_")
@@ -778,6 +808,17 @@ def membership_inference_audit(
     if min(n_m, n_n) * min(fpr_levels) < 1:
         notes.append(f"fewer than {1 / min(fpr_levels):g} non-members or members: TPR at FPR "
                      f"{min(fpr_levels):g} is measured at zero false positives")
+    group_risk: tuple = ()
+    if sensitive is not None and len(sensitive.columns):
+        from audit.privacy._group_risk import default_intersections, group_privacy_risk
+
+        predicted = (logits[:, 0] > 0).astype(np.int64) if logits.shape[1] == 1 else \
+            logits.argmax(axis=1)
+        group_risk = group_privacy_risk(
+            scores, is_member, sensitive, predicted == labels,
+            intersections=(default_intersections(list(sensitive.columns))
+                           if intersections is None else intersections),
+            fpr_levels=fpr_levels, confidence_level=confidence_level)
     seconds["total"] = time.perf_counter() - started
     return MembershipAudit(
         attacks=results, n_members=n_m, n_nonmembers=n_n,
@@ -786,4 +827,5 @@ def membership_inference_audit(
         delta=float(delta) if delta is not None else None, confidence_level=float(confidence_level),
         empirical_epsilon=best, empirical_epsilon_attack=best_name,
         seconds={k: float(v) for k, v in seconds.items()}, notes=tuple(notes),
+        group_risk=group_risk,
     )

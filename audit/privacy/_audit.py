@@ -96,7 +96,7 @@ def privacy_utility_curve(
     return tuple(points)
 
 
-def privacy_notes(spend: PrivacySpend | None, membership) -> tuple[str, ...]:
+def privacy_notes(spend: PrivacySpend | None, membership, canary=None) -> tuple[str, ...]:
     """Plain-language statements about the guarantee and the measured leakage (report text)."""
     notes = []
     if spend is None:
@@ -118,6 +118,16 @@ def privacy_notes(spend: PrivacySpend | None, membership) -> tuple[str, ...]:
         if spend is not None and lower > spend.epsilon:
             notes.append("ALARM: the measured lower bound exceeds the accountant's epsilon. "
                          "The DP implementation or its accounting is broken.")
+    if canary is not None:
+        notes.append(
+            f"One-run canary audit ({canary.mode.replace('_', '-')}, {canary.m} canaries, "
+            f"{canary.n_correct} of {canary.n_guesses} pre-registered guesses right): epsilon "
+            f">= {canary.epsilon_lower_bound:.3g} at {canary.confidence_level:.0%} confidence "
+            f"and delta {canary.delta:g} (at most {canary.max_provable:.3g} could be proved "
+            f"with these guesses).")
+        if canary.consistent is False:
+            notes.append("ALARM: the canary bound exceeds the accountant's epsilon. The DP "
+                         "implementation or its accounting is broken.")
     return tuple(notes)
 
 
@@ -126,14 +136,18 @@ def run_audit(dataset: TabularDataset, model: torch.nn.Module, config: PrivacyAu
               build_model: Callable[[], torch.nn.Module] | None = None,
               fit_kwargs: dict[str, Any] | None = None,
               privacy: PrivacyConfig | None = None,
-              train_reference: Callable[[Any, int], Any] | None = None) -> PrivacySection:
+              train_reference: Callable[[Any, int], Any] | None = None,
+              twin_fit: Callable[..., Any] | None = None) -> PrivacySection:
     """Membership inference on the trained model and the privacy-utility curve.
 
     Members are ``n_audit_members`` random training rows; non-members as many test rows that
     never appear in the training data (see :func:`split_membership`). LiRA's reference models
     are trained on the remaining rows with the target's own settings (``build_model``,
     ``fit_kwargs``, ``privacy``), or by ``train_reference(subset, seed)`` when given (a model
-    trained elsewhere: :meth:`audit.models.ModelAdapter.trainer_module`).
+    trained elsewhere: :meth:`audit.models.ModelAdapter.trainer_module`). With
+    ``config.canaries.enabled`` a twin of the target is trained with canaries (``twin_fit``, by
+    default :func:`audit.training.fit`) for the one-run audit. Text datasets (with a
+    ``collate`` method) are scored and retrained with their per-batch padding.
     """
     from audit.privacy._attacks import (
         make_reference_trainer,
@@ -142,6 +156,9 @@ def run_audit(dataset: TabularDataset, model: torch.nn.Module, config: PrivacyAu
     )
 
     fit_kwargs = dict(fit_kwargs or {})
+    collate_fn = getattr(dataset, "collate", None)  # text datasets pad each batch
+    if collate_fn is not None:
+        fit_kwargs["collate_fn"] = collate_fn
     delta = spend.delta if spend is not None else default_delta(len(dataset.train))
     n_members = min(config.n_audit_members, len(dataset.train), len(dataset.test) // 2)
     membership = None
@@ -153,16 +170,35 @@ def run_audit(dataset: TabularDataset, model: torch.nn.Module, config: PrivacyAu
                              "reference models")
         trainer = train_reference if train_reference is not None or not needs_reference else (
             make_reference_trainer(build_model, privacy=privacy,
-                                   together=config.train_references_together, **fit_kwargs))
+                                   together=config.train_references_together, fit_fn=twin_fit,
+                                   **fit_kwargs))
         membership = membership_inference_audit(
             model, split.members, split.nonmembers, attacks=tuple(config.attacks),
             train_reference=trainer, n_reference=config.n_reference_models,
             population=split.population if needs_reference else None, delta=delta,
-            confidence_level=config.confidence_level, seed=seed)
+            confidence_level=config.confidence_level, seed=seed,
+            intersections=config.group_intersections, collate_fn=collate_fn)
     curve: tuple[UtilityPoint, ...] = ()
+    extra_notes: list[str] = []
     if config.utility_curve_epsilons and build_model is not None:
-        curve = privacy_utility_curve(dataset, list(config.utility_curve_epsilons),
-                                      build_model=build_model, fit_kwargs=fit_kwargs,
-                                      privacy=privacy, n_audit_members=n_members, seed=seed)
+        if collate_fn is None:
+            curve = privacy_utility_curve(dataset, list(config.utility_curve_epsilons),
+                                          build_model=build_model, fit_kwargs=fit_kwargs,
+                                          privacy=privacy, n_audit_members=n_members, seed=seed)
+        else:
+            extra_notes.append("The privacy-utility curve is drawn for tabular data only; "
+                               "utility_curve_epsilons was not run on this text model.")
+    canary = None
+    if config.canaries.enabled:
+        if build_model is None:
+            raise ValueError("the canary audit trains a twin of the target: it needs "
+                             "build_model (a model the run trains, not one it loads)")
+        from audit.privacy._canary import canary_twin_audit
+
+        canary = canary_twin_audit(
+            dataset.train.to_torch() if collate_fn is None else dataset.train, config.canaries,
+            build_model=build_model, fit_kwargs=fit_kwargs, privacy=privacy, seed=seed,
+            confidence_level=config.confidence_level, fit_fn=twin_fit)
     return PrivacySection(spend=spend, membership=membership, utility_curve=curve,
-                          notes=privacy_notes(spend, membership))
+                          notes=(*privacy_notes(spend, membership, canary), *extra_notes),
+                          canary_audit=canary)

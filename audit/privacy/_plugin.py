@@ -14,11 +14,12 @@ class PrivacyAudit(Audit):
 
     slug = "privacy"
     title = "Privacy"
-    description = ("DP spend (PRV, RDP, GDP), membership-inference attacks (loss, LiRA) with "
-                   "an empirical epsilon lower bound, privacy-utility curve")
+    description = ("DP spend (PRV, RDP, GDP), membership-inference attacks (loss, LiRA, RMIA) "
+                   "with an empirical epsilon lower bound and per-group risk, the one-run "
+                   "canary audit, privacy-utility curve")
     config_type = PrivacyAuditConfig
     section_type = PrivacySection
-    modalities = ("tabular",)
+    modalities = ("tabular", "text")
     cost = 100  # trains reference models: last
     position = 20
     requires = frozenset({"per_example_loss"})
@@ -41,9 +42,14 @@ class PrivacyAudit(Audit):
         adapter = ctx.adapter
         reference = (adapter.trainer_module if ctx.build_model is None and adapter is not None
                      and adapter.trainer is not None else None)
-        return run_audit(ctx.dataset, ctx.audited_model, config, ctx.seed, spend=ctx.spend,
+        twin_fit, model = None, ctx.audited_model
+        if ctx.modality == "text":  # the module itself: it takes padded token-id batches
+            from audit.text import fit_text
+
+            twin_fit, model = fit_text, ctx.model
+        return run_audit(ctx.dataset, model, config, ctx.seed, spend=ctx.spend,
                          build_model=ctx.build_model, fit_kwargs=ctx.fit_kwargs,
-                         privacy=ctx.privacy, train_reference=reference)
+                         privacy=ctx.privacy, train_reference=reference, twin_fit=twin_fit)
 
     def upgrade_section(self, raw: dict, major: int) -> dict:
         """1.x wrote ``confidence`` where 2.0 writes ``confidence_level`` (one name everywhere)."""

@@ -62,3 +62,32 @@ def _empirical(result: AuditResult, arg: str | None) -> MetricValue | None:
         return None
     return MetricValue(membership.empirical_epsilon.epsilon_lower_bound, None,
                        f"lower bound at {membership.confidence_level:.0%} confidence")
+
+
+@register_metric("privacy.worst_group_attack_auc",
+                 "highest membership-inference AUC over sensitive groups and intersections "
+                 "(DeLong CI; groups of 50+ members and non-members); [partition] or all")
+def _worst_group_auc(result: AuditResult, arg: str | None) -> MetricValue | None:
+    from audit.privacy._group_risk import worst_group
+
+    membership = result.privacy.membership if result.privacy is not None else None
+    if membership is None or not membership.group_risk:
+        return None
+    row = worst_group(membership.group_risk, partition=arg)
+    if row is None:
+        return MetricValue(math.nan, None, "no group with 50 or more members and non-members"
+                           + (f" in {arg}" if arg else ""))
+    return MetricValue(row.auc, row.auc_interval,
+                       f"{row.attack} attack AUC on {row.partition}={row.group} "
+                       f"({row.n_members} members, {row.n_nonmembers} non-members)")
+
+
+@register_metric("privacy.canary_epsilon",
+                 "one-run canary audit's epsilon lower bound (Steinke et al. 2023)")
+def _canary_epsilon(result: AuditResult, arg: str | None) -> MetricValue | None:
+    canary = result.privacy.canary_audit if result.privacy is not None else None
+    if canary is None:
+        return None
+    return MetricValue(canary.epsilon_lower_bound, None,
+                       f"{canary.mode} canaries, {canary.n_correct}/{canary.n_guesses} guesses "
+                       f"right, {canary.confidence_level:.0%} confidence, delta {canary.delta:g}")

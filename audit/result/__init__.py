@@ -1,6 +1,7 @@
 """The versioned result schema shared by audits, reports, the dashboard and policy gates."""
 
 from audit.result._base import Interval, schema_dataclass
+from audit.result._canary import CanaryAudit, GroupPrivacyRisk
 from audit.result._checks import find_sense_problems
 from audit.result._counterfactuals import (
     Counterfactual,
@@ -117,6 +118,8 @@ __all__ = [
     "AttackResult",
     "AttributionMethodInfo",
     "AuditFailure",
+    "CanaryAudit",
+    "GroupPrivacyRisk",
     "AuditResult",
     "AxisFairness",
     "BoxStats",

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Literal
 
 from audit.result._base import Interval, schema_dataclass
+from audit.result._canary import GroupPrivacyRisk
 
 __all__ = [
     "AttackName",
@@ -195,6 +196,9 @@ class MembershipAudit:
     seconds : dict of str to float
         ``"target_scoring"``, ``"reference_training"``, ``"per_reference_model"``, ``"total"``.
     notes : tuple of str
+    group_risk : tuple of GroupPrivacyRisk
+        Every attack's AUC and TPR at low FPR per sensitive group and intersection, with
+        intervals, group sizes and the target's accuracy on the group's non-members.
     """
 
     attacks: dict[str, AttackResult]
@@ -210,3 +214,4 @@ class MembershipAudit:
     empirical_epsilon_attack: str
     seconds: dict[str, float]
     notes: tuple[str, ...] = ()
+    group_risk: tuple[GroupPrivacyRisk, ...] = ()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from audit.result._base import Interval, schema_dataclass
+from audit.result._canary import CanaryAudit
 from audit.result._membership import MembershipAudit
 
 
@@ -69,9 +70,13 @@ class PrivacySection:
         One point per training run at a privacy level (non-private last).
     notes : tuple of str
         Plain-language statements for the report.
+    canary_audit : CanaryAudit or None
+        The one-run canary audit (``audits.privacy.canaries``), of a twin run trained with the
+        target's settings and the canaries.
     """
 
     spend: PrivacySpend | None = None
     membership: MembershipAudit | None = None
     utility_curve: tuple[UtilityPoint, ...] = ()
     notes: tuple[str, ...] = ()
+    canary_audit: CanaryAudit | None = None

@@ -37,6 +37,7 @@ from audit.text._store import load_text_model
 from audit.text._tokenizer import MINILM, load_tokenizer, minilm_path, resolve_model_dir
 from audit.text._train import (
     check_tokenizer_model,
+    fit_text,
     predict_logits,
     predict_text_proba,
     train_text_model,
@@ -83,5 +84,6 @@ __all__ = [
     "read_text_table",
     "resolve_model_dir",
     "text_baselines",
+    "fit_text",
     "train_text_model",
 ]

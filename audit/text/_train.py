@@ -74,7 +74,15 @@ def train_text_model(model: torch.nn.Module, dataset: TextDataset, *, validation
     >>> len(run.history), run.history[-1].metrics["val/accuracy"]
     (3, 0.75)
     """
-    privacy = fit_kwargs.pop("privacy", None)
+    fit_kwargs.setdefault("collate_fn", dataset.collate)
+    return fit_text(model, train if train is not None else dataset.train,
+                    validation=dataset.validation if validation else None, **fit_kwargs)
+
+
+def fit_text(model: torch.nn.Module, train: Any, **fit_kwargs: Any) -> TrainingRun:
+    """:func:`audit.training.fit` for a text model on any dataset of text items (pass the
+    dataset's ``collate_fn``): the reference models and the canary twin of the privacy audit
+    train through here too."""
     # from_pretrained returns eval mode; opacus's validator refuses a model not in training mode
     model.train()
     with warnings.catch_warnings():
@@ -82,9 +90,7 @@ def train_text_model(model: torch.nn.Module, dataset: TextDataset, *, validation
         # which torch notes that its full backward hook sees only output gradients (all opacus
         # needs); not a problem, so not shown to every text-model user
         warnings.filterwarnings("ignore", message="Full backward hook is firing when gradients")
-        return fit(model, train if train is not None else dataset.train, privacy=privacy,
-                   validation=dataset.validation if validation else None,
-                   collate_fn=dataset.collate, **fit_kwargs)
+        return fit(model, train, **fit_kwargs)
 
 
 @torch.no_grad()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -20,7 +20,7 @@ from audit.training._callbacks import Callback, TrainerControl, make_state
 
 if TYPE_CHECKING:  # pragma: no cover
     from audit.dp import PrivacyConfig
-    from audit.result import PrivacySpend
+    from audit.result import CanaryAudit, PrivacySpend
 
 OptimizerName = Literal["adam", "adamw", "sgd"]
 
@@ -43,6 +43,8 @@ class TrainingRun:
     stop_reason : str
     privacy : PrivacySpend or None
         The privacy spent when trained with DP-SGD.
+    canary_audit : CanaryAudit or None
+        The one-run canary audit of this run, when ``canaries`` were given to :func:`fit`.
     """
 
     model: torch.nn.Module
@@ -52,6 +54,7 @@ class TrainingRun:
     stopped_early: bool = False
     stop_reason: str = ""
     privacy: PrivacySpend | None = None
+    canary_audit: CanaryAudit | None = None
 
 
 def seed_everything(seed: int) -> torch.Generator:
@@ -231,6 +234,7 @@ def fit(
     progress: bool = True,
     collate_fn: Callable[[list[Any]], Any] | None = None,
     loss_fn: Callable[[torch.Tensor, torch.Tensor, Any], torch.Tensor] | None = None,
+    canaries: Any = None,
 ) -> TrainingRun:
     """Train a classifier, optionally with DP-SGD, calling ``callbacks``.
 
@@ -272,6 +276,11 @@ def fit(
         ``extra`` is the third element of each batch (``None`` when batches are pairs), e.g.
         a teacher's logits for distillation. Not combinable with ``privacy`` (opacus needs its
         own mean-reduced loss).
+    canaries : GradientCanaries or ExampleCanaries, optional
+        Audit this run in one go (Steinke, Nasr and Jagielski 2023): white-box gradient
+        canaries inside the DP engine (:class:`audit.dp.GradientCanaries`, needs ``privacy``)
+        or black-box canary examples mixed into ``train`` (:class:`audit.privacy.ExampleCanaries`);
+        the bound is ``TrainingRun.canary_audit``.
 
     Returns
     -------
@@ -296,6 +305,13 @@ def fit(
         raise RaiAuditError("loss_fn", "the default loss when training with DP-SGD",
                             "a custom loss_fn together with privacy",
                             "drop loss_fn or train without privacy")
+    white_box = canaries is not None and canaries.mode == "white_box"
+    if white_box and privacy is None:
+        raise RaiAuditError("canaries", "white-box gradient canaries on a DP-SGD run (they are "
+                            "added inside the DP engine)", "no privacy settings",
+                            "pass privacy=PrivacyConfig(...), or audit with ExampleCanaries")
+    if canaries is not None and not white_box:
+        train = canaries.training_set(train)
     generator = seed_everything(seed)
     device = resolve_device(device)
     check_model_input(model, train[0][0])
@@ -318,11 +334,16 @@ def fit(
     opt = make_optimizer(optimizer, model.parameters(), learning_rate, weight_decay)
     if privacy is not None:
         engine = make_private_training(model, opt, loader, privacy=privacy, epochs=epochs,
-                                       seed=seed)
+                                       seed=seed, canaries=canaries if white_box else None)
         model, opt, loader, loss_fn = engine.model, engine.optimizer, engine.loader, engine.loss_fn
     try:
-        return _train_loop(model, opt, loader, val_loader, loss_fn, engine, callbacks,
-                           epochs=epochs, device=device, progress=progress)
+        run = _train_loop(model, opt, loader, val_loader, loss_fn, engine, callbacks,
+                          epochs=epochs, device=device, progress=progress)
+        if canaries is None:
+            return run
+        audit = (canaries.audit(run.privacy) if white_box else
+                 canaries.audit(run.model, run.privacy, collate_fn=collate_fn))
+        return replace(run, canary_audit=audit)
     finally:
         if engine is not None:
             engine.close()

@@ -6,6 +6,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from audit.privacy import risk_table
 from dashboards._state import section_or_stop
 from reports.sections.privacy import attack_table, group_table, utility_table
 
@@ -66,6 +67,24 @@ if membership is not None:
         st.subheader("Attack success per sensitive group")
         feature = st.selectbox("Sensitive feature", features)
         st.dataframe(group_table(membership, feature).frame(), hide_index=True)
+
+    risk = risk_table(membership.group_risk)
+    if risk:
+        st.subheader(f"Privacy risk per group and intersection ({risk[0]['attack']} attack), "
+                     "beside accuracy")
+        st.dataframe(pd.DataFrame(risk), hide_index=True)
+
+if section.canary_audit is not None:
+    canary = section.canary_audit
+    st.subheader(f"One-run canary audit ({canary.mode.replace('_', '-')})")
+    st.metric("epsilon lower bound", f"{canary.epsilon_lower_bound:.3f}",
+              help=f"{canary.m} canaries ({canary.canary}); {canary.n_correct} of "
+                   f"{canary.n_guesses} pre-registered guesses right at "
+                   f"{canary.confidence_level:.0%} confidence, delta {canary.delta:g}; at most "
+                   f"{canary.max_provable:.3f} could be proved")
+    if canary.consistent is False:
+        st.error("The canary bound exceeds the accountant's epsilon: the DP implementation "
+                 "or its accounting is broken.")
 
 if section.utility_curve:
     st.subheader("Privacy-utility curve")

@@ -9,6 +9,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from audit.privacy import risk_table
 from audit.result import AuditResult
 from reports import _charts
 from reports._charts import line_chart
@@ -222,6 +223,8 @@ def context(result: AuditResult) -> dict[str, Any]:
         "utility_chart": _utility_chart(section.utility_curve) if section.utility_curve else None,
         "fairness_epoch_chart": _fairness_by_epoch_chart(section.utility_curve),
         "utility": utility_table(section.utility_curve),
+        "canary": section.canary_audit,
+        "risk_rows": risk_table(membership.group_risk) if membership is not None else [],
     }
     view["alarm"] = any(row["alarm"] for row in view["attack_rows"])
     return {"privacy_view": view}
