@@ -41,7 +41,8 @@ class CounterfactualAudit(Audit):
         return [f"counterfactuals: {section.n_rows_found:,} of {section.n_rows_searched:,} rows "
                 f"flippable, {section.mean_per_row:.2f} per row, all verified"
                 + (f"; largest recourse cost gap {worst.value:.3f} over {worst.sensitive_feature} "
-                   f"(costliest {worst.worst_group})" if worst is not None else "")]
+                   + (f"(costliest {worst.worst_group})" if worst.worst_group
+                      else "(every group the same)") if worst is not None else "")]
 
 
 AUDIT = register_audit(CounterfactualAudit())

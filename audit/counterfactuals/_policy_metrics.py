@@ -21,16 +21,18 @@ register_worst_metric(
     "largest minus smallest group mean cost of recourse (bootstrap CI); [sensitive feature] or the worst",
     lambda result, arg: _gaps(result, "mean_cost", arg),
     lambda g: MetricValue(g.value, g.interval,
-                          f"recourse cost gap over {g.sensitive_feature} (costliest "
-                          f"{g.worst_group}, cheapest {g.best_group})"))
+                          f"recourse cost gap over {g.sensitive_feature} "
+                          + (f"(costliest {g.worst_group}, cheapest {g.best_group})"
+                             if g.worst_group else "(every group the same)")))
 register_worst_metric(
     "counterfactuals.recourse_share_gap",
     "largest minus smallest group share of negative decisions with recourse (bootstrap CI); "
     "[sensitive feature] or the worst",
     lambda result, arg: _gaps(result, "share_flippable", arg),
     lambda g: MetricValue(g.value, g.interval,
-                          f"gap in share with recourse over {g.sensitive_feature} (lowest "
-                          f"{g.worst_group}, highest {g.best_group})"))
+                          f"gap in share with recourse over {g.sensitive_feature} "
+                          + (f"(lowest {g.worst_group}, highest {g.best_group})"
+                             if g.worst_group else "(every group the same)")))
 
 
 @register_metric("counterfactuals.not_found_share",

@@ -43,13 +43,15 @@ def _gap(feature: str, measure: str, names: list[str], values: np.ndarray,
     # for the cost, the worst group is the most expensive; for the share, the least flippable
     worst = int(np.argmax(vals)) if measure == "mean_cost" else int(np.argmin(vals))
     best = int(np.argmin(vals)) if measure == "mean_cost" else int(np.argmax(vals))
+    tied = bool(vals.max() == vals.min())  # no group is worse: never name one as both
     return RecourseGap(
         sensitive_feature=feature, measure=measure,  # type: ignore[arg-type]
         value=float(vals.max() - vals.min()),
         interval=Interval(low=float(low[0]), high=float(high[0]), level=0.95,
                           method=f"percentile bootstrap, rows resampled within groups, "
                                  f"{bootstrap_replicates} replicates"),
-        worst_group=usable_names[worst], best_group=usable_names[best])
+        worst_group="" if tied else usable_names[worst],
+        best_group="" if tied else usable_names[best])
 
 
 def recourse_by_group(cfs: CounterfactualSet, groups: pd.DataFrame, *, bootstrap_replicates: int = 1000,

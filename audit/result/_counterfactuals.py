@@ -73,7 +73,8 @@ class GroupRecourse:
 @schema_dataclass
 class RecourseGap:
     """Largest minus smallest group value of a recourse ``measure`` for one sensitive feature,
-    with a percentile bootstrap interval (rows resampled within each group)."""
+    with a percentile bootstrap interval (rows resampled within each group). ``worst_group`` and
+    ``best_group`` are empty when every group has the same value (none is worse)."""
 
     sensitive_feature: str
     measure: Literal["mean_cost", "share_flippable"]

@@ -42,8 +42,9 @@ if features:
         if gap.sensitive_feature == feature:
             what = "mean cost" if gap.measure == "mean_cost" else "share with recourse"
             st.markdown(f"Gap in {what}: **{gap.value:.3f}** [{gap.interval.low:.3f}, "
-                        f"{gap.interval.high:.3f}] (worst {md_escape(gap.worst_group)}, "
-                        f"best {md_escape(gap.best_group)})")
+                        f"{gap.interval.high:.3f}] "
+                        + (f"(worst {md_escape(gap.worst_group)}, best {md_escape(gap.best_group)})"
+                           if gap.worst_group else "(every group the same)"))
     st.dataframe(group_table(section, feature).frame(), hide_index=True)
     st.caption("Share of each group's cheapest counterfactuals that change each feature.")
     st.dataframe(pd.DataFrame({g.group: g.change_rates for g in items}))

@@ -77,3 +77,17 @@ def test_section_counts_and_examples(table, searched):
     assert len({r.row for r in section.row_examples}) == 10
     assert section.immutable == ("sex",)
     assert section.change_rates["sex"] == 0.0
+
+
+def test_a_gap_between_equal_groups_names_no_group_worst_or_best():
+    """Every group of the feature has recourse for all its rows: the gap is 0 and no group is
+    named worse than itself (issue 16: a reading never compares a group with itself)."""
+    from audit.counterfactuals._recourse import _gap
+
+    values = np.array([1.0, 1.0, 1.0])
+    gap = _gap("sex", "share_flippable", ["a", "b", "c"], values, np.ones((50, 3)),
+               np.array([True, True, True]), 50)
+    assert gap.value == 0.0 and gap.worst_group == "" and gap.best_group == ""
+    unequal = _gap("sex", "share_flippable", ["a", "b", "c"], np.array([0.5, 1.0, 0.9]),
+                   np.tile([0.5, 1.0, 0.9], (50, 1)), np.array([True, True, True]), 50)
+    assert (unequal.worst_group, unequal.best_group) == ("a", "b")
