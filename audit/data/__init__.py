@@ -1,6 +1,7 @@
 """Tabular data: validated loading, preprocessing fitted on train only, sensitive groups."""
 
 from audit.data._adult import ADULT_SOURCE, adult_file, default_adult_dir, load_adult, read_adult_split
+from audit.data._example import example_people
 from audit.data._preprocessing import TabularPreprocessor
 from audit.data._preview import check_config_data, config_data_problems
 from audit.data._read import column_type_problems, read_table
@@ -29,6 +30,7 @@ __all__ = [
     "column_type_problems",
     "default_adult_dir",
     "encode_target",
+    "example_people",
     "load_adult",
     "read_adult_split",
     "read_table",

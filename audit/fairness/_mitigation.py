@@ -215,16 +215,10 @@ def run_mitigations(dataset, model: torch.nn.Module, config: FairnessAuditConfig
 
     Examples
     --------
-    >>> import numpy as np, pandas as pd, torch
-    >>> from audit.data import build_tabular_dataset
+    >>> import torch
+    >>> from audit.data import build_tabular_dataset, example_people
     >>> from audit.training import fit
-    >>> rng = np.random.default_rng(0)
-    >>> people = pd.DataFrame({"hours": rng.normal(40, 10, 600).round(),
-    ...                        "job": rng.choice(["clerk", "manager", "sales"], 600),
-    ...                        "sex": rng.choice(["Female", "Male"], 600)})
-    >>> people["income"] = np.where(people["hours"] + 12 * (people["job"] == "manager")
-    ...                             + 6 * (people["sex"] == "Male") + rng.normal(0, 8, 600) > 50,
-    ...                             ">50K", "<=50K")
+    >>> people = example_people()
     >>> ds = build_tabular_dataset(people[:400], people[400:], target="income",
     ...                            sensitive_features=["sex"])
     >>> _ = torch.manual_seed(0)
