@@ -23,7 +23,7 @@ from reports.table import Table
 from tests._apptest import open_audit_page
 
 ROOT = Path(__file__).resolve().parents[2]
-CENSUS = ROOT / "tests" / "fixtures" / "census_result_schema_2_0.json.gz"
+CENSUS = ROOT / "tests" / "fixtures" / "census_result_pinned.json.gz"
 #: Tables a page shows only after the reader picks them (a feature, a method, a metric).
 CHOSEN_BY_READER = ("groups:", "importance:", "cohorts:", "leaves:")
 

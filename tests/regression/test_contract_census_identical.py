@@ -3,9 +3,9 @@
 The audit contract changed how the demo is run, not what it measures: at commit be4f981 this
 test compared against the result written before the refactor (schema 1.0, d80cb80) and every
 value was reproduced (34,516 values; 3 float32 attribution means within 1.5e-6 relative).
-Issue 17 then changed the disparity intervals, the PRV epsilon and the loss-attack scores on
-purpose, so the numbers are now pinned to ``census_result_schema_2_0.json.gz`` (written after
-that change); the 1.0 file is still read, through the migration."""
+Later issues changed some numbers on purpose (each listed in ``tests/fixtures/SOURCE.md``), so
+the numbers are now pinned to ``census_result_pinned.json.gz``, rewritten after each such
+change; the 1.0 file is still read, through the migration."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from audit.result import result_from_json, result_to_json
 from tests._compare import differences
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "census_result_schema_1_0.json.gz"
-PINNED = Path(__file__).parents[1] / "fixtures" / "census_result_schema_2_0.json.gz"
+PINNED = Path(__file__).parents[1] / "fixtures" / "census_result_pinned.json.gz"
 
 
 def test_a_schema_1_0_result_is_read_and_migrated():
