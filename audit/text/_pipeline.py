@@ -17,7 +17,7 @@ from audit.result import (
     DataInfo,
 )
 from audit.text._data import TextDataset
-from audit.text._load import BOOLQ_DIR, BOOLQ_SOURCE, load_text_files
+from audit.text._load import load_text_files, shipped_dataset
 from audit.text._tokenizer import load_tokenizer, resolve_model_dir
 from audit.text._train import (
     check_tokenizer_model,
@@ -56,7 +56,7 @@ def load_text_dataset(config: Any, tokenizer: Any = None) -> TextDataset:
     """The :class:`TextDataset` named by ``config.data`` (loader ``text``)."""
     _check_config(config)
     data, text = config.data, config.data.text
-    shipped = Path(data.train_path).resolve().parent == BOOLQ_DIR
+    shipped = shipped_dataset(data.train_path)
     dataset = load_text_files(
         data.train_path, data.test_path, text=text.text, text_pair=text.text_pair,
         target=data.target,  # the text model rai-audit trains learns the favourable label
@@ -67,11 +67,11 @@ def load_text_dataset(config: Any, tokenizer: Any = None) -> TextDataset:
         max_length=text.max_length, overflow=text.overflow,
         validation_fraction=data.validation_fraction, seed=config.seed,
         max_examples={"train": text.max_train_examples, "validation": text.max_validation_examples,
-                      "test": text.max_test_examples}, source=BOOLQ_SOURCE if shipped else None)
+                      "test": text.max_test_examples}, source=shipped[1] if shipped else None)
     source = tokenizer_source(config)
     # a display name, not a machine path (reports are shared)
     shown = "minilm (all-MiniLM-L6-v2 WordPiece)" if source == "minilm" else Path(source).name
-    return replace(dataset, name="boolq" if shipped else dataset.name, tokenizer_name=shown)
+    return replace(dataset, name=shipped[0] if shipped else dataset.name, tokenizer_name=shown)
 
 
 def build_text_model(config: Any, dataset: TextDataset, kind: str | None = None
