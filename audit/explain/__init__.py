@@ -45,6 +45,7 @@ _LAZY = {
     "explain_texts": "_text", "explained_output": "_text", "find_embedding_layer": "_text",
     "output_logits": "_text", "summarise": "_text", "target_probability": "_text",
     "timed_explain": "_text",
+    "explain_texts_batched": "_text_batching",
 }
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -103,6 +104,7 @@ if TYPE_CHECKING:  # pragma: no cover
         target_probability,
         timed_explain,
     )
+    from audit.explain._text_batching import explain_texts_batched
 
 
 __all__ = [
@@ -141,6 +143,7 @@ __all__ = [
     "cramers_v",
     "embedding_view",
     "explain_texts",
+    "explain_texts_batched",
     "explained_output",
     "feature_mask",
     "find_embedding_layer",

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from audit.config import AuditConfig, load_config
-from audit.runner import AuditRun, run_audit
+from audit.config import AuditConfig
+from audit.runner import AuditRun
+from sample_models._text_sample import run_sample, sample_config
 
 HERE = Path(__file__).parent
 CONFIGS = ("audit.yaml", "audit_lstm_dp.yaml", "audit_pooling.yaml")
@@ -19,11 +20,11 @@ CONFIGS = ("audit.yaml", "audit_lstm_dp.yaml", "audit_pooling.yaml")
 
 def config(name: str = "audit.yaml", **overrides) -> AuditConfig:
     """One of the sample's configs, with top-level fields replaced by ``overrides``."""
-    return load_config(HERE / name).model_copy(update=overrides)
+    return sample_config(HERE, name, **overrides)
 
 
 def train(name: str = "audit.yaml", output_dir: str | Path = "reports/out/text-boolq", *,
           seed: int = 0, progress: bool = False) -> AuditRun:
     """Run one of the sample's audits (training included) and save the model under
     ``output_dir/model``."""
-    return run_audit(config(name, seed=seed), output_dir=output_dir, progress=progress)
+    return run_sample(HERE, name, output_dir, seed=seed, progress=progress)
