@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -44,12 +45,27 @@ def model_summary(role: str, kind: str, model: Any, dataset: Any, run: Any, scor
         gaps=gaps)
 
 
+def transfer_dataset(ctx: AuditContext, transfer: str) -> Any:
+    """The dataset the student learns from: the run's own, or (``"full_train"``) the same data
+    read again without ``data.text.max_train_examples`` (the validation rows are chosen before
+    the subset, so validation and test stay the run's)."""
+    text_cfg = getattr(getattr(ctx.config, "data", None), "text", None)
+    if transfer == "train" or text_cfg is None or text_cfg.max_train_examples is None:
+        return ctx.dataset
+    from audit.text import load_text_dataset
+
+    data = ctx.config.data.model_copy(update={"text": text_cfg.model_copy(update={"max_train_examples": None})})
+    full = load_text_dataset(ctx.config.model_copy(update={"data": data}), ctx.extras.get("tokenizer"))
+    return replace(ctx.dataset, train=full.train)
+
+
 def _distillation(ctx: AuditContext, config: TextModelsAuditConfig, teacher_summary,
                   fairness_config) -> tuple[list[TextModelSummary], DistillationSummary]:
     from audit.text import build_text_model, distil, predict_text_proba, train_text_model
     from audit.training import seed_everything
 
-    dc, dataset = config.distillation, ctx.dataset
+    dc = config.distillation
+    dataset = transfer_dataset(ctx, dc.transfer)
     teacher_pred = (ctx.test_scores() >= 0.5).astype(int)
     fit_kwargs = {"epochs": dc.epochs, "batch_size": dc.batch_size, "learning_rate": dc.learning_rate,
                   "seed": ctx.seed, "device": ctx.fit_kwargs.get("device", "auto"),
@@ -84,6 +100,10 @@ def _distillation(ctx: AuditContext, config: TextModelsAuditConfig, teacher_summ
         worst = max(gap_changes, key=lambda k: abs(gap_changes[k]))
         reading += (f" Largest change in a group gap: {worst} {gap_changes[worst]:+.3f} "
                     f"(student {student_summary.gaps[worst]:.3f}, teacher {teacher_summary.gaps[worst]:.3f}).")
+    if dc.transfer == "full_train" and len(dataset.train) != len(ctx.dataset.train):
+        reading += (f" The student learnt from the teacher's outputs on {len(dataset.train):,} training "
+                    f"texts (the teacher was trained on {len(ctx.dataset.train):,} of them); the student "
+                    "trained alone saw the same texts with their labels.")
     return summaries, DistillationSummary(
         teacher_kind=teacher_summary.kind, student_kind=dc.student, temperature=dc.temperature,
         alpha=dc.alpha, accuracy_change=change, agreement=student_summary.agreement_with_teacher,

@@ -21,6 +21,10 @@ class DistillationConfig(_Strict):
     learning_rate: float = Field(1e-3, gt=0.0)
     student_alone: bool = Field(True, description="also train the student on labels only")
     max_accuracy_drop: float = Field(0.02, ge=0.0, description="'kept the accuracy' tolerance")
+    transfer: Literal["train", "full_train"] = Field(
+        "train", description="texts the teacher labels for the student: the teacher's own training "
+                             "rows, or the whole training split when data.text.max_train_examples "
+                             "trained the teacher on a subset (same validation and test rows)")
 
 
 class TextModelsAuditConfig(_Strict):
