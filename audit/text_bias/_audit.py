@@ -189,7 +189,8 @@ def audit_text_model(
     groups, fairness = [], []
     for i, axis in enumerate(axes):
         g = group_scores(axis, threshold=config.threshold, template_label=config.template_label,
-                         bootstrap_replicates=config.bootstrap_replicates, min_group_size=config.min_group_size, seed=seed + i)
+                         bootstrap_replicates=config.bootstrap_replicates,
+                         min_group_size=config.min_group_size, seed=seed + i)
         groups.extend(g)
         fairness.append(counterfactual_fairness(axis, g, threshold=config.threshold, tolerance=config.flip_tolerance,
                                                 template_label=config.template_label,
@@ -294,7 +295,8 @@ def audit_text_model(
         identity_tokens=tuple(identity_tokens), methods=tuple(methods), seed=seed,
         settings={"templates": str(len(templates)), "axes": ", ".join(axes_names),
                   "max_descriptors_per_group": str(config.max_descriptors_per_group),
-                  "n_permutations": str(config.n_permutations), "bootstrap_replicates": str(config.bootstrap_replicates),
+                  "n_permutations": str(config.n_permutations),
+                  "bootstrap_replicates": str(config.bootstrap_replicates),
                   "ig_steps": str(config.ig_steps), "flip_tolerance": str(config.flip_tolerance),
                   "noise_floor": str(config.noise_floor)},
         timings=timings, notes=tuple(notes), seat_not_run=seat_not_run)
