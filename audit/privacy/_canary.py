@@ -73,8 +73,9 @@ class ExampleCanaries:
     --------
     >>> data = TensorDataset(torch.randn(100, 3), torch.randint(0, 2, (100,)))
     >>> canaries = ExampleCanaries(20, seed=0)
-    >>> len(canaries.training_set(data)) == 80 + int(canaries.included.sum())
-    True
+    >>> mixed = canaries.training_set(data)  # tensors: every row kept, random-input canaries added
+    >>> canaries.kind, len(mixed) == 100 + int(canaries.included.sum())
+    ('random_inputs', True)
     """
 
     mode = "black_box"
