@@ -87,7 +87,19 @@ def explain_texts_batched(model: torch.nn.Module, tokenizer, texts: Sequence[str
 
     Examples
     --------
-    >>> ex = explain_texts_batched(model, tokenizer, reviews, n_steps=32)  # doctest: +SKIP
+    >>> from audit.explain import explain_texts
+    >>> from audit.models import PoolingClassifier
+    >>> from audit.text import load_tokenizer
+    >>> tokenizer = load_tokenizer()
+    >>> _ = torch.manual_seed(0)
+    >>> model = PoolingClassifier(tokenizer.vocab_size, embedding_dim=8, hidden_size=8).eval()
+    >>> reviews = ["a fine film", "dull and far too long", "great"]
+    >>> batched = explain_texts_batched(model, tokenizer, reviews, n_steps=8)
+    >>> alone = explain_texts(model, tokenizer, reviews, n_steps=8)
+    >>> [e.words for e in batched] == [e.words for e in alone]
+    True
+    >>> all(abs(a - b) < 1e-6 for x, y in zip(batched, alone) for a, b in zip(x.scores, y.scores))
+    True
     """
     if text_pairs is not None and len(text_pairs) != len(texts):
         raise ExplainError("text_pairs", f"one pair per text ({len(texts)})", f"{len(text_pairs)} pairs",
