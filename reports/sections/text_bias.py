@@ -1,4 +1,5 @@
-"""What the report's text section needs from the result: charts, tables and coloured words.
+"""The text-bias section's view model: charts and coloured words for the report, and tables
+(:class:`Table`) read by the dashboard page.
 
 Word colours are computed here from numbers only (a ``background-color`` style per word);
 the words themselves stay plain strings that the template autoescapes.
@@ -12,6 +13,7 @@ from markupsafe import Markup
 
 from audit.result import AuditResult
 from reports import _charts
+from reports.table import Table
 
 #: Colours of positive (towards the positive class) and negative attributions.
 POSITIVE_RGB = (26, 133, 26)
@@ -61,6 +63,65 @@ def history_chart(result: AuditResult) -> Markup | None:
     series = {k[len(HISTORY_PREFIX):-1]: [r.metrics.get(k, float("nan")) for r in records] for k in keys}
     return Markup(_charts.line_chart([r.epoch for r in records], series, xlabel="evaluation",
                                      ylabel="flip rate", title="Counterfactual token flip rate during training"))
+
+
+def tables(section) -> dict[str, Table]:
+    """The section's tables: ``axes`` (counterfactual token fairness, with the noise floor),
+    ``groups:<axis>``, ``largest_changes``, ``seat``, ``methods``, ``identity_tokens``."""
+    noise = any(a.noise is not None for a in section.axes)
+    errors = any(a.error_rate_kind for a in section.axes)
+    axes = Table([{
+        "axis": a.axis, "n_templates": a.n_templates, "n_terms": a.n_terms,
+        "flip_rate": a.flip_rate, "flip_interval": a.flip_interval,
+        "mean_abs_change": a.mean_abs_change, "change_interval": a.mean_abs_change_interval,
+        "large_change_rate": a.large_change_rate, "group_gap": a.group_gap,
+        "highest": a.highest_group, "lowest": a.lowest_group, "error_rate_gap": a.error_rate_gap,
+        "noise_flip_rate": a.noise.flip_rate if a.noise else None,
+        "flip_verdict": a.noise.flip_verdict if a.noise else None,
+        "change_verdict": a.noise.change_verdict if a.noise else None,
+        "gap_p": a.group_gap_p_value, "gap_verdict": a.group_gap_verdict} for a in section.axes],
+        {"axis": "axis", "n_templates": "templates", "n_terms": "terms", "flip_rate": "flip rate",
+         "flip_interval": "flip rate CI", "mean_abs_change": "mean |score change|",
+         "change_interval": "mean |score change| CI",
+         "large_change_rate": (f"share > {section.axes[0].tolerance}" if section.axes
+                               else "share of large changes"),
+         "group_gap": "group gap", "highest": "highest", "lowest": "lowest",
+         **({"error_rate_gap": "error-rate gap"} if errors else {}),
+         **({"noise_flip_rate": "neutral-swap flip rate", "flip_verdict": "flips vs noise floor",
+             "change_verdict": "score change vs noise floor", "gap_p": "group gap p",
+             "gap_verdict": "group gap vs noise floor"} if noise else {})})
+    group_columns = {"group": "group", "n": "n", "small": "small", "mean": "mean",
+                     "mean_interval": "mean CI", "gap": "gap", "gap_interval": "gap CI",
+                     "positive_rate": "positive rate", "q1": "q1", "median": "median", "q3": "q3",
+                     "error_rate": "error rate"}
+    groups = {}
+    for axis in dict.fromkeys(g.axis for g in section.groups):
+        rows = [{"group": g.group, "n": g.n, "small": g.small, "mean": g.mean,
+                 "mean_interval": g.mean_interval, "gap": g.gap, "gap_interval": g.gap_interval,
+                 "positive_rate": g.positive_rate, "q1": g.box.q1, "median": g.box.median,
+                 "q3": g.box.q3, "error_rate": g.error_rate if g.error_rate_interval is not None
+                 else None} for g in section.groups if g.axis == axis]
+        shown = group_columns if any(r["error_rate"] is not None for r in rows) else {
+            k: v for k, v in group_columns.items() if k != "error_rate"}
+        groups[f"groups:{axis}"] = Table(rows, shown)
+    return {
+        "axes": axes, **groups,
+        "largest_changes": Table(section.largest_changes, {
+            "axis": "axis", "template": "template", "term_a": "higher", "term_b": "lower",
+            "score_a": "score (higher)", "score_b": "score (lower)"}),
+        "seat": Table(section.seat, {"test": "test", "description": "description",
+                                     "effect_size": "effect size d", "p_value": "p (one-sided)",
+                                     "n_permutations": "permutations", "exact": "exact"}),
+        "methods": Table(section.methods, {"label": "method", "n_texts": "texts",
+                                           "n_steps": "steps", "seconds": "seconds",
+                                           "mean_abs_delta": "mean |completeness error|",
+                                           "max_relative_delta": "largest error / mean output change"}),
+        "identity_tokens": Table([{"axis": t.axis, "group": t.group, "n": t.n,
+                                   "mean_attribution": t.mean_attribution,
+                                   "terms": ", ".join(t.top_terms)} for t in section.identity_tokens],
+                                 {"axis": "axis", "group": "group", "n": "sentences",
+                                  "mean_attribution": "mean attribution", "terms": "terms"}),
+    }
 
 
 def context(result: AuditResult) -> dict[str, Any]:
