@@ -193,9 +193,10 @@ def _consistent(out: Path) -> int:
 
 @pytest.fixture
 def longer(tmp_path):
-    """The tiny tables with 8 epochs, so a run lasts a few seconds past its imports."""
+    """The tiny tables with 40 epochs, so a run lasts several seconds past its imports (with 8, a
+    quiet machine finished runs before the signal or the kill landed inside them)."""
     write_tables(tmp_path)
-    write_config(tmp_path, {"training": {"epochs": 8, "batch_size": 16}})
+    write_config(tmp_path, {"training": {"epochs": 40, "batch_size": 16}})
     return tmp_path
 
 
