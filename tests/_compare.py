@@ -41,3 +41,68 @@ def differences(a: Any, b: Any, path: str = "") -> list[str]:
     elif a != b:
         out.append(f"{path}: {json.dumps(a)[:60]} != {json.dumps(b)[:60]}")
     return out
+
+
+def float_platform() -> str:
+    """The CPU vendor and torch's vectorised instruction set, e.g. ``AuthenticAMD-AVX512``.
+
+    MKL and oneDNN pick their kernels (hence their rounding) by CPU vendor and instruction set:
+    the census demo is bitwise reproducible run after run on one machine, but an Intel Xeon and
+    an AMD EPYC host (both AVX512) train it to losses 1e-9 apart at epoch 1, which ten epochs
+    amplify to accuracies 2e-4 apart. No environment setting removes this (``MKL_CBWR=COMPATIBLE``
+    moves the numbers on both), so a bitwise pin holds for one platform only.
+    """
+    import platform
+
+    import torch
+
+    vendor = platform.processor() or platform.machine()
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("vendor_id"):
+                vendor = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{vendor}-{torch.backends.cpu.get_cpu_capability()}"
+
+
+#: The census demo's headline numbers and how far another platform's floats may move them
+#: (measured: 2e-4 on accuracy, 1e-3 on attack AUCs and sex disparities between an Intel and
+#: an AMD host); the tolerances are 10-25x those.
+HEADLINES = {
+    ("quality", "accuracy"): 0.005, ("quality", "balanced_accuracy"): 0.005,
+    ("quality", "roc_auc"): 0.005,
+    ("sections", "privacy", "section", "membership", "attacks", "loss", "auc"): 0.01,
+    ("sections", "privacy", "section", "membership", "attacks", "lira_offline", "auc"): 0.01,
+    ("sections", "privacy", "section", "membership", "attacks", "lira_online", "auc"): 0.01,
+}
+
+
+def headline_differences(before: dict, after: dict) -> list[str]:
+    """What moved beyond a float platform's rounding between two census results: a headline
+    number outside its tolerance (:data:`HEADLINES`), a sex disparity more than 0.02 away, a
+    section's status, or the set of sections."""
+    out = []
+    for path, tol in HEADLINES.items():
+        a, b = before, after
+        for key in path:
+            a, b = a[key], b[key]
+        if isinstance(a, dict):  # an attack's AUC is a value with its interval
+            a, b = a["value"], b["value"]
+        if not abs(a - b) <= tol:
+            out.append(f"{'.'.join(path)}: {a} vs {b} (tolerance {tol})")
+    if set(before["sections"]) != set(after["sections"]):
+        out.append(f"sections {sorted(before['sections'])} vs {sorted(after['sections'])}")
+    for name in set(before["sections"]) & set(after["sections"]):
+        if before["sections"][name]["status"] != after["sections"][name]["status"]:
+            out.append(f"sections.{name}.status: {before['sections'][name]['status']} vs "
+                       f"{after['sections'][name]['status']}")
+    sex = [(p, q) for p, q in zip(before["sections"]["fairness"]["section"]["partitions"],
+                                  after["sections"]["fairness"]["section"]["partitions"])
+           if p["name"] == "sex"]
+    for p, q in sex:
+        for x, y in zip(p["disparities"], q["disparities"]):
+            if not abs(x["value"] - y["value"]) <= 0.02:
+                out.append(f"fairness sex {x['name']}: {x['value']} vs {y['value']}")
+    return out

@@ -365,10 +365,8 @@ def _pool(parts: Sequence[Dataset]) -> Dataset:
     return ConcatDataset(list(parts))
 
 
-#: Why batched reference training is opt-in for now.
-TOGETHER_OFF = ("training them together is off (train_references_together: false, the default): "
-                "batched models equal their twins to 1e-7 on short runs, but rounding differences "
-                "grow over long Adam runs (9e-2 after the census sample's 10 epochs)")
+#: The note when batched reference training was turned off.
+TOGETHER_OFF = "training them together is off (train_references_together: false)"
 
 
 class _FitReferenceTrainer:
@@ -376,7 +374,7 @@ class _FitReferenceTrainer:
     and :meth:`train_many` for all reference models at once (batched when supported)."""
 
     def __init__(self, build_model: Callable[[], torch.nn.Module], fit_kwargs: dict[str, Any],
-                 together: bool = False, fit_fn: Callable[..., Any] | None = None):
+                 together: bool = True, fit_fn: Callable[..., Any] | None = None):
         self.build_model, self.fit_kwargs, self.together = build_model, fit_kwargs, together
         self.fit_fn = fit_fn or fit
 
@@ -392,8 +390,12 @@ class _FitReferenceTrainer:
         whether they were trained together (one batched model) or one by one, and why."""
         from audit.privacy._batched import batched_unsupported_reason, train_batched
 
-        reason = (batched_unsupported_reason(self.build_model(), pool, self.fit_kwargs)
-                  if self.together else TOGETHER_OFF)
+        if not self.together:
+            reason = TOGETHER_OFF
+        elif self.fit_fn is not fit:
+            reason = "a training function of its own (fit_fn) is not batched"
+        else:
+            reason = batched_unsupported_reason(self.build_model(), pool, self.fit_kwargs)
         if not reason:
             kwargs = {k: v for k, v in self.fit_kwargs.items()
                       if k not in ("privacy", "callbacks", "validation", "collate_fn", "loss_fn")}
@@ -404,16 +406,16 @@ class _FitReferenceTrainer:
         return models, f"reference models trained one by one: {reason}"
 
 
-def make_reference_trainer(build_model: Callable[[], torch.nn.Module], *, together: bool = False,
+def make_reference_trainer(build_model: Callable[[], torch.nn.Module], *, together: bool = True,
                            fit_fn: Callable[..., Any] | None = None,
                            **fit_kwargs: Any) -> ReferenceTrainer:
     """A ``train_reference`` callable that trains ``build_model()`` with :func:`audit.training.fit`.
 
     Pass the target's training settings (``epochs``, ``batch_size``, ``optimizer``,
     ``learning_rate``, ``privacy`` for a DP target, ...) so reference models match it. The
-    returned object also trains all reference models at once (``train_many``): with
-    ``together=True``, as one batched model for Sequential MLPs without DP
-    (:mod:`audit.privacy._batched`), one by one otherwise. ``fit_fn`` replaces
+    returned object also trains all reference models at once (``train_many``): as one batched
+    model for Sequential MLPs without DP (:mod:`audit.privacy._batched`; each equal to its
+    one-by-one twin), one by one otherwise or with ``together=False``. ``fit_fn`` replaces
     :func:`audit.training.fit` (same signature; the text pipeline's pads batches).
 
     Examples

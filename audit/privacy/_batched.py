@@ -5,15 +5,19 @@ subset of a pool. Trained one after another with :func:`audit.training.fit`, mos
 goes to per-step overhead (the loader collating 256 single rows, K separate small matmuls).
 Here the K models' weights are stacked (``(K, out, in)``) and every step runs one batched
 matmul per layer (``torch.baddbmm``) over K equal-shaped batches, one per model, each from that
-model's own subset; a model whose subset has fewer batches in an epoch is masked out of the
-extra steps (no update, no optimiser state change).
+model's own subset, gathered by row number from the pool (no per-row collation). At the end of
+an epoch, where the models' last batches differ in size, the models are grouped by batch size
+(never padded), and a model whose subset has fewer batches sits out the extra steps (no
+update, no optimiser state change).
 
 Each model equals its separately trained twin: the same initial weights (``build_model()``
 after ``seed_everything(seed_k)``), the same batch order (the loader's own sampler, seeded as
 :func:`audit.training.fit` seeds it), the same dropout masks (drawn from a generator seeded
-like fit's global one, in the same order) and the same optimiser update (Adam, AdamW, SGD with
-momentum 0.9, written out per model with its own step count). Only floating-point rounding
-differs (batched matmul vs plain), about 1e-6 after a few hundred steps (tests pin it).
+like fit's global one, in the same order, applied as ``torch.dropout`` applies them) and the
+same optimiser update (Adam, AdamW, SGD with momentum 0.9, written out per model with its own
+step count, in torch's order of operations). At the census MLP's widths the result is bitwise
+the twin's after 10 epochs (MKL runs the same gemm kernels batched and one by one); for tiny
+layers MKL's small-matrix kernels round differently, about 1e-7 (tests pin both).
 
 Supported: ``nn.Sequential`` (or :class:`audit.models.TabularMLP`) of ``Linear``, ``ReLU``,
 ``Tanh``, ``Sigmoid``, ``GELU``, ``LeakyReLU``, ``Identity`` and ``Dropout``, on a
@@ -158,11 +162,49 @@ def _forward(layers, weights, biases, x, masks):
             li += 1
         elif isinstance(layer, nn.Dropout):
             if masks is not None and layer.p > 0:
-                x = x * masks[di] / (1 - layer.p) if layer.p < 1 else x * 0
+                x = x * (masks[di] / (1 - layer.p)) if layer.p < 1 else x * 0
             di += 1
         else:
             x = layer(x)
     return x
+
+
+def _groups_by_batch_size(batch: list[torch.Tensor | None]):
+    """``(model indices, (n_models, n) row numbers)`` for each batch size of this step.
+
+    Models are grouped by their batch's size so that no batch is padded: a padded matmul sums
+    over a longer (zero-filled) dimension and rounds differently from the model's own ``fit``;
+    grouped, each model's forward and backward are bitwise those of its twin.
+    """
+    sizes: dict[int, list[int]] = {}
+    for k, b in enumerate(batch):
+        if b is not None:
+            sizes.setdefault(len(b), []).append(k)
+    for ks in sizes.values():
+        yield ks, torch.stack([batch[k] for k in ks])
+
+
+def _group_loss(layers, weights, biases, ks, rows, X, y, w_all, dropout_layers, dropout_width,
+                dropout_gens):
+    """Sum over the models ``ks`` of each one's mean training loss on its batch ``rows``."""
+    g, n = rows.shape
+    everyone = g == weights[0].shape[0]
+    pick = torch.tensor(ks, device=rows.device)
+    w = weights if everyone else [t[pick] for t in weights]
+    b = biases if everyone else [t[pick] if t is not None else None for t in biases]
+    masks = []
+    for layer, width in zip(dropout_layers, dropout_width):
+        mask = torch.empty(g, n, width)
+        if layer.p > 0:  # each model's mask from its own generator, as fit's dropout draws it
+            for j, k in enumerate(ks):
+                mask[j].bernoulli_(1 - layer.p, generator=dropout_gens[k])
+        masks.append(mask.to(rows.device))
+    logits = _forward(layers, w, b, X[rows], masks)
+    losses = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y[rows].reshape(-1),
+                             reduction="none").view(g, n)
+    if w_all is not None:
+        losses = losses * w_all[rows].to(losses.dtype)
+    return (losses.sum(dim=1) / n).sum()
 
 
 def train_batched(
@@ -214,7 +256,6 @@ def train_batched(
 
     device = resolve_device(device)
     del progress
-    k_models = len(subsets)
     templates, generators, dropout_gens, loaders = [], [], [], []
     for seed, idx in zip(seeds, subsets):
         seed_everything(int(seed))
@@ -237,13 +278,13 @@ def train_batched(
     X, y = pool.tensors[0].to(device), pool.tensors[1].to(device)
     w_all = pool.tensors[2].to(device) if len(pool.tensors) == 3 else None
     widths = [layers[i].out_features for i in linear_pos]
-    hidden_width_before = {}
+    dropout_width = []  # the width each Dropout layer sees
     li = 0
-    for layer in layers:  # the width each Dropout layer sees
+    for layer in layers:
         if isinstance(layer, nn.Linear):
             li += 1
         elif isinstance(layer, nn.Dropout):
-            hidden_width_before[id(layer)] = widths[li - 1] if li else X.shape[1]
+            dropout_width.append(widths[li - 1] if li else X.shape[1])
     for _ in range(epochs):
         # iterated as fit iterates its loader (through tqdm, which draws from the loader's
         # generator once more than a bare loop), so the batch order is fit's
@@ -253,30 +294,10 @@ def train_batched(
         for step in range(n_steps):
             batch = [b[step] if step < len(b) else None for b in epoch_batches]
             active = torch.tensor([b is not None for b in batch])
-            sizes = [len(b) if b is not None else 0 for b in batch]
-            width = max(sizes)
-            index = torch.zeros(k_models, width, dtype=torch.int64)
-            valid = torch.zeros(k_models, width, dtype=torch.bool)
-            for k, b in enumerate(batch):
-                if b is not None:
-                    index[k, :len(b)] = b
-                    valid[k, :len(b)] = True
-            index, valid = index.to(device), valid.to(device)
-            masks = []
-            for layer in dropout_layers:
-                mask = torch.zeros(k_models, width, hidden_width_before[id(layer)])
-                if layer.p > 0:
-                    for k, n in enumerate(sizes):
-                        if n:
-                            mask[k, :n].bernoulli_(1 - layer.p, generator=dropout_gens[k])
-                masks.append(mask.to(device))
-            logits = _forward(layers, weights, biases, X[index], masks)
-            losses = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y[index].reshape(-1),
-                                     reduction="none").view(k_models, width)
-            if w_all is not None:
-                losses = losses * w_all[index].to(losses.dtype)
-            counts = torch.tensor(sizes, dtype=losses.dtype, device=device).clamp(min=1)
-            loss = (torch.where(valid, losses, 0.0).sum(dim=1) / counts).sum()
+            loss = torch.zeros((), device=device)
+            for ks, rows in _groups_by_batch_size(batch):
+                loss = loss + _group_loss(layers, weights, biases, ks, rows.to(device), X, y,
+                                          w_all, dropout_layers, dropout_width, dropout_gens)
             for p in params:
                 p.grad = None
             loss.backward()

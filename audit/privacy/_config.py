@@ -70,8 +70,9 @@ class PrivacyAuditConfig(StrictConfig):
         default_factory=lambda: ["loss"])
     n_reference_models: int = Field(8, ge=1)
     train_references_together: bool = Field(
-        False, description="train the reference models as one batched model (Sequential MLPs "
-                           "without DP; about 2x faster on a CPU)")
+        True, description="train the reference models as one batched model (Sequential MLPs "
+                          "without DP; each equal to its one-by-one twin, 3-6x faster on a "
+                          "CPU); false: one fit per model")
     n_audit_members: int = Field(5000, ge=10)
     utility_curve_epsilons: list[float] = Field(default_factory=list)
     confidence_level: float = Field(0.95, gt=0.5, lt=1.0)
