@@ -2,6 +2,8 @@
 
 from audit.result._base import Interval, schema_dataclass
 from audit.result._canary import CanaryAudit, GroupPrivacyRisk
+from audit.result._dp_cost import GroupDPCost, GroupDPCostAudit
+from audit.result._privacy_checkpoints import CheckpointBound, PrivacyCheckpoint
 from audit.result._checks import find_sense_problems
 from audit.result._counterfactuals import (
     Counterfactual,
@@ -119,6 +121,10 @@ __all__ = [
     "AttributionMethodInfo",
     "AuditFailure",
     "CanaryAudit",
+    "CheckpointBound",
+    "GroupDPCost",
+    "GroupDPCostAudit",
+    "PrivacyCheckpoint",
     "GroupPrivacyRisk",
     "AuditResult",
     "AxisFairness",
