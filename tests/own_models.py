@@ -187,3 +187,21 @@ def dp_minority(n: int, seed: int) -> pd.DataFrame:
     return pd.DataFrame({"score": score, "other": other, "group": group,
                          "band": rng.choice(["p", "q"], n),
                          "approved": np.where(approved, "yes", "no")})
+
+
+class GatedNet(nn.Module):
+    """A user's two-logit network with a multiplicative gate (``tanh(a) * sigmoid(b)``), built
+    by ``factory`` in a config (issue 19's DP runs; the privacy-utility curve retrains it)."""
+
+    def __init__(self, width: int, hidden: int = 16) -> None:
+        super().__init__()
+        self.value, self.gate = nn.Linear(width, hidden), nn.Linear(width, hidden)
+        self.out = nn.Linear(hidden, 2)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.out(torch.tanh(self.value(x)) * torch.sigmoid(self.gate(x)))
+
+
+def build_gated(info, hidden: int = 16) -> nn.Module:
+    """``factory(info, **options)``: a :class:`GatedNet` as wide as the encoded rows."""
+    return GatedNet(info.input_width, hidden)
