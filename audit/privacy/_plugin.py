@@ -15,8 +15,9 @@ class PrivacyAudit(Audit):
     slug = "privacy"
     title = "Privacy"
     description = ("DP spend (PRV, RDP, GDP), membership-inference attacks (loss, LiRA, RMIA) "
-                   "with an empirical epsilon lower bound and per-group risk, the one-run "
-                   "canary audit, privacy-utility curve")
+                   "with an empirical epsilon lower bound and per-group risk, each group's "
+                   "accuracy cost under DP, the one-run canary audit, the bounds per "
+                   "checkpoint, privacy-utility curve")
     config_type = PrivacyAuditConfig
     section_type = PrivacySection
     modalities = ("tabular", "text")
