@@ -170,3 +170,38 @@ def _recidivism_model():
 def recidivism_predict_proba(frame: pd.DataFrame) -> np.ndarray:
     """A served recidivism model by import path: ``(n, 2)``, column 1 = P(reoffends)."""
     return _recidivism_model().predict_proba(recidivism_features(frame))
+
+
+# --------------------------------------------------------------- issue 19: DP costs a minority more
+
+def dp_minority(n: int, seed: int) -> pd.DataFrame:
+    """``approved`` follows ``score`` for the majority group ``big`` of ``group`` (90% of rows)
+    and ``other`` (the opposite direction) for the minority ``few`` (10%): a model must learn
+    the minority's own rule from few rows, which DP-SGD's clipping and noise make hard (the
+    planted effect: DP costs ``few`` more accuracy than ``big``)."""
+    rng = np.random.default_rng(seed)
+    group = rng.choice(["big", "few"], n, p=[0.9, 0.1])
+    score, other = rng.normal(0, 1, n), rng.normal(0, 1, n)
+    logit = np.where(group == "big", 4 * score, -4 * score + 2 * other)
+    approved = rng.random(n) < 1 / (1 + np.exp(-logit))
+    return pd.DataFrame({"score": score, "other": other, "group": group,
+                         "band": rng.choice(["p", "q"], n),
+                         "approved": np.where(approved, "yes", "no")})
+
+
+class GatedNet(nn.Module):
+    """A user's two-logit network with a multiplicative gate (``tanh(a) * sigmoid(b)``), built
+    by ``factory`` in a config (issue 19's DP runs; the privacy-utility curve retrains it)."""
+
+    def __init__(self, width: int, hidden: int = 16) -> None:
+        super().__init__()
+        self.value, self.gate = nn.Linear(width, hidden), nn.Linear(width, hidden)
+        self.out = nn.Linear(hidden, 2)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.out(torch.tanh(self.value(x)) * torch.sigmoid(self.gate(x)))
+
+
+def build_gated(info, hidden: int = 16) -> nn.Module:
+    """``factory(info, **options)``: a :class:`GatedNet` as wide as the encoded rows."""
+    return GatedNet(info.input_width, hidden)

@@ -36,6 +36,7 @@ from audit.core._versions import library_versions
 #: :class:`StrictConfig`) do not import scipy and pandas.
 _LAZY = {
     "bootstrap_counts": "_bootstrap", "quantile_interval": "_bootstrap",
+    "paired_difference_interval": "_bootstrap",
     "COUNT_METRICS": "_counts", "DISPARITIES": "_counts", "UNDEFINED_REASONS": "_counts",
     "CountMetric": "_counts", "DisparityName": "_counts", "Extremes": "_counts",
     "GroupCounts": "_counts", "disparities_from_metrics": "_counts", "extremes": "_counts",
@@ -52,7 +53,7 @@ _LAZY = {
 }
 
 if TYPE_CHECKING:  # pragma: no cover
-    from audit.core._bootstrap import bootstrap_counts, quantile_interval
+    from audit.core._bootstrap import bootstrap_counts, paired_difference_interval, quantile_interval
     from audit.core._counts import (
         COUNT_METRICS,
         DISPARITIES,
@@ -130,6 +131,7 @@ __all__ = [
     "one_run_default_k",
     "one_run_epsilon_lower_bound",
     "one_run_p_value",
+    "paired_difference_interval",
     "partition_name",
     "preregistered_guesses",
     "probability_array",

@@ -58,3 +58,54 @@ def quantile_interval(samples: np.ndarray, level: float = 0.95) -> tuple[np.ndar
             value = lo + (hi - lo) * (pos - i0)
         bounds.append(np.where(n > 0, value, np.nan))
     return bounds[0], bounds[1]
+
+
+def paired_difference_interval(a: np.ndarray, b: np.ndarray, *, level: float = 0.95,
+                               n_replicates: int = 2000,
+                               seed: int | np.random.Generator = 0) -> tuple[float, float, float]:
+    """``mean(a) - mean(b)`` of two 0/1 outcomes on the same rows, with a paired percentile
+    bootstrap interval.
+
+    Resampling rows with replacement keeps each row's pair ``(a_i, b_i)`` together, so the
+    interval reflects the correlation of the two outcomes (two models scored on the same test
+    rows: a row one gets right the other mostly gets right too). Only the three kinds of rows
+    matter (``a`` right and ``b`` wrong, the reverse, and ties), so each replicate is one
+    multinomial draw of their counts: exactly the row-level bootstrap, at no cost per row.
+
+    Parameters
+    ----------
+    a, b : array of bool or 0/1
+        The same rows' outcomes (e.g. correct under the non-private and the private model).
+    level : float
+        Confidence level of the percentile interval.
+    n_replicates : int
+    seed : int or numpy.random.Generator
+
+    Returns
+    -------
+    tuple of float
+        ``(difference, low, high)``; all NaN when there are no rows.
+
+    Examples
+    --------
+    >>> a = np.r_[np.ones(80), np.zeros(20)]   # 80 of 100 right
+    >>> b = np.r_[np.ones(60), np.zeros(40)]   # 60 of 100 right, on the same rows
+    >>> d, lo, hi = paired_difference_interval(a, b, seed=0)
+    >>> round(d, 2), bool(0.1 < lo < d < hi < 0.3)
+    (0.2, True)
+    """
+    a = np.asarray(a, dtype=bool)
+    b = np.asarray(b, dtype=bool)
+    if a.shape != b.shape or a.ndim != 1:
+        raise ValueError(f"expected two outcome arrays of the same rows, got shapes {a.shape} "
+                         f"and {b.shape}")
+    n = len(a)
+    if n == 0:
+        return float("nan"), float("nan"), float("nan")
+    cells = np.array([int((a & ~b).sum()), int((~a & b).sum())])
+    cells = np.r_[cells, n - cells.sum()]
+    diff = float((cells[0] - cells[1]) / n)
+    rng = np.random.default_rng(seed)
+    draws = rng.multinomial(n, cells / n, size=n_replicates)
+    low, high = quantile_interval((draws[:, 0] - draws[:, 1]) / n, level)
+    return diff, float(low), float(high)

@@ -156,9 +156,14 @@ class GradientCanaries:
         clipped contribution ``a = min(norm, C) / B``:
         ``sum_t log(1 - q + q exp((a x_t - a^2 / 2) / s^2))``. A fixed rule of the released
         values alone (never of the inclusion bits), so the bound stays valid."""
-        if not self._released:
+        return self.scores_at(self.steps)
+
+    def scores_at(self, steps: int) -> np.ndarray:
+        """The scores (:attr:`scores`) of the first ``steps`` released gradients: what the
+        auditor could say after that many steps (a checkpoint)."""
+        if not self._released or steps <= 0:
             return np.zeros(self.m)
-        values = np.stack(self._released)
+        values = np.stack(self._released[:steps])
         x = values - np.median(values, axis=0)
         a = min(self._norm, self._clip) * self._scale
         s = np.maximum(1.4826 * np.median(np.abs(x), axis=0), 1e-6 * a)

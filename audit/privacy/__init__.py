@@ -53,8 +53,11 @@ from audit.privacy._attacks import (
 )
 from audit.privacy._audit import privacy_utility_curve
 from audit.privacy._canary import ExampleCanaries
+from audit.privacy._checkpoints import MEANINGS as BOUND_MEANINGS
+from audit.privacy._checkpoints import LossAttackCheckpoints, checkpoint_table
 from audit.privacy._config import CanaryAuditConfig, PrivacyAuditConfig
 from audit.privacy._empirical import empirical_epsilon
+from audit.privacy._group_dp_cost import group_dp_cost, worst_cost
 from audit.privacy._group_risk import group_privacy_risk, risk_table, worst_group
 from audit.privacy._plugin import PrivacyAudit
 from audit.result import (
@@ -124,6 +127,11 @@ __all__ = [
     "prepare_model",
     "risk_table",
     "privacy_utility_curve",
+    "BOUND_MEANINGS",
+    "LossAttackCheckpoints",
+    "checkpoint_table",
+    "group_dp_cost",
+    "worst_cost",
     "sequence_bookkeeping_supported",
     "split_membership",
     "worst_group",

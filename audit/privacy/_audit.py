@@ -49,12 +49,24 @@ def privacy_utility_curve(
 ) -> tuple[UtilityPoint, ...]:
     """Train the same model at each target epsilon and non-private; measure each run.
 
+    (:func:`utility_curve_runs` also returns the non-private run's model.)
+
     Each point has test accuracy, the loss attack's AUC (members: training rows, non-members:
     test rows never seen in training), the demographic parity difference over the first
     sensitive feature (fairlearn) and the accuracy of the worst group on it, so the effect of
     DP on small groups (Bagdasaryan et al. 2019) is visible next to the privacy gain. Each run
     also tracks that feature's fairness on the validation split epoch by epoch.
     """
+    return utility_curve_runs(dataset, epsilons, build_model=build_model, fit_kwargs=fit_kwargs,
+                              privacy=privacy, n_audit_members=n_audit_members, seed=seed)[0]
+
+
+def utility_curve_runs(dataset: TabularDataset, epsilons: list[float], *,
+                       build_model: Callable[[], torch.nn.Module], fit_kwargs: dict[str, Any],
+                       privacy: PrivacyConfig | None, n_audit_members: int, seed: int = 0
+                       ) -> tuple[tuple[UtilityPoint, ...], torch.nn.Module]:
+    """:func:`privacy_utility_curve`'s points and its non-private run's trained model (the
+    non-private twin of a DP target: same data, architecture, seed and epochs)."""
     from fairlearn.metrics import demographic_parity_difference
 
     from audit.fairness import FairnessCallback
@@ -66,7 +78,7 @@ def privacy_utility_curve(
     feature = dataset.sensitive_features[0]
     groups = dataset.test.sensitive[feature].to_numpy()
     split = split_membership(dataset.train, dataset.test, n=n_audit_members, seed=seed)
-    points = []
+    points, plain_model = [], None
     for target in [*sorted(epsilons), math.inf]:
         tick = time.perf_counter()
         run_privacy = (None if math.isinf(target) else
@@ -93,7 +105,9 @@ def privacy_utility_curve(
             seconds=time.perf_counter() - tick,
             fairness_history=tuple({k: v for k, v in r.metrics.items() if k.startswith("fairness/")}
                                    for r in run.history)))
-    return tuple(points)
+        if run_privacy is None:
+            plain_model = run.model
+    return tuple(points), plain_model
 
 
 def privacy_notes(spend: PrivacySpend | None, membership, canary=None) -> tuple[str, ...]:
@@ -137,7 +151,8 @@ def run_audit(dataset: TabularDataset, model: torch.nn.Module, config: PrivacyAu
               fit_kwargs: dict[str, Any] | None = None,
               privacy: PrivacyConfig | None = None,
               train_reference: Callable[[Any, int], Any] | None = None,
-              twin_fit: Callable[..., Any] | None = None) -> PrivacySection:
+              twin_fit: Callable[..., Any] | None = None,
+              history: tuple = ()) -> PrivacySection:
     """Membership inference on the trained model and the privacy-utility curve.
 
     Members are ``n_audit_members`` random training rows; non-members as many test rows that
@@ -148,6 +163,10 @@ def run_audit(dataset: TabularDataset, model: torch.nn.Module, config: PrivacyAu
     ``config.canaries.enabled`` a twin of the target is trained with canaries (``twin_fit``, by
     default :func:`audit.training.fit`) for the one-run audit. Text datasets (with a
     ``collate`` method) are scored and retrained with their per-batch padding.
+
+    For a DP run, each sensitive group's accuracy cost under DP is measured against the
+    non-private twin (:func:`dp_cost`), and ``history`` (the target's training history) gives
+    the per-epoch bounds (:func:`audit.privacy._checkpoints.checkpoint_table`).
     """
     from audit.privacy._attacks import (
         make_reference_trainer,
@@ -180,11 +199,12 @@ def run_audit(dataset: TabularDataset, model: torch.nn.Module, config: PrivacyAu
             intersections=config.group_intersections, collate_fn=collate_fn)
     curve: tuple[UtilityPoint, ...] = ()
     extra_notes: list[str] = []
+    plain_model = None
     if config.utility_curve_epsilons and build_model is not None:
         if collate_fn is None:
-            curve = privacy_utility_curve(dataset, list(config.utility_curve_epsilons),
-                                          build_model=build_model, fit_kwargs=fit_kwargs,
-                                          privacy=privacy, n_audit_members=n_members, seed=seed)
+            curve, plain_model = utility_curve_runs(
+                dataset, list(config.utility_curve_epsilons), build_model=build_model,
+                fit_kwargs=fit_kwargs, privacy=privacy, n_audit_members=n_members, seed=seed)
         else:
             extra_notes.append("The privacy-utility curve is drawn for tabular data only; "
                                "utility_curve_epsilons was not run on this text model.")
@@ -199,6 +219,61 @@ def run_audit(dataset: TabularDataset, model: torch.nn.Module, config: PrivacyAu
             dataset.train.to_torch() if collate_fn is None else dataset.train, config.canaries,
             build_model=build_model, fit_kwargs=fit_kwargs, privacy=privacy, seed=seed,
             confidence_level=config.confidence_level, fit_fn=twin_fit)
+    cost = dp_cost(dataset, model, config, seed, spend=spend, build_model=build_model,
+                   fit_kwargs=fit_kwargs, plain_model=plain_model,
+                   text=collate_fn is not None)
+    from audit.privacy._checkpoints import checkpoint_table
+
+    loss_reason = ("per-epoch attacks run on tabular data only" if collate_fn is not None else
+                   "the loss attack is not among audits.privacy.attacks"
+                   if "loss" not in config.attacks else "")
+    checkpoints = (checkpoint_table(history, membership=membership, canary=canary,
+                                    loss_reason=loss_reason) if spend is not None else ())
     return PrivacySection(spend=spend, membership=membership, utility_curve=curve,
                           notes=(*privacy_notes(spend, membership, canary), *extra_notes),
-                          canary_audit=canary)
+                          canary_audit=canary, group_dp_cost=cost, checkpoints=checkpoints)
+
+
+def dp_cost(dataset: TabularDataset, model: torch.nn.Module, config: PrivacyAuditConfig,
+            seed: int, *, spend: PrivacySpend | None,
+            build_model: Callable[[], torch.nn.Module] | None, fit_kwargs: dict[str, Any],
+            plain_model: torch.nn.Module | None = None, text: bool = False):
+    """Each sensitive group's accuracy cost under DP (:func:`group_dp_cost`), against the
+    privacy-utility curve's non-private run when there is one, else a twin trained here when
+    ``config.dp_cost_twin`` is ``train``; otherwise no rows, with the reason."""
+    from audit.models import predict_proba
+    from audit.privacy._group_dp_cost import NO_DP_REASON, group_dp_cost, not_measured
+    from audit.privacy._group_risk import default_intersections
+
+    if spend is None:
+        return not_measured(NO_DP_REASON)
+    if text:
+        return not_measured("measured on tabular data only (text groups come from identity "
+                            "terms, not columns)")
+    if not list(dataset.sensitive_features):
+        return not_measured("the data names no sensitive feature")
+    if plain_model is not None:
+        twin = ("the privacy-utility curve's non-private run (the target's data, architecture, "
+                "seed and epochs, without DP): no extra training")
+    elif build_model is None:
+        return not_measured("the model was trained outside this run: there is no non-private "
+                            "twin to compare it with")
+    elif config.dp_cost_twin == "train":
+        from audit.training import fit, seed_everything
+
+        seed_everything(seed)
+        plain_model = fit(build_model(), dataset.train.to_torch(), privacy=None, seed=seed,
+                          **{**fit_kwargs, "progress": False}).model
+        twin = ("trained for this table (audits.privacy.dp_cost_twin: train): the target's "
+                "data, architecture, seed and epochs, without DP")
+    else:
+        return not_measured("no non-private twin in this run: set "
+                            "audits.privacy.utility_curve_epsilons (its non-private run is "
+                            "reused) or audits.privacy.dp_cost_twin: train")
+    test = dataset.test
+    intersections = (config.group_intersections if config.group_intersections is not None
+                     else default_intersections(list(test.sensitive.columns)))
+    return group_dp_cost(test.y, predict_proba(model, test.X) >= 0.5,
+                         predict_proba(plain_model, test.X) >= 0.5, test.sensitive,
+                         intersections=intersections, twin=twin,
+                         confidence_level=config.confidence_level, seed=seed)

@@ -35,6 +35,7 @@ from torch.utils.data import ConcatDataset, Dataset, Subset, TensorDataset
 
 from audit.dp import summarise_canaries
 from audit.errors import ConfigError
+from audit.training import Callback
 
 if TYPE_CHECKING:  # pragma: no cover
     from audit.privacy._config import CanaryAuditConfig
@@ -192,8 +193,10 @@ def canary_twin_audit(train: Dataset, config: CanaryAuditConfig, *,
                                 kind=config.kind, seed=seed))
     seed_everything(seed)
     model = build_model()
+    epochs = CanaryEpochs(canaries, collate_fn=fit_kwargs.get("collate_fn"))
     run = (fit_fn or fit)(model, train, privacy=privacy, seed=seed, canaries=canaries,
-                          **{**fit_kwargs, "progress": False})
+                          **{**fit_kwargs, "progress": False,
+                             "callbacks": [*fit_kwargs.get("callbacks", ()), epochs]})
     audit = run.canary_audit
     if confidence_level != audit.confidence_level:
         audit = (canaries.audit(run.privacy, confidence_level=confidence_level)
@@ -202,5 +205,35 @@ def canary_twin_audit(train: Dataset, config: CanaryAuditConfig, *,
                                 collate_fn=fit_kwargs.get("collate_fn")))
     from dataclasses import replace
 
-    return replace(audit, notes=(*audit.notes, "audited on a twin run: the target's model, "
-                                 "settings and seed trained again with the canaries"))
+    return replace(audit, epoch_bounds=epochs.bounds(audit),
+                   notes=(*audit.notes, "audited on a twin run: the target's model, "
+                          "settings and seed trained again with the canaries"))
+
+
+class CanaryEpochs(Callback):
+    """Keeps what the canary audit needs at each epoch's end: the number of released updates
+    (white-box) or the canaries' scores under the model as it is (black-box, scored inside
+    ``torch.random.fork_rng`` so training draws the same random numbers)."""
+
+    def __init__(self, canaries: Any, *, collate_fn: Callable | None = None) -> None:
+        self.canaries, self.collate_fn = canaries, collate_fn
+        self.marks: list[Any] = []
+
+    def on_epoch_end(self, state, control) -> None:
+        if self.canaries.mode == "white_box":
+            self.marks.append(self.canaries.steps)
+            return
+        with torch.random.fork_rng(devices=[]):
+            self.marks.append(self.canaries.scores(state.model, collate_fn=self.collate_fn))
+
+    def bounds(self, final: CanaryAudit) -> tuple[float, ...]:
+        """The pre-registered rule's bound after each epoch, at the final audit's delta and
+        confidence."""
+        out = []
+        for mark in self.marks:
+            scores = self.canaries.scores_at(mark) if self.canaries.mode == "white_box" else mark
+            out.append(summarise_canaries(
+                scores, self.canaries.included, mode=final.mode, canary=final.canary,
+                k_plus=final.k_plus, k_minus=final.k_minus, delta=final.delta,
+                confidence_level=final.confidence_level).epsilon_lower_bound)
+        return tuple(out)

@@ -63,6 +63,11 @@ class PrivacyAuditConfig(StrictConfig):
     group_intersections : list of list of str, optional
         Sensitive-feature intersections of the per-group privacy risk table (default: every
         pair of sensitive features); ``[]`` for none.
+    dp_cost_twin : {"reuse", "train"}
+        Where the non-private twin of a DP run comes from for each group's accuracy cost under
+        DP: ``reuse`` takes the privacy-utility curve's non-private run (no extra training;
+        without a curve the table says why it is empty), ``train`` trains one when there is no
+        curve (one more training run with the target's data, architecture, seed and epochs).
     """
 
     enabled: bool = False
@@ -78,3 +83,4 @@ class PrivacyAuditConfig(StrictConfig):
     confidence_level: float = Field(0.95, gt=0.5, lt=1.0)
     canaries: CanaryAuditConfig = Field(default_factory=CanaryAuditConfig)
     group_intersections: list[list[str]] | None = None
+    dp_cost_twin: Literal["reuse", "train"] = "reuse"

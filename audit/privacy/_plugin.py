@@ -15,8 +15,9 @@ class PrivacyAudit(Audit):
     slug = "privacy"
     title = "Privacy"
     description = ("DP spend (PRV, RDP, GDP), membership-inference attacks (loss, LiRA, RMIA) "
-                   "with an empirical epsilon lower bound and per-group risk, the one-run "
-                   "canary audit, privacy-utility curve")
+                   "with an empirical epsilon lower bound and per-group risk, each group's "
+                   "accuracy cost under DP, the one-run canary audit, the bounds per "
+                   "checkpoint, privacy-utility curve")
     config_type = PrivacyAuditConfig
     section_type = PrivacySection
     modalities = ("tabular", "text")
@@ -49,7 +50,17 @@ class PrivacyAudit(Audit):
             twin_fit, model = fit_text, ctx.model
         return run_audit(ctx.dataset, model, config, ctx.seed, spend=ctx.spend,
                          build_model=ctx.build_model, fit_kwargs=ctx.fit_kwargs,
-                         privacy=ctx.privacy, train_reference=reference, twin_fit=twin_fit)
+                         privacy=ctx.privacy, train_reference=reference, twin_fit=twin_fit,
+                         history=ctx.training.history if ctx.training is not None else ())
+
+    def callbacks(self, ctx: AuditContext, config: PrivacyAuditConfig) -> list:
+        """A DP tabular run: the loss attack's lower bound after each epoch (the per-checkpoint
+        bounds)."""
+        if ctx.modality != "tabular":
+            return []
+        from audit.privacy._checkpoints import loss_attack_callback
+
+        return loss_attack_callback(ctx.dataset, config, ctx.seed, ctx.privacy)
 
     def upgrade_section(self, raw: dict, major: int) -> dict:
         """1.x wrote ``confidence`` where 2.0 writes ``confidence_level`` (one name everywhere)."""

@@ -91,3 +91,26 @@ def _canary_epsilon(result: AuditResult, arg: str | None) -> MetricValue | None:
     return MetricValue(canary.epsilon_lower_bound, None,
                        f"{canary.mode} canaries, {canary.n_correct}/{canary.n_guesses} guesses "
                        f"right, {canary.confidence_level:.0%} confidence, delta {canary.delta:g}")
+
+
+@register_metric("privacy.worst_group_dp_accuracy_cost",
+                 "largest accuracy a sensitive group or intersection loses to DP against the "
+                 "non-private twin (paired bootstrap CI; groups of 50+ test rows); [partition] "
+                 "or all")
+def _worst_group_dp_cost(result: AuditResult, arg: str | None) -> MetricValue | None:
+    from audit.privacy._group_dp_cost import worst_cost
+
+    cost = result.privacy.group_dp_cost if result.privacy is not None else None
+    if cost is None:
+        return None
+    if not cost.rows:  # not measured, with why: undefined, never 0
+        return MetricValue(math.nan, None, f"accuracy cost under DP undefined: "
+                                           f"{cost.undefined_reason}")
+    row = worst_cost(cost, arg)
+    if row is None:
+        return MetricValue(math.nan, None, f"no group with {cost.min_group_size} or more test "
+                                           "rows" + (f" in {arg}" if arg else ""))
+    return MetricValue(row.cost, row.cost_interval,
+                       f"{row.partition}={row.group} ({row.n} test rows): accuracy "
+                       f"{row.accuracy_non_private:.4f} without DP, {row.accuracy_private:.4f} "
+                       "with DP")

@@ -24,6 +24,7 @@ from audit.result._data_privacy import (
     TextPiiFindings,
 )
 from audit.result._display import display_copy
+from audit.result._dp_cost import GroupDPCost, GroupDPCostAudit
 from audit.result._error_analysis import (
     Cohort,
     Condition,
@@ -66,6 +67,7 @@ from audit.result._membership import (
 from audit.result._policy import GateResult, PolicyResult
 from audit.result._prediction_log import EngineQuery, PredictionLogInfo
 from audit.result._privacy import PrivacySection, PrivacySpend, UtilityPoint
+from audit.result._privacy_checkpoints import CheckpointBound, PrivacyCheckpoint
 from audit.result._robustness import (
     CounterfactualFeature,
     FlipRate,
@@ -119,6 +121,10 @@ __all__ = [
     "AttributionMethodInfo",
     "AuditFailure",
     "CanaryAudit",
+    "CheckpointBound",
+    "GroupDPCost",
+    "GroupDPCostAudit",
+    "PrivacyCheckpoint",
     "GroupPrivacyRisk",
     "AuditResult",
     "AxisFairness",

@@ -42,6 +42,9 @@ class CanaryAudit:
         ``epsilon_lower_bound <= accountant_epsilon`` (None without DP). False means the DP
         implementation or its accounting is broken.
     notes : tuple of str
+    epoch_bounds : tuple of float
+        The same rule's bound after each epoch (the scores of the updates, or of the model, up
+        to that epoch); the last equals ``epsilon_lower_bound``. Empty when not recorded.
     """
 
     mode: CanaryMode
@@ -61,6 +64,7 @@ class CanaryAudit:
     grad_sample_mode: str = ""
     consistent: bool | None = None
     notes: tuple[str, ...] = ()
+    epoch_bounds: tuple[float, ...] = ()
 
 
 @schema_dataclass

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from audit.result._base import Interval, schema_dataclass
 from audit.result._canary import CanaryAudit
+from audit.result._dp_cost import GroupDPCostAudit
 from audit.result._membership import MembershipAudit
+from audit.result._privacy_checkpoints import PrivacyCheckpoint
 
 
 @schema_dataclass
@@ -73,6 +75,11 @@ class PrivacySection:
     canary_audit : CanaryAudit or None
         The one-run canary audit (``audits.privacy.canaries``), of a twin run trained with the
         target's settings and the canaries.
+    group_dp_cost : GroupDPCostAudit or None
+        Each sensitive group's accuracy cost under DP against a non-private twin (rows absent,
+        with the reason, for a run without DP). None in results written before schema 2.4.
+    checkpoints : tuple of PrivacyCheckpoint
+        A DP run's accountant epsilons and attack / canary lower bounds after each epoch.
     """
 
     spend: PrivacySpend | None = None
@@ -80,3 +87,5 @@ class PrivacySection:
     utility_curve: tuple[UtilityPoint, ...] = ()
     notes: tuple[str, ...] = ()
     canary_audit: CanaryAudit | None = None
+    group_dp_cost: GroupDPCostAudit | None = None
+    checkpoints: tuple[PrivacyCheckpoint, ...] = ()

@@ -12,7 +12,8 @@ field per concern), 2.0 (rai-audit 0.2: ``sections`` keyed by audit slug, each a
 :class:`SectionRecord`), 2.1 (prediction logs: ``metadata.log``, fairness ``windows`` and
 ``window``, ``MetricValue.error_bound``), 2.2 (issue 16: ``quality.degenerate``,
 ``data.favourable_label``, ``MitigationOutcome.majority_accuracy``), 2.3 (issue 19:
-``PrivacySection.canary_audit``, ``MembershipAudit.group_risk``).
+``PrivacySection.canary_audit``, ``MembershipAudit.group_risk``), 2.4 (issue 19:
+``PrivacySection.group_dp_cost`` and ``checkpoints``, ``CanaryAudit.epoch_bounds``).
 
 Sections are keyed by the slug of a registered audit (:mod:`audit.core`); their types come
 from the registry, so the schema names no concern.
@@ -31,7 +32,7 @@ from audit.result._base import Interval, schema_dataclass
 from audit.result._policy import PolicyResult
 from audit.result._prediction_log import PredictionLogInfo
 
-SCHEMA_VERSION = "2.3"  # 2.3: privacy canary_audit, membership group_risk
+SCHEMA_VERSION = "2.4"  # 2.4: privacy group_dp_cost, checkpoints, canary epoch_bounds
 #: The rai-audit release that first wrote each schema major version.
 WRITTEN_BY = {1: "0.1.0", 2: "0.2.0"}
 

@@ -11,7 +11,7 @@ import streamlit as st
 
 from audit.fairness import DisparityThresholds, tracked_frame, what_if_thresholds
 from dashboards._state import load_for_display, md_escape, section_or_stop
-from reports.sections.fairness import disparity_table, group_table, mitigation_table
+from reports.sections.fairness import disparity_table, dp_cost_table, group_table, mitigation_table
 
 
 def group_frame(partition, with_intervals: bool = True) -> pd.DataFrame:
@@ -170,6 +170,20 @@ else:
                  hide_index=True)
     st.caption("Point estimates from the saved per-group score histogram (exact on its bin "
                "edges); rerun the audit for intervals.")
+
+privacy = getattr(result, "privacy", None)
+cost = getattr(privacy, "group_dp_cost", None)
+if cost is not None:
+    st.subheader("Accuracy cost of DP per group, beside its privacy risk")
+    dp_cost = dp_cost_table(privacy)
+    if dp_cost:
+        st.caption(md_escape(
+            f"Accuracy without DP minus with DP on each group's test rows (non-private twin: "
+            f"{cost.twin}); {cost.confidence_level:.0%} paired bootstrap intervals; attack "
+            "columns: the membership attack's success on the group."))
+        st.dataframe(dp_cost.frame(), hide_index=True)
+    else:
+        st.info(md_escape(f"Not measured: {cost.undefined_reason}."))
 
 st.subheader("Mitigation")
 if not section.mitigation:

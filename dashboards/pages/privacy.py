@@ -7,8 +7,14 @@ import pandas as pd
 import streamlit as st
 
 from audit.privacy import risk_table
-from dashboards._state import section_or_stop
-from reports.sections.privacy import attack_table, group_table, utility_table
+from dashboards._state import md_escape, section_or_stop
+from reports.sections.privacy import (
+    CHECKPOINT_MEANINGS,
+    attack_table,
+    checkpoint_table,
+    group_table,
+    utility_table,
+)
 
 st.header("Privacy")
 result, section = section_or_stop(
@@ -44,6 +50,14 @@ if history:
                                                 if k.startswith("privacy/epsilon[")}}
                           for r in history]).set_index("epoch")
     st.line_chart(frame, x_label="epoch", y_label="epsilon")
+
+checkpoints = checkpoint_table(section)
+if checkpoints:
+    st.subheader("Privacy bounds per checkpoint")
+    st.caption(md_escape(f"After each epoch, at delta {spend.delta:g}: upper bounds "
+                         "(accountants) beside lower bounds (attacks, canaries)."))
+    st.dataframe(checkpoints.frame(), hide_index=True)
+    st.markdown("\n".join(f"- {md_escape(sentence)}" for sentence in CHECKPOINT_MEANINGS))
 
 if membership is not None:
     st.subheader(f"Membership inference ({membership.n_members:,} members, "

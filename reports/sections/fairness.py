@@ -313,12 +313,55 @@ def tradeoff(section) -> Markup | None:
         title="Price of fairness: before (grey) → after"))
 
 
-def tables(section) -> dict[str, Table]:
+DP_COST_COLUMNS = {"partition": "features", "group": "group", "n": "test rows",
+                   "accuracy_non_private": "accuracy without DP",
+                   "accuracy_private": "accuracy with DP", "cost": "accuracy cost of DP",
+                   "cost_interval": "cost CI (paired bootstrap)", "attack": "attack",
+                   "auc": "attack AUC", "auc_interval": "attack AUC CI",
+                   "tpr": "attack TPR at FPR 1%", "small": "small"}
+
+
+def dp_cost_table(privacy) -> Table:
+    """Each sensitive group's (and intersection's) accuracy cost under DP beside its privacy
+    risk, one row per group: accuracy with and without DP on its test rows, the cost with its
+    paired bootstrap interval, and the membership attack's AUC and TPR at FPR 1% on the group
+    (from the privacy section; empty without a DP cost table)."""
+    cost = getattr(privacy, "group_dp_cost", None)
+    if cost is None or not cost.rows:
+        return Table([], DP_COST_COLUMNS)
+    from audit.privacy import risk_table
+
+    membership = privacy.membership
+    risk = {(r["partition"], r["group"]): r for r in
+            (risk_table(membership.group_risk) if membership is not None else [])}
+    nan = float("nan")
+    rows = []
+    for r in cost.rows:
+        g = risk.get((r.partition, r.group), {})
+        rows.append({
+            "partition": r.partition, "group": r.group, "n": r.n,
+            "accuracy_non_private": f"{r.accuracy_non_private:.3f}",
+            "accuracy_private": f"{r.accuracy_private:.3f}", "cost": f"{r.cost:+.3f}",
+            "cost_interval": _interval_text(r.cost_interval),
+            "excludes_zero": bool(r.cost_interval.low > 0 or r.cost_interval.high < 0),
+            "attack": g.get("attack", "not run"),
+            "auc": "undefined" if _nan(g.get("auc", nan)) else f"{g['auc']:.3f}",
+            "auc_interval": ("" if _nan(g.get("auc_ci", (nan,))[0]) else
+                             f"[{g['auc_ci'][0]:.3f}, {g['auc_ci'][1]:.3f}]"),
+            "tpr": ("undefined" if _nan(g.get("tpr_at_1pct_fpr", nan)) else
+                    f"{g['tpr_at_1pct_fpr']:.4f}"),
+            "small": "yes" if r.small or g.get("small") else ""})
+    return Table(rows, DP_COST_COLUMNS)
+
+
+def tables(section, privacy=None) -> dict[str, Table]:
     """The section's tables: ``disparities``, ``groups:<features>`` (one per partition),
-    ``mitigation``."""
+    ``mitigation``; with the run's privacy section, ``dp_cost`` (each group's accuracy cost
+    under DP beside its privacy risk, :func:`dp_cost_table`)."""
     return {"disparities": disparity_table(section.partitions),
             **{f"groups:{p.name}": group_table(p)["table"] for p in section.partitions},
-            "mitigation": mitigation_table(section)}
+            "mitigation": mitigation_table(section),
+            "dp_cost": dp_cost_table(privacy)}
 
 
 def context(result: AuditResult) -> dict[str, Any]:
@@ -327,7 +370,11 @@ def context(result: AuditResult) -> dict[str, Any]:
     if section is None:
         return {"fairness_view": None}
     base = [p for p in section.partitions if len(p.features) == 1]
+    privacy = getattr(result, "privacy", None)
+    cost = getattr(privacy, "group_dp_cost", None)
     return {"fairness_view": {
+        "dp_cost": dp_cost_table(privacy),
+        "dp_cost_audit": cost,
         "s": section,
         "reading": list(section.reading),
         "disparities": disparity_table(section.partitions),

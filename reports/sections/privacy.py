@@ -9,7 +9,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from audit.privacy import risk_table
+from audit.privacy import BOUND_MEANINGS, risk_table
 from audit.result import AuditResult
 from reports import _charts
 from reports._charts import line_chart
@@ -195,15 +195,54 @@ def utility_table(points: tuple) -> Table:
                         "worst_group_accuracy": "worst group accuracy", "seconds": "seconds"})
 
 
+#: Column headers of the per-checkpoint bounds, in the order shown.
+CHECKPOINT_COLUMNS = {"epoch": "epoch", "prv": "PRV epsilon (upper)", "rdp": "RDP epsilon (upper)",
+                      "gdp": "GDP epsilon (approximation)",
+                      "loss_attack": "loss attack epsilon >= (lower)",
+                      "best_attack": "strongest attack epsilon >= (lower)",
+                      "canary": "canary epsilon >= (lower)", "undefined": "undefined because"}
+_BOUND_LABELS = {"loss_attack": "loss attack", "best_attack": "strongest attack",
+                 "canary": "canary"}
+
+
+def checkpoint_table(section) -> Table:
+    """One row per epoch of a DP run: each accountant's epsilon (upper bounds) beside the
+    attack and canary lower bounds; a bound that cannot be computed at an epoch reads
+    ``undefined`` and the last column says why."""
+    rows = []
+    for cp in section.checkpoints:
+        row = {"epoch": f"{cp.epoch}{' (final)' if cp.final else ''}", "final": cp.final}
+        for name in ("prv", "rdp", "gdp"):
+            value = cp.epsilons.get(name, math.nan)
+            row[name] = "undefined" if math.isnan(value) else f"{value:.3f}"
+        why = []
+        for name, label in _BOUND_LABELS.items():
+            bound = cp.bounds.get(name)
+            if bound is None or bound.undefined_reason:
+                row[name] = "undefined"
+                why.append(f"{label}: {bound.undefined_reason if bound else 'not recorded'}")
+            else:
+                row[name] = f"{bound.value:.3f}"
+        row["undefined"] = "; ".join(why)
+        rows.append(row)
+    return Table(rows, CHECKPOINT_COLUMNS)
+
+
+#: What each bound of :func:`checkpoint_table` means, in one plain sentence each.
+CHECKPOINT_MEANINGS = tuple(BOUND_MEANINGS[k] for k in ("prv", "rdp", "gdp", "loss_attack",
+                                                        "best_attack", "canary"))
+
+
 def tables(section) -> dict[str, Table]:
     """The section's tables: ``attacks``, ``groups:<feature>`` (attack success per group of
-    each sensitive feature), ``utility``."""
+    each sensitive feature), ``utility``, ``checkpoints`` (the bounds per epoch of a DP run)."""
     membership = section.membership
     features = dict.fromkeys(f for a in membership.attacks.values() for f in a.per_group) \
         if membership else {}
     return {"attacks": attack_table(membership, section.spend) if membership else Table([]),
             **{f"groups:{f}": group_table(membership, f) for f in features},
-            "utility": utility_table(section.utility_curve)}
+            "utility": utility_table(section.utility_curve),
+            "checkpoints": checkpoint_table(section)}
 
 
 def context(result: AuditResult) -> dict[str, Any]:
@@ -225,6 +264,8 @@ def context(result: AuditResult) -> dict[str, Any]:
         "utility": utility_table(section.utility_curve),
         "canary": section.canary_audit,
         "risk_rows": risk_table(membership.group_risk) if membership is not None else [],
+        "checkpoints": checkpoint_table(section),
+        "checkpoint_meanings": CHECKPOINT_MEANINGS,
     }
     view["alarm"] = any(row["alarm"] for row in view["attack_rows"])
     return {"privacy_view": view}
