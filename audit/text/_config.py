@@ -34,6 +34,12 @@ class TextModelConfig(StrictConfig):
     path: str = Field("minilm", description="hf: a local Hugging Face model folder, or 'minilm'")
     embedding_dim: int = Field(384, gt=0, description="lstm/pooling: must match embedding_init")
     hidden_size: int = Field(64, gt=0)
+    projection_size: int | None = Field(
+        None, gt=0, description="lstm: project the embeddings to this width before the LSTM "
+                                "(about 3x faster DP-SGD steps with 384-wide embeddings)")
+    normalize_embeddings: bool = Field(
+        False, description="lstm: standardise each token's embedding (LayerNorm, no parameters) "
+                           "before the LSTM")
     embedding_init: str | None = Field(
         "minilm", description="lstm/pooling: copy word embeddings from this model folder")
     freeze_embeddings: bool = True

@@ -82,7 +82,9 @@ def build_text_model(config: Any, dataset: TextDataset, kind: str | None = None
     if kind == "hf":
         return build_model("hf", path=mt.path, n_classes=2,
                            allow_pickle_weights=mt.allow_pickle_weights)
-    extra = {"pair_features": mt.pair_features} if kind == "pooling" else {}
+    extra = ({"pair_features": mt.pair_features} if kind == "pooling" else
+             {"projection_size": mt.projection_size,
+              "normalize_embeddings": mt.normalize_embeddings} if kind == "lstm" else {})
     return build_model(kind, vocab_size=dataset.vocab_size, embedding_dim=mt.embedding_dim,
                        hidden_size=mt.hidden_size, dropout=config.model.dropout,
                        embedding_init=mt.embedding_init, freeze_embeddings=mt.freeze_embeddings, **extra)

@@ -58,8 +58,6 @@ def test_distilled_pooling_student_keeps_95_percent_of_the_teacher(minilm_run):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="issue 21 target not met: measured 55.2% (the majority class) "
-                   "at epsilon 8 with audit_lstm_dp.yaml; strict, so a recipe that meets it shows here")
 def test_dplstm_at_epsilon_8_beats_the_majority_class_by_ten_points(tmp_path):
     cfg = _config("audit_lstm_dp.yaml")
     result = run_audit(cfg, output_dir=tmp_path, progress=False).result
