@@ -144,8 +144,9 @@ class LSTMClassifier(nn.Module):
     DP-SGD this is what makes the LSTM affordable: opacus's ``DPLSTM`` computes per-example
     gradients of its input weights once per time step (``batch x 4 hidden x input`` numbers
     each), while a Linear over the whole sequence gets them in one contraction; with 384-wide
-    MiniLM embeddings, a 64-wide projection makes a DP step about 3x faster and halves the
-    trained parameters, so the same noise is spread over fewer coordinates.
+    MiniLM embeddings, a 64-wide projection makes a DP step about 6x faster (4.5 s -> 0.74 s at
+    batch 128 and 60 tokens) and halves the trained parameters, so the same noise is spread over
+    fewer coordinates.
 
     Parameters
     ----------
