@@ -58,10 +58,11 @@ def float_platform() -> str:
 
     vendor = platform.processor() or platform.machine()
     try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("vendor_id"):
-                vendor = line.split(":", 1)[1].strip()
-                break
+        with open("/proc/cpuinfo") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("vendor_id"):
+                    vendor = line.split(":", 1)[1].strip()
+                    break
     except OSError:
         pass
     return f"{vendor}-{torch.backends.cpu.get_cpu_capability()}"
