@@ -21,30 +21,23 @@ from pathlib import Path
 
 import torch
 
-from audit.config import load_config, parse_config
+from audit.config import load_config
 from audit.runner import run_audit
 from reports.sections.fairness import dp_cost_table
 from reports.sections.privacy import CHECKPOINT_MEANINGS, checkpoint_table
 
 
 def synthetic_config(folder: Path):
-    from tests.own_models import dp_minority
+    from tests.own_models import dp_minority_config
 
-    dp_minority(4000, 0).to_csv(folder / "train.csv", index=False)
-    dp_minority(3000, 1).to_csv(folder / "test.csv", index=False)
-    return parse_config({
-        "name": "dp-minority", "seed": 0,
-        "data": {"loader": "csv", "train_path": "train.csv", "test_path": "test.csv",
-                 "target": "approved", "positive_label": "yes",
-                 "sensitive_features": ["group", "band"]},
-        "model": {"factory": "tests.own_models:build_gated", "options": {"hidden": 32}},
-        "training": {"epochs": 5, "batch_size": 128, "learning_rate": 0.02,
-                     "privacy": {"target_epsilon": 1.0, "max_grad_norm": 1.0}},
-        "audits": {"privacy": {"enabled": True, "attacks": ["loss"], "n_audit_members": 1000,
-                               "utility_curve_epsilons": [4],
-                               "canaries": {"enabled": True, "mode": "white_box", "m": 100}},
-                   "fairness": {"enabled": True, "bootstrap_replicates": 200,
-                                "score_bootstrap_replicates": 0}}}, base_dir=folder)
+    return dp_minority_config(
+        folder, {"epochs": 5, "batch_size": 128, "learning_rate": 0.02,
+                 "privacy": {"target_epsilon": 1.0, "max_grad_norm": 1.0}},
+        {"privacy": {"enabled": True, "attacks": ["loss"], "n_audit_members": 1000,
+                     "utility_curve_epsilons": [4],
+                     "canaries": {"enabled": True, "mode": "white_box", "m": 100}},
+         "fairness": {"enabled": True, "bootstrap_replicates": 200,
+                      "score_bootstrap_replicates": 0}})
 
 
 def main() -> None:

@@ -202,6 +202,26 @@ class GatedNet(nn.Module):
         return self.out(torch.tanh(self.value(x)) * torch.sigmoid(self.gate(x)))
 
 
+def dp_minority_config(folder, training: dict, audits: dict):
+    """The audit config of :func:`dp_minority`'s table through :func:`build_gated`: writes a
+    4,000-row train and a 3,000-row test CSV (seeds 0 and 1) under ``folder`` and parses the
+    config with the given ``training`` and ``audits`` sections."""
+    from pathlib import Path
+
+    from audit.config import parse_config
+
+    folder = Path(folder)
+    dp_minority(4000, 0).to_csv(folder / "train.csv", index=False)
+    dp_minority(3000, 1).to_csv(folder / "test.csv", index=False)
+    return parse_config({
+        "name": "dp-minority", "seed": 0,
+        "data": {"loader": "csv", "train_path": "train.csv", "test_path": "test.csv",
+                 "target": "approved", "positive_label": "yes",
+                 "sensitive_features": ["group", "band"]},
+        "model": {"factory": "tests.own_models:build_gated", "options": {"hidden": 32}},
+        "training": training, "audits": audits}, base_dir=folder)
+
+
 def build_gated(info, hidden: int = 16) -> nn.Module:
     """``factory(info, **options)``: a :class:`GatedNet` as wide as the encoded rows."""
     return GatedNet(info.input_width, hidden)

@@ -18,7 +18,6 @@ import numpy as np
 import pytest
 from markupsafe import escape
 
-from audit.config import parse_config
 from audit.policy import resolve_metric
 from audit.privacy._group_dp_cost import NO_DP_REASON
 from audit.result import load_result, save_result
@@ -27,7 +26,7 @@ from reports import render_report
 from reports.sections import fairness as fairness_view
 from reports.sections import privacy as privacy_view
 from tests._apptest import open_audit_page
-from tests.own_models import dp_minority
+from tests.own_models import dp_minority_config
 
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore:Secure RNG turned off"),
               pytest.mark.filterwarnings("ignore::UserWarning")]
@@ -38,13 +37,7 @@ def _config(folder, privacy: dict | None, audits: dict):
     training = {"epochs": EPOCHS, "batch_size": 128, "learning_rate": 0.02}
     if privacy is not None:
         training["privacy"] = privacy
-    return parse_config({
-        "name": "dp-minority", "seed": 0,
-        "data": {"loader": "csv", "train_path": "train.csv", "test_path": "test.csv",
-                 "target": "approved", "positive_label": "yes",
-                 "sensitive_features": ["group", "band"]},
-        "model": {"factory": "tests.own_models:build_gated", "options": {"hidden": 32}},
-        "training": training, "audits": audits}, base_dir=folder)
+    return dp_minority_config(folder, training, audits)
 
 
 @pytest.fixture(scope="module")
@@ -53,8 +46,6 @@ def runs(tmp_path_factory):
 
     torch.set_num_threads(1)
     folder = tmp_path_factory.mktemp("dp_minority")
-    dp_minority(4000, 0).to_csv(folder / "train.csv", index=False)
-    dp_minority(3000, 1).to_csv(folder / "test.csv", index=False)
     privacy = {"enabled": True, "attacks": ["loss"], "n_audit_members": 1000,
                "utility_curve_epsilons": [4],
                "canaries": {"enabled": True, "mode": "white_box", "m": 100}}
